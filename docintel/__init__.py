@@ -1,0 +1,5 @@
+"""docintel: on-premise document intelligence."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,115 @@
+"""Every change to a document goes through one of these functions: the rows, the audit event (same
+transaction) and the queued work (after commit) change together. Views, the API, commands and tasks
+call these; none of them writes documents directly.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from audit.actions import record_event
+from docintel.errors import InputError
+from docintel.task_runner import dispatch
+
+from . import storage
+from .models import Document, DocumentKind, StageStatus
+from .pipeline.base import stage_names
+
+ACCEPTED_MEDIA_TYPES = {"application/pdf", "text/plain"}
+
+
+def media_type_for(filename: str, head: bytes) -> str:
+    """Decide by content first (an attacker controls the name), by extension for plain text."""
+    if head.lstrip()[:5] == b"%PDF-" or b"%PDF-" in head[:1024]:
+        return "application/pdf"
+    guessed, _ = mimetypes.guess_type(filename)
+    if guessed == "application/pdf":
+        return "application/pdf"  # claims to be a PDF; the parser will say what is wrong with it
+    if b"\x00" in head[:8192]:
+        raise InputError("unsupported_type", "only PDF and plain-text files are accepted")
+    return "text/plain"
+
+
+def upload_document(
+    chunks: Iterable[bytes], *, filename: str, kind: str = DocumentKind.AUTO, schema_name: str = "",
+    actor=None, source: str = "web",
+) -> tuple[Document, bool]:
+    """Store an original and queue its pipeline. Returns (document, created).
+
+    The same bytes uploaded again return the existing document (deduplicated by sha256).
+    """
+    if kind not in DocumentKind.values:
+        raise InputError("bad_kind", f"kind must be one of {', '.join(DocumentKind.values)}")
+    filename = Path(filename or "upload").name[:255]
+    iterator = iter(chunks)
+    head = b""
+    for chunk in iterator:  # peek at the first bytes to tell the type, then stream the rest
+        head += chunk
+        if len(head) >= 8192:
+            break
+    if not head:
+        raise InputError("empty_file", "the file is empty")
+    media_type = media_type_for(filename, head)
+
+    def all_chunks():
+        yield head
+        yield from iterator
+
+    sha, size, _ = storage.store_chunks(all_chunks(), max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024)
+    existing = Document.objects.filter(sha256=sha).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            document = Document.objects.create(
+                filename=filename, kind=kind, schema_name=schema_name, sha256=sha, size=size,
+                media_type=media_type, uploaded_by=actor if getattr(actor, "pk", None) else None,
+                stages={name: {"status": StageStatus.QUEUED} for name in stage_names()},
+            )
+            record_event(
+                "document.uploaded", document=document, actor=actor, purpose="ingestion",
+                details={"sha256": sha, "size": size, "media_type": media_type, "kind": kind,
+                         "source": source},
+            )
+            _queue_from(document, stage_names()[0])
+    except IntegrityError:  # the same file uploaded concurrently: the other upload won
+        return Document.objects.get(sha256=sha), False
+    return document, True
+
+
+def upload_path(path: Path, **kwargs) -> tuple[Document, bool]:
+    with open(path, "rb") as handle:
+        return upload_document(iter(lambda: handle.read(storage.CHUNK), b""), filename=path.name, **kwargs)
+
+
+def _queue_from(document: Document, name: str) -> None:
+    from .tasks import run_stage
+
+    dispatch(run_stage, str(document.pk), name)
+
+
+def retry_document(document: Document, *, actor=None) -> bool:
+    """Re-queue a failed document from its first unfinished stage. False when nothing had failed."""
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if document.status != StageStatus.FAILED or document.is_erased:
+            return False
+        first = None
+        stages = dict(document.stages)
+        for name in stage_names():
+            if stages.get(name, {}).get("status") in (StageStatus.DONE, StageStatus.SKIPPED):
+                continue
+            first = first or name
+            stages[name] = {"status": StageStatus.QUEUED, "attempts": stages.get(name, {}).get("attempts", 0)}
+        document.stages = stages
+        document.status = StageStatus.QUEUED
+        document.save(update_fields=["stages", "status", "updated"])
+        record_event("document.retried", document=document, actor=actor, purpose="processing",
+                     details={"from_stage": first})
+        _queue_from(document, first)
+    return True

@@ -1,0 +1,23 @@
+"""Parse stage: the original's text, page offsets and warnings onto the document."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from docintel.documents import storage
+from docintel.documents.parsing import parse_file
+
+from .base import Stage
+
+
+class ParseStage(Stage):
+    name = "parse"
+
+    def run(self, document) -> None:
+        parsed = parse_file(storage.path_for(document.sha256), document.media_type)
+        with transaction.atomic():
+            document.text = parsed.text
+            document.page_offsets = parsed.page_offsets
+            document.pages = parsed.pages
+            document.warnings = parsed.warnings
+            document.save(update_fields=["text", "page_offsets", "pages", "warnings", "updated"])

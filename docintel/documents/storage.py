@@ -1,0 +1,64 @@
+"""Content-addressed store of originals: a file lives at originals/<sha[:2]>/<sha>, written once."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+
+CHUNK = 1024 * 1024
+
+
+def path_for(sha256: str) -> Path:
+    return Path(settings.DOCUMENT_STORE_DIR) / sha256[:2] / sha256
+
+
+def store_chunks(chunks: Iterable[bytes], *, max_bytes: int | None = None) -> tuple[str, int, Path]:
+    """Stream bytes into the store; return (sha256, size, path). Identical content is stored once.
+
+    Raises ``InputError(file_too_large)`` past ``max_bytes`` without keeping anything.
+    """
+    from docintel.errors import InputError
+
+    root = Path(settings.DOCUMENT_STORE_DIR)
+    root.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    fd, tmp_name = tempfile.mkstemp(dir=root, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                size += len(chunk)
+                if max_bytes is not None and size > max_bytes:
+                    raise InputError("file_too_large", f"the file is larger than {max_bytes // CHUNK} MB")
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        sha = digest.hexdigest()
+        final = path_for(sha)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            os.unlink(tmp_name)
+        else:
+            os.chmod(tmp_name, 0o440)
+            os.replace(tmp_name, final)
+        return sha, size, final
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
+
+
+def store_file(path: Path, *, max_bytes: int | None = None) -> tuple[str, int, Path]:
+    with open(path, "rb") as handle:
+        return store_chunks(iter(lambda: handle.read(CHUNK), b""), max_bytes=max_bytes)
+
+
+def delete(sha256: str) -> None:
+    """Remove an original (GDPR erasure). Missing files are fine: erasure is idempotent."""
+    path_for(sha256).unlink(missing_ok=True)

@@ -1,0 +1,73 @@
+"""Sends tasks to Celery workers, or, on the embedded default (no REDIS_URL), runs the very same task
+code in a background thread of this process.
+
+Only ids travel through here: never document text (the broker is not a place for PHI).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import connections, transaction
+
+log = logging.getLogger(__name__)
+
+_executor: ThreadPoolExecutor | None = None
+_pending: set[Future] = set()
+_lock = threading.Lock()
+
+
+def _in_process_executor() -> ThreadPoolExecutor:
+    global _executor
+    with _lock:
+        if _executor is None:
+            # One thread: SQLite has one writer, and the embedded model uses every core anyway.
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="docintel-task")
+        return _executor
+
+
+def _run_in_process(task, args: tuple) -> None:
+    try:
+        task.apply(args=args, throw=False)
+    except Exception:  # a task must never kill the runner thread
+        log.exception("in-process task %s failed", task.name)
+    finally:
+        connections.close_all()
+
+
+def dispatch(task, *args) -> None:
+    """Queue ``task(*args)`` once the current transaction commits (so the worker sees its rows)."""
+
+    def send() -> None:
+        if settings.TASKS_IN_PROCESS:
+            future = _in_process_executor().submit(_run_in_process, task, args)
+            with _lock:
+                _pending.add(future)
+            future.add_done_callback(lambda f: _pending.discard(f))
+        else:
+            task.apply_async(args=args)
+
+    transaction.on_commit(send)
+
+
+def wait_idle(timeout: float | None = None) -> bool:
+    """Block until every in-process task (and what it queued) has finished. True when idle."""
+    import time
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        with _lock:
+            pending = list(_pending)
+        if not pending:
+            return True
+        for future in pending:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                future.result(timeout=remaining)
+            except TimeoutError:
+                return False
+            except Exception:  # noqa: S112 - failures are recorded on the document, not raised here
+                continue
