@@ -52,7 +52,7 @@ def _update_stage(document: Document, name: str, **changes) -> dict:
     return stage
 
 
-def _begin(document_id: str, name: str, attempt: int) -> tuple[Document | None, str]:
+def _begin(document_id: str, name: str) -> tuple[Document | None, str]:
     """Mark the stage running. Returns (document, run_id) or (None, "") when there is nothing to do."""
     with transaction.atomic():
         document = Document.objects.select_for_update().filter(pk=document_id).first()
@@ -63,7 +63,8 @@ def _begin(document_id: str, name: str, attempt: int) -> tuple[Document | None, 
         run_id = f"{time.time_ns():x}"
         _update_stage(
             document, name, status=StageStatus.RUNNING, started=timezone.now().isoformat(),
-            finished=None, code="", reason="", attempts=attempt + 1, run_id=run_id,
+            finished=None, code="", reason="", attempts=document.stage(name).get("attempts", 0) + 1,
+            run_id=run_id,
         )
         document.save(update_fields=["stages", "status", "updated"])
         return document, run_id
@@ -95,7 +96,7 @@ def _finish(document_id: str, name: str, run_id: str, started: float, **outcome)
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def run_stage(self, document_id: str, name: str) -> None:
-    document, run_id = _begin(document_id, name, self.request.retries)
+    document, run_id = _begin(document_id, name)
     if document is None:
         return
     if not run_id:  # already done by an earlier delivery: make sure the pipeline moved on

@@ -25,10 +25,14 @@ class Stage:
         raise NotImplementedError
 
 
-@cache
 def configured_stages() -> tuple[Stage, ...]:
+    return _load_stages(tuple(settings.PIPELINE_STAGES))
+
+
+@cache
+def _load_stages(entries: tuple[str, ...]) -> tuple[Stage, ...]:
     stages = []
-    for entry in settings.PIPELINE_STAGES:
+    for entry in entries:
         name, _, dotted = (part.strip() for part in entry.partition(":"))
         stage = import_string(dotted)()
         stage.name = name
