@@ -1,42 +1,35 @@
 """Text extraction from originals (PDF, plain text), with page offsets and warnings.
 
 ``parse_file`` is the one entry point; it raises ``ParseError`` (an ``InputError``) with a code.
+PDFs are parsed in a sandboxed child process (``sandbox``) under the input limits in settings.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from docintel.errors import InputError
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
+from .base import ParsedText, ParseError
+from .pdf import ENGINES, extract_pdf
+from .plaintext import parse_text
+from .sandbox import Limits, run_isolated
 
-class ParseError(InputError):
-    default_code = "parse_failed"
+__all__ = ["ParseError", "ParsedText", "parse_file"]
 
-
-@dataclass
-class ParsedText:
-    text: str
-    page_offsets: list[int]  # where each page starts in ``text``
-    warnings: list[dict] = field(default_factory=list)  # [{"code", "message"}]
-
-    @property
-    def pages(self) -> int:
-        return len(self.page_offsets)
+MEDIA_TYPES = ("application/pdf", "text/plain")
 
 
 def parse_file(path: Path, media_type: str) -> ParsedText:
-    # Placeholder until the hardened parser lands: pypdf in-process, plain text as UTF-8.
     if media_type == "text/plain":
-        return ParsedText(path.read_bytes().decode("utf-8", errors="replace"), [0])
-    from pypdf import PdfReader
-
-    reader = PdfReader(path)
-    parts, offsets, position = [], [], 0
-    for page in reader.pages:
-        offsets.append(position)
-        text = (page.extract_text() or "") + "\n"
-        parts.append(text)
-        position += len(text)
-    return ParsedText("".join(parts), offsets)
+        return parse_text(Path(path).read_bytes(), settings.MAX_TEXT_CHARS)
+    if media_type != "application/pdf":
+        raise ParseError("unsupported_type", "only PDF and plain-text files can be parsed")
+    engine = settings.PDF_ENGINE
+    if engine not in ENGINES:
+        raise ImproperlyConfigured(f"DOCINTEL_PDF_ENGINE must be one of {', '.join(ENGINES)}, not {engine!r}")
+    limits = Limits(timeout_s=settings.PARSE_TIMEOUT_S, memory_mb=settings.PARSE_MEMORY_MB)
+    result = run_isolated(extract_pdf, str(path), engine, settings.MAX_PAGES, settings.MAX_TEXT_CHARS,
+                          limits=limits)
+    return ParsedText(**result)

@@ -1,0 +1,212 @@
+"""PDF text extraction, run inside the sandboxed child (see ``sandbox``): never call it in-process.
+
+pypdf is the reference engine; pdfium (pypdfium2) is an optional faster one. Either way pypdf inspects
+the file's structure for what a reviewer should know (active content, incremental updates, repairs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Callable, Iterator
+from io import BytesIO
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError, LimitReachedError
+
+from .base import ParseError, warning
+from .normalize import assemble, normalise_pages
+
+ENGINES = ("pypdf", "pdfium")
+
+# Actions that run something when the file is opened or touched; text extraction never runs them.
+_ACTIVE_ACTIONS = {
+    "/JavaScript": "JavaScript", "/Launch": "launch actions", "/ImportData": "data import actions",
+    "/SubmitForm": "form submission actions", "/Rendition": "media actions",
+}
+_EOF = re.compile(rb"%%EOF")
+_HEADER_WINDOW = 1024  # readers accept junk before "%PDF-"; so do we, within this many bytes
+
+
+def extract_pdf(path: str, engine: str, max_pages: int, max_chars: int) -> dict:
+    """Text, page offsets and warnings of one PDF, as a dict (it crosses a pipe as JSON)."""
+    try:
+        return _extract(Path(path).read_bytes(), engine, max_pages, max_chars)
+    except (ParseError, MemoryError):
+        raise
+    except FileNotDecryptedError:
+        raise ParseError("pdf_encrypted", "the file is password-protected") from None
+    except LimitReachedError:
+        raise ParseError("decompression_bomb",
+                         "a compressed stream in the file expands beyond the safety limit") from None
+    except RecursionError:
+        raise ParseError("pdf_corrupt", "the file's structure is nested too deeply") from None
+    except Exception:  # pypdf and pdfium raise many kinds on broken files; all mean the same to a user
+        raise ParseError("pdf_corrupt", "the file is damaged and could not be read") from None
+
+
+def _extract(data: bytes, engine: str, max_pages: int, max_chars: int) -> dict:
+    if not data:
+        raise ParseError("empty_file", "the file is empty")
+    if b"%PDF-" not in data[:_HEADER_WINDOW]:
+        raise ParseError("not_a_pdf", "the file is not a PDF")
+    with _structure_notes() as notes:
+        reader = PdfReader(BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ParseError("pdf_encrypted", "the file is password-protected")
+        count, page_texts = (_pdfium_pages if engine == "pdfium" else _pypdf_pages)(data, reader)
+        if count > max_pages:
+            raise ParseError("too_many_pages", f"the file has {count} pages; the limit is {max_pages}")
+        texts, unreadable = _read_pages(page_texts, max_chars)
+        active = _active_content(reader)
+    cut = len(texts) < count
+    pages = normalise_pages(texts) + [""] * (count - len(texts))
+    text, offsets = assemble(pages)
+    warnings = _warnings(data, pages[:len(texts)], unreadable=unreadable, notes=notes, active=active)
+    if cut or len(text) > max_chars:
+        text = text[:max_chars]
+        offsets = [min(offset, len(text)) for offset in offsets]
+        warnings.append(warning("truncated", f"the text stops at the limit of {max_chars} characters"))
+    return {"text": text, "page_offsets": offsets, "warnings": warnings}
+
+
+def _pypdf_pages(data: bytes, reader: PdfReader) -> tuple[int, Iterator[Callable[[], str]]]:
+    return len(reader.pages), (page.extract_text for page in reader.pages)
+
+
+def _pdfium_pages(data: bytes, reader: PdfReader) -> tuple[int, Iterator[Callable[[], str]]]:
+    import pypdfium2  # the optional engine: loaded only when configured
+
+    document = pypdfium2.PdfDocument(data, password="")
+
+    def page_text(index: int) -> str:
+        page = document[index]
+        textpage = page.get_textpage()
+        try:
+            return textpage.get_text_bounded()
+        finally:
+            textpage.close()
+            page.close()
+
+    return len(document), ((lambda index=index: page_text(index)) for index in range(len(document)))
+
+
+def _read_pages(page_texts: Iterator[Callable[[], str]], max_chars: int) -> tuple[list[str], list[int]]:
+    """Raw text of each page until ``max_chars`` is passed, and the numbers of pages that failed alone.
+
+    A page whose content is broken is left empty and reported; limits and structural errors stop all.
+    """
+    texts, unreadable, total = [], [], 0
+    for number, page_text in enumerate(page_texts, start=1):
+        if total > max_chars:
+            break
+        try:
+            text = page_text() or ""
+        except (LimitReachedError, MemoryError, RecursionError):
+            raise
+        except Exception:
+            text = ""
+            unreadable.append(number)
+        texts.append(text)
+        total += len(text)
+    return texts, unreadable
+
+
+@contextlib.contextmanager
+def _structure_notes() -> Iterator[list[str]]:
+    """Collect pypdf's reader warnings (broken xref, missing EOF…): they mean the file was repaired."""
+    notes: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            notes.append(record.getMessage())
+
+    logger = logging.getLogger("pypdf")
+    handler, propagate = Collect(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield notes
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def _warnings(data: bytes, pages: list[str], *, unreadable: list[int], notes: list[str],
+              active: list[str]) -> list[dict]:
+    warnings = []
+    empty = [number for number, page in enumerate(pages, start=1) if not page.strip()]
+    if empty:
+        warnings.append(warning("no_text_layer", f"{len(empty)} of {len(pages)} pages have no text "
+                                f"(scanned images?): pages {_numbers(empty)}"))
+    if notes or unreadable:
+        detail = f"; the text of pages {_numbers(unreadable)} could not be recovered" if unreadable else ""
+        warnings.append(warning("repaired", f"the file is damaged and was read in recovery mode{detail}"))
+    if active:
+        warnings.append(warning("active_content", f"the file contains {', '.join(active)} (never run)"))
+    updates = _incremental_updates(data)
+    if updates:
+        warnings.append(warning("incremental_updates", f"the file was changed {updates} time(s) after it was "
+                                "first saved; earlier versions may remain inside it"))
+    if not _EOF.search(data[-_HEADER_WINDOW:]):
+        warnings.append(warning("truncated", "the file ends early (no end-of-file marker); text may be lost"))
+    return warnings
+
+
+def _numbers(numbers: list[int], shown: int = 20) -> str:
+    listed = ", ".join(str(n) for n in numbers[:shown])
+    return listed + (f" and {len(numbers) - shown} more" if len(numbers) > shown else "")
+
+
+def _incremental_updates(data: bytes) -> int:
+    """Revisions appended after the first save; a linearized file legitimately has two sections."""
+    sections = len(_EOF.findall(data))
+    linearized = b"/Linearized" in data[:_HEADER_WINDOW]
+    return max(0, sections - 1 - int(linearized))
+
+
+def _active_content(reader: PdfReader) -> list[str]:
+    """Kinds of active content (JavaScript, launch actions…) anywhere a viewer would trigger them."""
+    found: set[str] = set()
+    with contextlib.suppress(Exception):  # a damaged structure must not fail the parse
+        root = reader.trailer["/Root"].get_object()
+        names = _resolve(root.get("/Names"))
+        if names is not None and "/JavaScript" in names:
+            found.add("JavaScript")
+        _collect_actions(root.get("/OpenAction"), found)
+        _collect_additional_actions(root.get("/AA"), found)
+        form = _resolve(root.get("/AcroForm"))
+        if form is not None and "/XFA" in form:
+            found.add("XFA forms")
+        for page in reader.pages:
+            _collect_additional_actions(page.get("/AA"), found)
+            for annotation in _resolve(page.get("/Annots")) or []:
+                annotation = _resolve(annotation)
+                _collect_actions(annotation.get("/A"), found)
+                _collect_additional_actions(annotation.get("/AA"), found)
+    return sorted(found)
+
+
+def _collect_actions(action, found: set[str], depth: int = 0) -> None:
+    action = _resolve(action)
+    if not hasattr(action, "get") or depth > 20:
+        return
+    kind = _ACTIVE_ACTIONS.get(action.get("/S"))
+    if kind:
+        found.add(kind)
+    chained = _resolve(action.get("/Next"))
+    for step in chained if isinstance(chained, list) else [chained]:
+        _collect_actions(step, found, depth + 1)
+
+
+def _collect_additional_actions(triggers, found: set[str]) -> None:
+    triggers = _resolve(triggers)
+    if hasattr(triggers, "values"):
+        for action in triggers.values():
+            _collect_actions(action, found)
+
+
+def _resolve(value):
+    return value.get_object() if hasattr(value, "get_object") else value
