@@ -5,3 +5,6 @@ class ApiConfig(AppConfig):
     name = "docintel.api"
     label = "docintel_api"
     verbose_name = "REST API"
+
+    def ready(self) -> None:
+        from . import webhooks  # noqa: F401  (signal receiver and webhook task)

@@ -1,5 +1,61 @@
 """Settings of the user surfaces: web UI, REST API, accounts."""
 
-from .env import env_bool, env_float, env_int, env_list, env_str  # noqa: F401
+from .env import env_bool, env_int, env_str
 
+# --- Sign-in ---------------------------------------------------------------------------------------
+LOGIN_MAX_FAILURES = env_int("DOCINTEL_LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_LOCKOUT_S = env_int("DOCINTEL_LOGIN_LOCKOUT_S", 15 * 60, minimum=1)
+TRUST_X_REAL_IP = env_bool("DOCINTEL_TRUST_X_REAL_IP", False)  # only behind the bundled nginx
 
+# With Redis configured, throttling counters are shared by every web process; otherwise per process.
+_REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL,
+         "KEY_PREFIX": "docintel"}
+        if _REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# --- REST API ----------------------------------------------------------------------------------------
+API_PAGE_SIZE = env_int("DOCINTEL_API_PAGE_SIZE", 25, minimum=1)
+API_MAX_PAGE_SIZE = 100
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "docintel.accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # the web UI's uploads and polling
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "docintel.api.pagination.Pagination",
+    "EXCEPTION_HANDLER": "docintel.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["docintel.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Per token (or per signed-in user): requests of any kind, and uploads on their own.
+        "token": env_str("DOCINTEL_API_RATE", "1200/min"),
+        "uploads": env_str("DOCINTEL_API_UPLOAD_RATE", "300/min"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "docintel API",
+    "DESCRIPTION": (
+        "On-premise document intelligence: upload, redaction, grounded extraction, audit. "
+        "Authenticate with `Authorization: Token <key>` (`manage.py issue_token`). "
+        'Errors are `{"error": {"code", "message"}}`.'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The docs page is served from our own static files: the deployment has no internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Completion webhooks -----------------------------------------------------------------------------
+WEBHOOK_TIMEOUT_S = env_int("DOCINTEL_WEBHOOK_TIMEOUT_S", 10, minimum=1)
+# Receivers check X-Docintel-Signature (HMAC-SHA256 of the body) with this secret.
+WEBHOOK_SECRET = env_str("DOCINTEL_WEBHOOK_SECRET")

@@ -1,0 +1,64 @@
+"""One error shape for every API failure: ``{"error": {"code", "message"}}`` (contract §5)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from docintel.errors import DocintelError
+
+log = logging.getLogger(__name__)
+
+# Input errors that have an HTTP status of their own.
+STATUS_BY_CODE = {"file_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                  "unsupported_type": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE}
+
+
+def error_body(code: str, message: str) -> dict:
+    return {"error": {"code": code, "message": message}}
+
+
+def _message(detail) -> str:
+    """Flatten DRF's detail (a string, list or field dict) into one sentence."""
+    if isinstance(detail, dict):
+        return "; ".join(f"{field}: {_message(value)}" if field != "non_field_errors" else _message(value)
+                         for field, value in detail.items())
+    if isinstance(detail, list):
+        return " ".join(_message(item) for item in detail)
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DocintelError):
+        code = STATUS_BY_CODE.get(exc.code, exc.http_status)
+        return Response(error_body(exc.code, exc.message), status=code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:  # a bug: log where, not what (request data may hold PHI)
+        log.error("API error %s in %s", type(exc).__name__, context["view"].__class__.__name__,
+                  exc_info=exc)
+        return Response(error_body("internal_error", "Something went wrong on the server; it is logged."),
+                        status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+    if not isinstance(code, str):
+        code = "invalid" if isinstance(exc, exceptions.ValidationError) else "error"
+    response.data = error_body(code, _message(response.data.get("detail", response.data)
+                                              if isinstance(response.data, dict) else response.data))
+    return response
+
+
+def json_error_view(code: str, message: str, http_status: int):
+    """Django-level handlers for /api/ paths (404 of unknown URLs, 500s outside DRF views)."""
+
+    def view(request, exception=None):
+        return JsonResponse(error_body(code, message), status=http_status)
+
+    return view
