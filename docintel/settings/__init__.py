@@ -72,8 +72,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 # An unacknowledged task (its worker died) is handed to another worker after this many seconds.
+TASK_VISIBILITY_TIMEOUT_S = env_int("DOCINTEL_TASK_VISIBILITY_TIMEOUT_S", 3600, minimum=1)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("DOCINTEL_TASK_VISIBILITY_TIMEOUT_S", 3600, minimum=1),
+    "visibility_timeout": TASK_VISIBILITY_TIMEOUT_S,
+    # How often workers look for abandoned messages: well within the timeout, at most every 10 s.
+    "unacked_restore_interval": min(10, max(1, TASK_VISIBILITY_TIMEOUT_S // 2)),
+    "unacked_restore_throttle": 1,
 }
 STAGE_MAX_RETRIES = env_int("DOCINTEL_STAGE_MAX_RETRIES", 3, minimum=0)
 STAGE_RETRY_BACKOFF_S = env_int("DOCINTEL_STAGE_RETRY_BACKOFF_S", 5, minimum=0)
@@ -95,6 +99,7 @@ MAX_PAGES = env_int("DOCINTEL_MAX_PAGES", 1000, minimum=1)
 PARSE_TIMEOUT_S = env_int("DOCINTEL_PARSE_TIMEOUT_S", 15, minimum=1)
 PARSE_MEMORY_MB = env_int("DOCINTEL_PARSE_MEMORY_MB", 1024, minimum=128)
 MAX_TEXT_CHARS = env_int("DOCINTEL_MAX_TEXT_CHARS", 5_000_000, minimum=1000)
+PDF_ENGINE = env_str("DOCINTEL_PDF_ENGINE", "pypdf")  # "pdfium": the faster optional engine
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -109,6 +114,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "docintel.accounts",
     "docintel.documents",
     "docintel.documents.redaction",
