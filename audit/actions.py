@@ -1,10 +1,77 @@
-"""The only writer of audit events (placeholder until the hash-chained log lands)."""
+"""The only writer of audit events.
+
+Every change that must be on the record calls ``record_event`` inside its own transaction: the event
+commits or rolls back with the change. Call it as late as possible in that transaction: from the call
+until commit, other writers of the log wait (the chain has one head).
+"""
 
 from __future__ import annotations
+
+import json
+import re
+
+from django.db import transaction
+
+from . import chain, keys
+
+ACTION_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+
+def canonical_details(details: dict | None) -> str:
+    """``details`` as stored and hashed: canonical JSON (sorted keys, no spaces, ASCII escapes).
+
+    A round trip first turns non-string keys and tuples into what JSON readers will see.
+    """
+    normal = json.loads(json.dumps(details or {}, default=str, allow_nan=False))
+    return json.dumps(normal, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def _actor_fields(actor) -> tuple[int | None, str, str]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None, "", ""
+    from docintel.accounts.roles import roles_of
+
+    return actor.pk, actor.get_username(), ",".join(sorted(roles_of(actor)))
 
 
 def record_event(action: str, *, document=None, actor=None, purpose: str = "", details: dict | None = None,
                  sensitive: dict | None = None):
-    """Append one event, in the caller's transaction. ``details`` are stored in clear and must hold no
-    PHI; ``sensitive`` is encrypted with the document's key."""
-    return None
+    """Append one event, in the caller's transaction, and return it.
+
+    ``details`` are stored in clear and must hold no PHI (ids, hashes, codes, counts, model names).
+    ``sensitive`` (PHI: extracted values, prompts) is encrypted with the document's data key; after the
+    document is erased the payload is withheld and ``details`` say so. ``actor`` is a User, or None for
+    the system.
+    """
+    if not ACTION_NAME.match(action or ""):
+        raise ValueError(f"audit action names are dotted lower-case words, not {action!r}")
+    document_id = None if document is None else str(getattr(document, "pk", document))
+    if sensitive is not None and document_id is None:
+        raise ValueError("a sensitive payload needs a document: it is encrypted with the document's key")
+    actor_id, username, role = _actor_fields(actor)
+    payload = None if sensitive is None else json.dumps(sensitive, default=str).encode()
+    data_key = None if payload is None else keys.document_key(document_id)  # read outside the lock
+
+    # No savepoint: if the append fails, the caller's change must not commit without its event.
+    with transaction.atomic(savepoint=False):
+        chain.lock_for_append()
+        if payload is not None and data_key is None:  # first payload of this document, or a race
+            data_key = keys.document_key(document_id)
+            if data_key is None:
+                data_key = keys.create_document_key(document_id)
+        if data_key == b"":
+            details = {**(details or {}), "sensitive_withheld": "document_erased"}
+            payload = None
+        return chain.append(
+            action=action, actor_id=actor_id, actor_username=username, actor_role=role,
+            document_id=document_id, purpose=purpose or "", details_json=canonical_details(details),
+            sensitive="" if payload is None else keys.seal(data_key, document_id, payload),
+        )
+
+
+def read_sensitive(event) -> dict | None:
+    """Decrypt an event's sensitive payload; None when it has none or the document was erased."""
+    if not event.sensitive or event.document_id is None:
+        return None
+    clear = keys.unseal(str(event.document_id), event.sensitive)
+    return None if clear is None else json.loads(clear)

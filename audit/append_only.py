@@ -1,0 +1,82 @@
+"""Database triggers that make the audit tables append-only: UPDATE, DELETE and TRUNCATE are rejected by
+the database itself, whoever sends them (the ORM, a shell, a SQL console).
+
+The production guarantee has two layers (``deploy/postgres/``): these triggers, and an application role
+that holds only SELECT and INSERT on these tables. Only the tables' owner can disable or drop the
+triggers; the test suite does so, as the owner, to flush its throw-away database (``tests/audit_flush.py``).
+"""
+
+from __future__ import annotations
+
+APPEND_ONLY_TABLES = ("audit_auditevent", "audit_auditcheckpoint")
+MESSAGE = "the audit log is append-only"
+
+_PG_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION audit_reject_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '{MESSAGE}: % on % rejected', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+"""
+
+
+def _postgresql_statements(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION audit_reject_change()",
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION audit_reject_change()",
+    ]
+
+
+def _sqlite_statements(table: str) -> list[str]:
+    # SQLite has no TRUNCATE: "DELETE FROM t" is its truncate, and a DELETE trigger turns that off.
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{operation.lower()} BEFORE {operation} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}: {operation} on {table} rejected'); END"
+        for operation in ("UPDATE", "DELETE")
+    ]
+
+
+def protect(connection) -> None:
+    """Create the triggers (migration 0002)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_PG_FUNCTION)
+            for table in APPEND_ONLY_TABLES:
+                for statement in _postgresql_statements(table):
+                    cursor.execute(statement)
+        elif connection.vendor == "sqlite":
+            for table in APPEND_ONLY_TABLES:
+                for statement in _sqlite_statements(table):
+                    cursor.execute(statement)
+        else:
+            raise NotImplementedError(f"no append-only triggers for {connection.vendor}")
+
+
+def unprotect(connection) -> None:
+    """Drop the triggers (reversing the migration)."""
+    with connection.cursor() as cursor:
+        for table in APPEND_ONLY_TABLES:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+            else:
+                for operation in ("update", "delete"):
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{operation}")
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP FUNCTION IF EXISTS audit_reject_change()")
+
+
+def set_enforced(connection, enforced: bool) -> None:
+    """Owner-only switch for throw-away databases (the test suite's flush): PostgreSQL keeps the
+    triggers and disables them (``ALTER TABLE`` needs ownership); SQLite drops and re-creates them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for table in APPEND_ONLY_TABLES:
+                cursor.execute(f"ALTER TABLE {table} {'ENABLE' if enforced else 'DISABLE'} TRIGGER USER")
+    elif enforced:
+        protect(connection)
+    else:
+        unprotect(connection)

@@ -1,0 +1,182 @@
+"""Appending to the hash chain and checking it.
+
+Appends are serialised: on PostgreSQL by a transaction-scoped advisory lock, on SQLite by the database
+write lock (docintel opens SQLite transactions IMMEDIATE). The lock is held until the caller's
+transaction ends, so the next writer reads a head that is committed; the primary key on ``seq`` is the
+last guard: two events can never share a place in the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from .canonical import GENESIS_HASH, checkpoint_message, checkpoint_signature_valid, load_public_key
+from .models import AuditCheckpoint, AuditEvent, format_time
+
+# Any fixed number: the key of the PostgreSQL advisory lock that serialises appends ("audit" in ASCII).
+APPEND_LOCK_KEY = 0x6175646974
+VERIFY_BATCH = 20_000
+
+_encode = json.encoder.encode_basestring_ascii
+
+
+def _json_string_or_null(value) -> str:
+    return "null" if value is None else _encode(value)
+
+
+def canonical_event_bytes(seq: int, time: str, action: str, actor_id: int | None, actor_username: str,
+                          actor_role: str, document_id: str | None, purpose: str, details_json: str,
+                          sensitive: str, prev_hash: str) -> bytes:
+    """``audit.canonical.canonical_json`` of an event's record, built directly from its columns.
+
+    The same bytes as the reference (a test holds them equal), without building and sorting a dict for
+    each of a million events: keys are already in sorted order, and ``details_json`` is stored in
+    canonical form.
+    """
+    return (
+        f'{{"action":{_encode(action)},"actor_id":{"null" if actor_id is None else int(actor_id)},'
+        f'"actor_role":{_encode(actor_role)},"actor_username":{_encode(actor_username)},'
+        f'"details":{details_json},"document_id":{_json_string_or_null(document_id)},'
+        f'"prev_hash":{_encode(prev_hash)},"purpose":{_encode(purpose)},"sensitive":{_encode(sensitive)},'
+        f'"seq":{int(seq)},"time":{_encode(time)}}}'
+    ).encode("ascii")
+
+
+def lock_for_append() -> None:
+    """Wait for the right to append; held until the current transaction ends."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK_KEY])
+    # SQLite: the transaction already holds the database write lock (IMMEDIATE), or takes it at the
+    # insert; either way no other writer can append between our read of the head and our insert.
+
+
+def head() -> tuple[int, str]:
+    """(seq, hash) of the last event; (0, GENESIS_HASH) for an empty log."""
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    return last or (0, GENESIS_HASH)
+
+
+def append(*, action: str, actor_id, actor_username: str, actor_role: str, document_id: str | None,
+           purpose: str, details_json: str, sensitive: str) -> AuditEvent:
+    """Write the next event. The caller holds the append lock inside an atomic block."""
+    seq, prev_hash = head()
+    seq += 1
+    now = timezone.now()  # taken under the lock, so times never go backwards along the chain
+    digest = hashlib.sha256(canonical_event_bytes(
+        seq, format_time(now), action, actor_id, actor_username, actor_role, document_id, purpose,
+        details_json, sensitive, prev_hash)).hexdigest()
+    event = AuditEvent(seq=seq, time=now, action=action, actor_id=actor_id, actor_username=actor_username,
+                       actor_role=actor_role, document_id=document_id, purpose=purpose,
+                       details=details_json, sensitive=sensitive, prev_hash=prev_hash, hash=digest)
+    event.save(force_insert=True)
+    if seq % settings.AUDIT_CHECKPOINT_EVERY == 0:
+        make_checkpoint(seq, digest, reason="interval")
+    return event
+
+
+def make_checkpoint(size: int, head_hash: str, *, reason: str) -> AuditCheckpoint:
+    from . import keys
+
+    signed_at = format_time(timezone.now())
+    return AuditCheckpoint.objects.create(
+        size=size, head_hash=head_hash, time=signed_at, key_id=keys.signing_key_id(),
+        signature=keys.sign(checkpoint_message(size, head_hash, signed_at)), reason=reason)
+
+
+# --- Verification ------------------------------------------------------------------------------------
+@dataclass
+class Verification:
+    ok: bool = True
+    count: int = 0
+    verified_up_to: int = 0  # the last seq whose hash and link checked out
+    head_hash: str = GENESIS_HASH
+    first_bad_seq: int | None = None
+    error: str = ""
+    checkpoints: int = 0
+    last_checkpoint: dict | None = None
+
+    def fail(self, seq: int | None, message: str) -> Verification:
+        self.ok = False
+        self.first_bad_seq = seq
+        self.error = message
+        return self
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _rows(after_seq: int) -> Iterator[tuple]:
+    """Events after ``after_seq`` in order, streamed in batches (keyset pagination: no OFFSET)."""
+    columns = ("seq", "time", "action", "actor_id", "actor_username", "actor_role", "document_id",
+               "purpose", "details", "sensitive", "prev_hash", "hash")
+    while True:
+        batch = list(AuditEvent.objects.filter(seq__gt=after_seq).order_by("seq")
+                     .values_list(*columns)[:VERIFY_BATCH])
+        if not batch:
+            return
+        yield from batch
+        after_seq = batch[-1][0]
+
+
+def verify_chain(*, after_seq: int = 0, after_hash: str = GENESIS_HASH) -> Verification:
+    """Recompute every hash and link after ``after_seq`` (whose hash the caller vouches for), and check
+    every signed checkpoint against the chain. The first problem stops the walk and is named."""
+    from . import keys
+
+    result = Verification(verified_up_to=after_seq, head_hash=after_hash)
+    public_key, signer = load_public_key(keys.public_key_pem()), keys.signing_key_id()
+    checkpoints: dict[int, list[dict]] = {}
+    for checkpoint in AuditCheckpoint.objects.order_by("size", "id"):
+        data = checkpoint.as_dict()
+        if checkpoint.key_id != signer or not checkpoint_signature_valid(data, public_key):
+            return result.fail(checkpoint.size, f"checkpoint at size {checkpoint.size} has a bad signature")
+        checkpoints.setdefault(checkpoint.size, []).append(data)
+
+    expected_seq, prev = after_seq + 1, after_hash
+    sha256 = hashlib.sha256
+    for (seq, time, action, actor_id, username, role, document_id, purpose, details, sensitive,
+         prev_hash, digest) in _rows(after_seq):
+        if seq != expected_seq:
+            return result.fail(expected_seq, f"event {expected_seq} is missing (next is {seq})")
+        if prev_hash != prev:
+            return result.fail(seq, f"event {seq} does not link to event {seq - 1} (prev_hash differs)")
+        computed = sha256(canonical_event_bytes(
+            seq, format_time(time), action, actor_id, username, role,
+            None if document_id is None else str(document_id), purpose, details, sensitive, prev_hash,
+        )).hexdigest()
+        if computed != digest:
+            return result.fail(seq, f"event {seq} was altered (its hash does not match its content)")
+        for signed in checkpoints.get(seq, ()):
+            if signed["head_hash"] != digest:
+                return result.fail(seq, f"event {seq} differs from the checkpoint signed at {signed['time']}")
+            result.checkpoints += 1
+            result.last_checkpoint = signed
+        prev, expected_seq = digest, seq + 1
+        result.count += 1
+        result.verified_up_to, result.head_hash = seq, digest
+    beyond = [size for size in checkpoints if size >= expected_seq]
+    if beyond:
+        return result.fail(expected_seq, f"a signed checkpoint says the log had {max(beyond)} events; "
+                           f"only {expected_seq - 1} are left")
+    return result
+
+
+def time_range_to_seqs(since: datetime | None, until: datetime | None) -> tuple[int, int] | None:
+    """The contiguous range of seqs whose events fall in [since, until); None when it holds none."""
+    events = AuditEvent.objects.all()
+    if since:
+        events = events.filter(time__gte=since)
+    if until:
+        events = events.filter(time__lt=until)
+    first = events.order_by("seq").values_list("seq", flat=True).first()
+    last = events.order_by("-seq").values_list("seq", flat=True).first()
+    return None if first is None else (first, last)

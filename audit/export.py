@@ -1,0 +1,115 @@
+"""Exports of the log (JSONL or CSV) and their manifest, verifiable offline by ``audit.verify_export``.
+
+A range is a contiguous run of events, so that its chain can be checked on its own: the manifest gives
+the ``prev_hash`` the first event links to, the hash of the last, and a checkpoint over that last event
+signed at export time, with the public key that checks it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from . import chain, keys
+from .canonical import EVENT_FIELDS, GENESIS_HASH
+from .models import AuditEvent, format_time
+
+FORMATS = ("jsonl", "csv")
+MANIFEST_VERSION = 1
+BATCH = 5000
+
+
+class EmptyRange(Exception):
+    """No event falls in the requested time range."""
+
+
+@dataclass(frozen=True)
+class ExportRange:
+    first_seq: int
+    last_seq: int
+    first_prev_hash: str
+    head_hash: str
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @property
+    def count(self) -> int:
+        return self.last_seq - self.first_seq + 1
+
+
+def plan_export(since: datetime | None = None, until: datetime | None = None) -> ExportRange:
+    """Fix the range now, so that events appended while the file is written stay out of it."""
+    seqs = chain.time_range_to_seqs(since, until)
+    if seqs is None:
+        raise EmptyRange("no audit events in that time range")
+    first = AuditEvent.objects.values_list("prev_hash", flat=True).get(seq=seqs[0])
+    last = AuditEvent.objects.values_list("hash", flat=True).get(seq=seqs[1])
+    return ExportRange(seqs[0], seqs[1], first, last, since, until)
+
+
+def _events(span: ExportRange) -> Iterator[dict]:
+    after = span.first_seq - 1
+    while after < span.last_seq:
+        batch = list(AuditEvent.objects.filter(seq__gt=after, seq__lte=span.last_seq).order_by("seq")[:BATCH])
+        if not batch:
+            return
+        for event in batch:
+            yield event.as_record()
+        after = batch[-1].seq
+
+
+def jsonl_lines(span: ExportRange) -> Iterator[str]:
+    for record in _events(span):
+        yield json.dumps(record, ensure_ascii=True, separators=(",", ":")) + "\n"
+
+
+def csv_lines(span: ExportRange) -> Iterator[str]:
+    """One row per event; ``details`` as its canonical JSON text, empty cells for null ids."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(EVENT_FIELDS)
+    for record in _events(span):
+        record["details"] = json.dumps(record["details"], sort_keys=True, separators=(",", ":"),
+                                       ensure_ascii=True)
+        writer.writerow(["" if record[name] is None else record[name] for name in EVENT_FIELDS])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
+
+
+def lines(span: ExportRange, export_format: str) -> Iterator[str]:
+    if export_format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    return jsonl_lines(span) if export_format == "jsonl" else csv_lines(span)
+
+
+def manifest(span: ExportRange, export_format: str, *, filename: str, actor=None) -> dict:
+    """The manifest, with a checkpoint over the range's last event signed now (and kept in the log)."""
+    checkpoint = chain.make_checkpoint(span.last_seq, span.head_hash, reason="export")
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "file": filename,
+        "format": export_format,
+        "exported_at": format_time(timezone.now()),
+        "exported_by": getattr(actor, "username", "") or "system",
+        "range": {"first_seq": span.first_seq, "last_seq": span.last_seq,
+                  "since": span.since.isoformat() if span.since else None,
+                  "until": span.until.isoformat() if span.until else None},
+        "count": span.count,
+        "first_prev_hash": span.first_prev_hash,
+        "starts_at_genesis": span.first_seq == 1 and span.first_prev_hash == GENESIS_HASH,
+        "head_hash": span.head_hash,
+        "hash_algorithm": "sha256 over canonical JSON (sorted keys, no whitespace, ASCII) of every "
+                          "field but hash",
+        "checkpoint": checkpoint.as_dict(),
+        "public_key": {"algorithm": "ed25519", "key_id": keys.signing_key_id(), "pem": keys.public_key_pem()},
+        "verify_with": "python -m audit.verify_export FILE [--public-key KEY.pem]",
+    }

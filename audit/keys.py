@@ -1,0 +1,134 @@
+"""The audit log's keys: the master key that wraps per-document data keys, and the Ed25519 key that
+signs checkpoints. Both come from settings, or on the embedded default are generated on first use
+under ``KEYS_DIR`` (back them up apart from the data, and keep them as long as the log).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from functools import cache
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+from .canonical import key_id
+from .models import DocumentKey
+
+NONCE_BYTES = 12
+
+
+def _generated_file(name: str, make) -> bytes:
+    """Read KEYS_DIR/name, creating it (mode 0600) with ``make()`` the first time; safe across processes."""
+    directory = Path(settings.KEYS_DIR)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = directory / name
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(make())
+                handle.flush()
+                os.fsync(handle.fileno())
+    return path.read_bytes()
+
+
+@cache
+def master_key() -> bytes:
+    configured = settings.AUDIT_MASTER_KEY
+    raw = configured.encode() if configured else _generated_file(
+        "audit_master_key", lambda: base64.b64encode(AESGCM.generate_key(bit_length=256)))
+    key = base64.b64decode(raw.strip())
+    if len(key) != 32:
+        raise ImproperlyConfigured("DOCINTEL_AUDIT_MASTER_KEY must be 32 bytes, base64-encoded")
+    return key
+
+
+@cache
+def signing_key() -> Ed25519PrivateKey:
+    if settings.AUDIT_SIGNING_KEY_FILE:
+        pem = Path(settings.AUDIT_SIGNING_KEY_FILE).read_bytes()
+    else:
+        pem = _generated_file("audit_signing_key.pem", lambda: Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ImproperlyConfigured("DOCINTEL_AUDIT_SIGNING_KEY_FILE must hold an Ed25519 private key (PEM)")
+    return key
+
+
+def public_key_pem() -> str:
+    return signing_key().public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def signing_key_id() -> str:
+    return key_id(signing_key().public_key())
+
+
+def sign(message: bytes) -> str:
+    return base64.b64encode(signing_key().sign(message)).decode()
+
+
+# --- Per-document data keys --------------------------------------------------------------------------
+def _wrap(document_id: str, data_key: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(master_key()).encrypt(nonce, data_key, f"docintel-dek:{document_id}".encode())
+
+
+def _unwrap(document_id: str, wrapped: bytes) -> bytes:
+    return AESGCM(master_key()).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:],
+                                        f"docintel-dek:{document_id}".encode())
+
+
+def document_key(document_id: str) -> bytes | None:
+    """The document's data key; ``b""`` once destroyed (erased); None when it has none yet."""
+    row = DocumentKey.objects.filter(document_id=document_id).first()
+    if row is None:
+        return None
+    if row.destroyed_at is not None or not row.wrapped_key:
+        return b""
+    return _unwrap(document_id, bytes(row.wrapped_key))
+
+
+def create_document_key(document_id: str) -> bytes:
+    """Make the document's data key. Called under the audit append lock, so never by two at once."""
+    key = AESGCM.generate_key(bit_length=256)
+    DocumentKey.objects.create(document_id=document_id, wrapped_key=_wrap(document_id, key))
+    return key
+
+
+def seal(key: bytes, document_id: str, payload: bytes) -> str:
+    """base64(nonce || AES-GCM ciphertext), bound to the document id."""
+    nonce = os.urandom(NONCE_BYTES)
+    return base64.b64encode(nonce + AESGCM(key).encrypt(nonce, payload, document_id.encode())).decode()
+
+
+def unseal(document_id: str, token: str) -> bytes | None:
+    """The clear payload, or None when the key is gone (erasure) or the ciphertext does not open."""
+    key = document_key(document_id)
+    if not key or not token:
+        return None
+    raw = base64.b64decode(token)
+    try:
+        return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], document_id.encode())
+    except InvalidTag:
+        return None
+
+
+def destroy_document_key(document_id: str) -> None:
+    """Crypto-shredding: forget the data key, so that the log's payloads of this document stay sealed.
+    A tombstone row stays, so that no new key is ever made for the document."""
+    updated = DocumentKey.objects.filter(document_id=document_id).update(
+        wrapped_key=None, destroyed_at=timezone.now())
+    if not updated:
+        DocumentKey.objects.create(document_id=document_id, wrapped_key=None, destroyed_at=timezone.now())

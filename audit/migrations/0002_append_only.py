@@ -1,0 +1,19 @@
+"""The database, not only the application, refuses to change or remove audit rows (PostgreSQL and
+SQLite triggers; see audit/append_only.py and deploy/postgres/)."""
+
+from django.db import migrations
+
+from audit import append_only
+
+
+def protect(apps, schema_editor):
+    append_only.protect(schema_editor.connection)
+
+
+def unprotect(apps, schema_editor):
+    append_only.unprotect(schema_editor.connection)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit", "0001_log")]
+    operations = [migrations.RunPython(protect, unprotect)]
