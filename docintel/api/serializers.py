@@ -34,7 +34,7 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 
 class UploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="A PDF or plain-text file.")
+    file = serializers.FileField(help_text="A PDF or plain-text file.", allow_empty_file=True)
     kind = serializers.ChoiceField(choices=DocumentKind.choices, default=DocumentKind.AUTO, required=False)
     schema = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
                                    help_text="Extraction schema name; blank: chosen by kind.")

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from docintel.accounts import roles
 from docintel.accounts.models import DocumentAssignment
-from docintel.accounts.permissions import HasRole
+from docintel.accounts.permissions import HasRole, deny
 from docintel.documents.actions import retry_document, upload_document
 from docintel.documents.models import Document, DocumentKind, StageStatus
 from docintel.errors import InputError
@@ -76,6 +76,13 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                     f"{field}: {' '.join(messages)}" for field, messages in form.errors.items()))
             queryset = form.filter(queryset)
         return queryset
+
+    def get_object(self):
+        """The document; 404 if it does not exist, 403 (audited) if this user may not open it."""
+        document = get_object_or_404(Document.objects.defer("text", "page_offsets"), pk=self.kwargs["pk"])
+        if not roles.can_open(self.request.user, document):
+            deny(self.request, roles.SEES_ALL_DOCUMENTS)
+        return document
 
     def get_parsers(self):
         if getattr(self, "action", None) == "create" or self.request is None or self.request.method == "POST":
@@ -164,6 +171,3 @@ def note_upload(document: Document, user, idempotency_key: str = "", webhook_url
         dispatch(send_webhook, upload.pk)
     return document
 
-
-def get_document_for(user, pk) -> Document:
-    return get_object_or_404(roles.visible_documents(user), pk=pk)
