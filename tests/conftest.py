@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.audit_flush import audit_log_flushable  # noqa: F401  (flushing past the append-only audit log)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 CORPUS = (ROOT.parent / "shared" / "corpus" / "contracts").resolve()

@@ -204,6 +204,8 @@ LOGGING = {
     "loggers": {
         "presidio-analyzer": {"level": "ERROR"},
         "django.request": {"level": "ERROR"},
+        # In-process tasks would print a line per stage into commands' output.
+        "celery.app.trace": {"level": "WARNING" if TASKS_IN_PROCESS else "INFO"},
     },
 }
 
