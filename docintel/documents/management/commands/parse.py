@@ -1,0 +1,49 @@
+"""``manage.py parse PATH... --out DIR [--json]``: the text of each PDF/TXT into ``DIR/<stem>.txt``.
+
+The same parser as the pipeline's parse stage (sandboxed, under the same limits), without storing
+anything: for checking what docintel reads out of a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+
+from docintel.cli import DocumentCommand, existing_paths
+from docintel.documents.actions import media_type_for
+from docintel.documents.parsing import ParseError, parse_file
+
+
+class Command(DocumentCommand):
+    help = "Extract the text of PDF and plain-text files, with page count, sha256 and warnings."
+
+    def add_arguments(self, parser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument("paths", nargs="+", help="files, or folders of files")
+        parser.add_argument("--out", required=True, type=Path, help="folder for the <stem>.txt files")
+
+    def handle(self, *args, **options) -> None:
+        out: Path = options["out"]
+        out.mkdir(parents=True, exist_ok=True)
+
+        def parse(path: Path) -> dict:
+            if not path.is_file():
+                raise ParseError("not_found", "no such file")
+            if path.stat().st_size > settings.MAX_UPLOAD_MB * 1024 * 1024:
+                raise ParseError("file_too_large", f"the file is larger than {settings.MAX_UPLOAD_MB} MB")
+            data = path.read_bytes()
+            parsed = parse_file(path, media_type_for(path.name, data[:8192]))
+            (out / f"{path.stem}.txt").write_text(parsed.text, encoding="utf-8")
+            return {"id": path.stem, "pages": parsed.pages, "chars": len(parsed.text),
+                    "sha256": hashlib.sha256(data).hexdigest(), "warnings": parsed.warnings}
+
+        def summarise(record: dict) -> str:
+            codes = ", ".join(w["code"] for w in record["warnings"])
+            return f"{record['id']}: {record['pages']} pages, {record['chars']} chars" + (
+                f" ({codes})" if codes else "")
+
+        paths = existing_paths(options["paths"])
+        self.finish(*self.run_each(paths, parse, item_id=lambda path: path.stem, as_json=options["json"],
+                                   summarise=summarise))
