@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -34,7 +37,8 @@ from .webhooks import SETTLED, send_webhook
 
 ERRORS = {code: OpenApiResponse(ErrorSerializer, description=text) for code, text in {
     400: "Bad input", 401: "Not signed in", 403: "Your role does not allow this", 404: "No such document",
-    409: "Not ready yet", 410: "Erased", 413: "File too large", 429: "Rate limit reached",
+    409: "Not ready yet", 410: "Erased", 413: "File too large", 415: "Not a PDF or text file",
+    429: "Rate limit reached",
 }.items()}
 LIST_FILTERS = [
     OpenApiParameter("q", str, description="File name contains"),
@@ -54,7 +58,7 @@ def _errors(*codes):
 
 @extend_schema_view(
     list=extend_schema(summary="List documents", parameters=LIST_FILTERS, responses={
-        200: DocumentSerializer(many=True), **_errors(400, 429)}),
+        200: DocumentSerializer(many=True), **_errors(400, 404, 429)}),
     retrieve=extend_schema(summary="A document's status and stages", responses={
         200: DocumentSerializer, **_errors(404, 429)}),
 )
@@ -79,7 +83,11 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_object(self):
         """The document; 404 if it does not exist, 403 (audited) if this user may not open it."""
-        document = get_object_or_404(Document.objects.defer("text", "page_offsets"), pk=self.kwargs["pk"])
+        try:
+            pk = uuid.UUID(self.kwargs["pk"])
+        except ValueError:
+            raise Http404("no such document") from None
+        document = get_object_or_404(Document.objects.defer("text", "page_offsets"), pk=pk)
         if not roles.can_open(self.request.user, document):
             deny(self.request, roles.SEES_ALL_DOCUMENTS)
         return document
@@ -98,7 +106,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         summary="Upload a document", request=UploadSerializer, parameters=[IDEMPOTENCY_KEY],
-        responses={202: UploadAcceptedSerializer, **_errors(400, 413, 429)},
+        responses={202: UploadAcceptedSerializer, **_errors(400, 413, 415, 429)},
     )
     def create(self, request):
         key = request.headers.get("Idempotency-Key", "").strip()[:200]

@@ -6,7 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.test import APIClient
 
+from docintel.accounts.models import ApiToken
 from docintel.api.webhooks import sign, webhook_secret
 from docintel.documents.actions import upload_document
 from docintel.documents.models import Document
@@ -49,8 +51,6 @@ def test_same_file_again_returns_existing_document(api_for):
 def test_deduplicated_upload_by_another_clerk_becomes_visible_to_them(api_for, users):
     api_for("clerk").post(LIST, {"file": text_file()}, format="multipart")
     other = make_user("clerk", "clerk-two")
-    from docintel.accounts.models import ApiToken
-    from rest_framework.test import APIClient
 
     _, key = ApiToken.issue(other, "t")
     api = APIClient()
@@ -98,8 +98,6 @@ def test_outputs_not_ready_yet_is_409(api_for):
 
 
 def test_revoked_token_is_refused(users):
-    from docintel.accounts.models import ApiToken
-    from rest_framework.test import APIClient
 
     token, key = ApiToken.issue(users["clerk"], "t")
     api = APIClient()
@@ -111,7 +109,8 @@ def test_revoked_token_is_refused(users):
 
 def _documents(count: int, user, prefix: str = "doc", kind: str = "auto"):
     for i in range(count):
-        upload_document([f"{prefix} number {i}".encode()], filename=f"{prefix}-{i}.txt", kind=kind, actor=user)
+        upload_document([f"{prefix} number {i}".encode()], filename=f"{prefix}-{i}.txt", kind=kind,
+                        actor=user)
 
 
 def test_pagination_and_filters(api_for, users):
@@ -121,7 +120,8 @@ def test_pagination_and_filters(api_for, users):
     api = api_for("clerk")
     page = api.get(LIST, {"page_size": 4}).json()
     assert page["count"] == 10 and len(page["results"]) == 4 and page["next"]
-    assert set(page["results"][0]) >= {"id", "filename", "kind", "sha256", "status", "stages", "pages", "created"}
+    contract = {"id", "filename", "kind", "sha256", "status", "stages", "pages", "created"}
+    assert set(page["results"][0]) >= contract
     assert api.get(LIST, {"page_size": 4, "page": 3}).json()["results"].__len__() == 2
     assert api.get(LIST, {"kind": "clinical_note"}).json()["count"] == 3
     assert api.get(LIST, {"q": "lease-1"}).json()["count"] == 1

@@ -1,0 +1,47 @@
+"""Property-based run of the whole API against its own OpenAPI schema: no input makes it answer 5xx,
+and every answer matches the schema. Bounded: a few examples per operation."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from docintel.accounts.models import ApiToken
+from docintel.documents.actions import upload_document
+
+from .conftest import make_user
+
+
+@pytest.fixture
+def api_schema(db):
+    from docintel.wsgi import application
+
+    return schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
+
+
+@pytest.fixture
+def admin_token(db) -> str:
+    admin = make_user("admin", "schemathesis-admin")
+    upload_document([b"A short agreement between Acme and Beta."], filename="sample.txt", actor=admin)
+    return ApiToken.issue(admin, "schemathesis")[1]
+
+
+def test_api_never_answers_with_a_server_error(api_schema, admin_token):
+    headers = {"Authorization": f"Token {admin_token}"}
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert len(operations) >= 6
+
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=12, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def check(case):
+            response = case.call(headers=headers)
+            case.validate_response(response, checks=[not_a_server_error, status_code_conformance,
+                                                     response_schema_conformance])
+
+        check()
