@@ -113,3 +113,24 @@ def manifest(span: ExportRange, export_format: str, *, filename: str, actor=None
         "public_key": {"algorithm": "ed25519", "key_id": keys.signing_key_id(), "pem": keys.public_key_pem()},
         "verify_with": "python -m audit.verify_export FILE [--public-key KEY.pem]",
     }
+
+
+def filename_for(span: ExportRange, export_format: str) -> str:
+    return f"audit-{span.first_seq}-{span.last_seq}.{export_format}"
+
+
+def zip_bundle(span: ExportRange, export_format: str, *, actor=None):
+    """The export and its manifest in one zip (what a person downloads), as a temporary file."""
+    import tempfile
+    import zipfile
+
+    name = filename_for(span, export_format)
+    bundle = tempfile.TemporaryFile()  # noqa: SIM115  (handed to the response, which closes it)
+    with zipfile.ZipFile(bundle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(name, "w", force_zip64=True) as member:
+            for line in lines(span, export_format):
+                member.write(line.encode("utf-8"))
+        archive.writestr(f"{name}.manifest.json",
+                         json.dumps(manifest(span, export_format, filename=name, actor=actor), indent=2))
+    bundle.seek(0)
+    return bundle

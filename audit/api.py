@@ -1,0 +1,145 @@
+"""The compliance officer's API (contract §5): events with filters, exports, the public key.
+
+Compliance and admin roles only; anyone else gets 403 and an ``access.denied`` event. Every read is
+itself an event (``audit.read``, ``audit.exported``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from django.http import FileResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import renderers
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from docintel.accounts import roles
+from docintel.accounts.permissions import HasRole
+from docintel.api.pagination import Pagination
+from docintel.api.serializers import ErrorSerializer
+from docintel.errors import InputError
+
+from . import export, keys
+from .actions import record_event
+from .queries import EventFilterForm, chain_status
+
+ERRORS = {400: OpenApiResponse(ErrorSerializer, description="Bad filter"),
+          401: OpenApiResponse(ErrorSerializer, description="Not signed in"),
+          403: OpenApiResponse(ErrorSerializer, description="Your role does not allow this")}
+FILTERS = [
+    OpenApiParameter("since", OpenApiTypes.DATETIME, description="Events at or after this moment"),
+    OpenApiParameter("until", OpenApiTypes.DATETIME, description="Events before this moment"),
+    OpenApiParameter("actor", str, description="User name or id"),
+    OpenApiParameter("action", str, description="An action, or a prefix ending in '.' (auth.)"),
+    OpenApiParameter("document", OpenApiTypes.UUID, description="Document id"),
+]
+
+
+def valid_filters(params) -> EventFilterForm:
+    form = EventFilterForm(params)
+    if not form.is_valid():
+        raise InputError("bad_filter", form.error_message())
+    return form
+
+
+class AuditAPIView(APIView):
+    permission_classes = [HasRole]
+    required_roles = roles.READ_AUDIT
+
+
+class EventsView(AuditAPIView, GenericAPIView):
+    pagination_class = Pagination
+
+    @extend_schema(summary="Audit events, newest first", parameters=FILTERS, responses={
+        200: OpenApiTypes.OBJECT, **ERRORS})
+    def get(self, request):
+        form = valid_filters(request.query_params)
+        page = self.paginate_queryset(form.events())
+        record_event("audit.read", actor=request.user, purpose="audit review",
+                     details={"via": "api", "filters": form.applied(), "returned": len(page)})
+        return self.get_paginated_response([event.as_record() for event in page])
+
+
+class _LinesRenderer(renderers.BaseRenderer):
+    """Lets ``?format=jsonl|csv`` through DRF's content negotiation; errors still render as JSON."""
+
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data).encode()
+
+
+class JSONLinesRenderer(_LinesRenderer):
+    media_type, format = "application/x-ndjson", "jsonl"
+
+
+class CSVRenderer(_LinesRenderer):
+    media_type, format = "text/csv", "csv"
+
+
+class ExportView(AuditAPIView):
+    renderer_classes = [JSONLinesRenderer, CSVRenderer, renderers.JSONRenderer]
+
+    @extend_schema(
+        summary="Export audit events (JSONL or CSV), verifiable offline",
+        description="The body is the export; its manifest (range, count, head hash, signed checkpoint, "
+                    "public key) is in the X-Audit-Manifest header as base64 JSON. With bundle=zip, a zip "
+                    "of both files. Check it with `python -m audit.verify_export FILE`.",
+        parameters=[OpenApiParameter("format", str, enum=list(export.FORMATS)),
+                    OpenApiParameter("bundle", str, enum=["zip"]), *FILTERS[:2]],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERRORS[400], **ERRORS})
+    def get(self, request):
+        export_format = request.query_params.get("format", "jsonl")
+        if export_format not in export.FORMATS:
+            raise InputError("bad_format", f"format must be one of {', '.join(export.FORMATS)}")
+        form = valid_filters({k: v for k, v in request.query_params.items() if k in ("since", "until")})
+        zipped = request.query_params.get("bundle") == "zip"
+        return export_response(request, form, export_format, zipped=zipped, via="api")
+
+
+def export_response(request, form: EventFilterForm, export_format: str, *, zipped: bool, via: str):
+    """The export as a download (API and web page alike), recorded as ``audit.exported``."""
+    try:
+        span = export.plan_export(form.cleaned_data.get("since"), form.cleaned_data.get("until"))
+    except export.EmptyRange as error:
+        raise InputError("empty_range", str(error)) from None
+    record_event("audit.exported", actor=request.user, purpose="audit export", details={
+        "via": via, "format": export_format, "first_seq": span.first_seq, "last_seq": span.last_seq,
+        "count": span.count, "head_hash": span.head_hash})
+    name = export.filename_for(span, export_format)
+    if zipped:
+        return FileResponse(export.zip_bundle(span, export_format, actor=request.user), as_attachment=True,
+                            filename=f"{name}.zip", content_type="application/zip")
+    manifest = export.manifest(span, export_format, filename=name, actor=request.user)
+    response = StreamingHttpResponse(
+        export.lines(span, export_format),
+        content_type="application/x-ndjson" if export_format == "jsonl" else "text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Audit-Manifest"] = base64.b64encode(json.dumps(manifest).encode()).decode()
+    return response
+
+
+class StatusView(AuditAPIView):
+    @extend_schema(summary="Chain status: verified up to which event, last signed checkpoint",
+                   responses={200: OpenApiTypes.OBJECT, **ERRORS})
+    def get(self, request):
+        record_event("audit.read", actor=request.user, purpose="audit review", details={"via": "api",
+                                                                                        "view": "status"})
+        return Response(chain_status())
+
+
+class PublicKeyView(APIView):
+    """Public: auditors check exports and checkpoints with it."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="The Ed25519 public key that signs checkpoints",
+                   responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response({"algorithm": "ed25519", "key_id": keys.signing_key_id(),
+                         "pem": keys.public_key_pem()})
