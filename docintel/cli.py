@@ -43,8 +43,8 @@ class DocumentCommand(BaseCommand):
                 self.emit({"id": item_id(item), "error": error.as_dict()}, as_json=as_json)
             except Exception as error:  # one broken file must not stop the batch; no message (PHI)
                 failed += 1
-                self.emit({"id": item_id(item), "error": {
-                    "code": "internal_error", "message": f"unexpected {type(error).__name__}"}}, as_json=as_json)
+                error_body = {"code": "internal_error", "message": f"unexpected {type(error).__name__}"}
+                self.emit({"id": item_id(item), "error": error_body}, as_json=as_json)
         return ok, failed
 
     def finish(self, ok: int, failed: int) -> None:

@@ -52,10 +52,8 @@ def worker_environment(**extra: str) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     if os.environ.get("DATABASE_URL"):
         db = connection.settings_dict
-        env["DATABASE_URL"] = (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
-            f"{db['NAME']}"
-        )
+        host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        env["DATABASE_URL"] = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}/{db['NAME']}"
     env.update(extra)
     return env
 
@@ -69,7 +67,7 @@ class CeleryWorker:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> CeleryWorker:
-        self.log = open(self.log_path, "ab")
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - the worker writes to it until stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "docintel", "worker", "--pool=solo", "--concurrency=1",
              "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
@@ -123,4 +121,5 @@ def wait_for_status(document, statuses=("done", "failed"), timeout: float = 300.
         if document.status in statuses:
             return document
         time.sleep(0.3)
-    raise AssertionError(f"document {document.pk} still {document.status} after {timeout}s: {document.stages}")
+    raise AssertionError(f"document {document.pk} still {document.status} after {timeout}s: "
+                         f"{document.stages}")

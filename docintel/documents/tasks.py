@@ -11,6 +11,7 @@ import time
 import traceback
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +22,7 @@ from docintel.task_runner import dispatch
 
 from .models import Document, StageStatus
 from .pipeline.base import get_stage, next_stage_name, stage_names
+from .recovery import heartbeat, requeue_orphans
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ def _update_stage(document: Document, name: str, **changes) -> dict:
     return stage
 
 
-def _begin(document_id: str, name: str) -> tuple[Document | None, str]:
+def _begin(document_id: str, name: str, worker: str) -> tuple[Document | None, str]:
     """Mark the stage running. Returns (document, run_id) or (None, "") when there is nothing to do."""
     with transaction.atomic():
         document = Document.objects.select_for_update().filter(pk=document_id).first()
@@ -64,7 +66,7 @@ def _begin(document_id: str, name: str) -> tuple[Document | None, str]:
         _update_stage(
             document, name, status=StageStatus.RUNNING, started=timezone.now().isoformat(),
             finished=None, code="", reason="", attempts=document.stage(name).get("attempts", 0) + 1,
-            run_id=run_id,
+            run_id=run_id, worker=worker, heartbeat=timezone.now().isoformat(),
         )
         document.save(update_fields=["stages", "status", "updated"])
         return document, run_id
@@ -96,7 +98,7 @@ def _finish(document_id: str, name: str, run_id: str, started: float, **outcome)
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def run_stage(self, document_id: str, name: str) -> None:
-    document, run_id = _begin(document_id, name)
+    document, run_id = _begin(document_id, name, self.request.hostname or "in-process")
     if document is None:
         return
     if not run_id:  # already done by an earlier delivery: make sure the pipeline moved on
@@ -110,7 +112,8 @@ def run_stage(self, document_id: str, name: str) -> None:
         if not stage.applies_to(document):
             _finish(document_id, name, run_id, started, status=StageStatus.SKIPPED)
             return
-        stage.run(document)
+        with heartbeat(document_id, name, run_id):
+            stage.run(document)
     except DocintelError as error:
         if error.retryable and self.request.retries < settings.STAGE_MAX_RETRIES:
             _retry_later(self, document_id, name, run_id, started, error)
@@ -132,3 +135,15 @@ def _retry_later(task, document_id, name, run_id, started, error: DocintelError)
             reason=f"{error.message} (retry {task.request.retries + 1} of {settings.STAGE_MAX_RETRIES} "
                    f"in {countdown}s)")
     raise task.retry(countdown=countdown, exc=None)
+
+
+@shared_task
+def requeue_orphaned_stages() -> int:
+    """Periodic sweep (Celery beat): re-queue stages whose worker stopped sending heartbeats."""
+    return requeue_orphans()
+
+
+@worker_ready.connect
+def _requeue_what_this_worker_left(sender, **kwargs) -> None:
+    """A worker that starts again re-queues what its previous incarnation was running when it died."""
+    requeue_orphans(worker=sender.hostname)

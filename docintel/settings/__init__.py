@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .env import env_bool, env_float, env_int, env_list, env_path, env_str
+from .env import env_bool, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -78,6 +78,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # How often workers look for abandoned messages: well within the timeout, at most every 10 s.
     "unacked_restore_interval": min(10, max(1, TASK_VISIBILITY_TIMEOUT_S // 2)),
     "unacked_restore_throttle": 1,
+}
+STAGE_HEARTBEAT_S = env_int("DOCINTEL_STAGE_HEARTBEAT_S", 10, minimum=1)
+# A running stage whose heartbeat is older than this is re-queued by the periodic sweep.
+STAGE_STALE_AFTER_S = env_int("DOCINTEL_STAGE_STALE_AFTER_S", 120, minimum=5)
+CELERY_BEAT_SCHEDULE = {
+    "requeue-orphaned-stages": {
+        "task": "docintel.documents.tasks.requeue_orphaned_stages",
+        "schedule": float(env_int("DOCINTEL_ORPHAN_SWEEP_S", 60, minimum=5)),
+    },
 }
 STAGE_MAX_RETRIES = env_int("DOCINTEL_STAGE_MAX_RETRIES", 3, minimum=0)
 STAGE_RETRY_BACKOFF_S = env_int("DOCINTEL_STAGE_RETRY_BACKOFF_S", 5, minimum=0)

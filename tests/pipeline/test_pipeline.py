@@ -9,6 +9,7 @@ import pytest
 from docintel.documents import storage
 from docintel.documents.actions import retry_document, upload_document
 from docintel.documents.models import Document
+from docintel.documents.recovery import orphaned_stages
 from docintel.errors import InputError
 from docintel.task_runner import wait_idle
 from tests.conftest import CeleryWorker, purge_broker, require_services, wait_for_status
@@ -69,7 +70,9 @@ def test_bad_input_fails_the_stage_with_a_reason_and_no_retry_loop(in_process):
     assert document.stages["classify"]["status"] == "queued"  # never ran on a broken file
 
 
-@pytest.mark.parametrize(("data", "code"), [(b"", "empty_file"), (b"\x00\x01binary\x00" * 10, "unsupported_type")])
+@pytest.mark.parametrize(
+    ("data", "code"), [(b"", "empty_file"), (b"\x00\x01binary\x00" * 10, "unsupported_type")]
+)
 def test_unusable_uploads_are_refused_before_storing(in_process, data, code):
     with pytest.raises(InputError) as error:
         upload(data, name="x.bin")
@@ -108,13 +111,15 @@ def test_service_outage_fails_after_bounded_retries_then_succeeds_on_retry(in_pr
     assert document.stages["parse"]["attempts"] == 1  # finished stages are not run again
 
 
-def test_a_worker_killed_mid_stage_loses_nothing_and_finishes_once(transactional_db, test_output_dir, settings):
+def test_a_worker_killed_mid_stage_loses_nothing_and_finishes_once(
+    transactional_db, test_output_dir, settings
+):
     """SIGKILL a real Celery worker in the middle of a stage; a new worker finishes the document once."""
     require_services("DATABASE_URL", "REDIS_URL")
     stages = [PARSE, SLOW, CLASSIFY]
     settings.PIPELINE_STAGES = stages
-    env = {"DOCINTEL_PIPELINE_STAGES": ",".join(stages), "DOCINTEL_TASK_VISIBILITY_TIMEOUT_S": "5",
-           "DOCINTEL_TEST_SLOW_STAGE_S": "8"}
+    # The broker's visibility timeout stays at its default (an hour): recovery must not wait for it.
+    env = {"DOCINTEL_PIPELINE_STAGES": ",".join(stages), "DOCINTEL_TEST_SLOW_STAGE_S": "8"}
     purge_broker()
     log = test_output_dir / "celery-worker-killed.log"
     first = CeleryWorker(log, **env).start()
@@ -141,3 +146,16 @@ def test_a_worker_killed_mid_stage_loses_nothing_and_finishes_once(transactional
     assert test_stages.count("slow-finished") == 1
     assert document.stages["slow"]["attempts"] == 2
     assert document.stages["classify"]["attempts"] == 1
+
+
+def test_stages_whose_heartbeat_stopped_are_found(in_process):
+    document = upload(NOTE)
+    wait_idle(60)
+    document.refresh_from_db()
+    stale = {"status": "running", "worker": "celery@gone", "heartbeat": "2020-01-01T00:00:00+00:00"}
+    document.stages = {**document.stages, "classify": stale}
+    document.status = "running"
+    document.save()
+    assert orphaned_stages() == [(str(document.pk), "classify")]
+    assert orphaned_stages(worker="celery@gone") == [(str(document.pk), "classify")]
+    assert orphaned_stages(worker="celery@other") == []
