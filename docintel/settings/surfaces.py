@@ -59,3 +59,7 @@ SPECTACULAR_SETTINGS = {
 WEBHOOK_TIMEOUT_S = env_int("DOCINTEL_WEBHOOK_TIMEOUT_S", 10, minimum=1)
 # Receivers check X-Docintel-Signature (HMAC-SHA256 of the body) with this secret.
 WEBHOOK_SECRET = env_str("DOCINTEL_WEBHOOK_SECRET")
+
+# --- Static files ------------------------------------------------------------------------------------
+# Serve the UI's and API docs' assets straight from the apps (no collectstatic step, no CDN).
+WHITENOISE_USE_FINDERS = True
