@@ -18,7 +18,8 @@ from .sandbox import Limits, run_isolated
 
 __all__ = ["ParseError", "ParsedText", "parse_file"]
 
-MEDIA_TYPES = ("application/pdf", "text/plain")
+# The share of the time limit pypdf may use before pdfium reads the remaining pages (see extract_pdf).
+PYPDF_SHARE_OF_TIMEOUT = 0.5
 
 
 def parse_file(path: Path, media_type: str) -> ParsedText:
@@ -31,5 +32,5 @@ def parse_file(path: Path, media_type: str) -> ParsedText:
         raise ImproperlyConfigured(f"DOCINTEL_PDF_ENGINE must be one of {', '.join(ENGINES)}, not {engine!r}")
     limits = Limits(timeout_s=settings.PARSE_TIMEOUT_S, memory_mb=settings.PARSE_MEMORY_MB)
     result = run_isolated(extract_pdf, str(path), engine, settings.MAX_PAGES, settings.MAX_TEXT_CHARS,
-                          limits=limits)
+                          limits.timeout_s * PYPDF_SHARE_OF_TIMEOUT, limits=limits)
     return ParsedText(**result)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import signal
 from collections.abc import Callable, Iterator
 from io import BytesIO
 from pathlib import Path
 
+import pypdfium2
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, LimitReachedError
 
@@ -30,10 +32,14 @@ _EOF = re.compile(rb"%%EOF")
 _HEADER_WINDOW = 1024  # readers accept junk before "%PDF-"; so do we, within this many bytes
 
 
-def extract_pdf(path: str, engine: str, max_pages: int, max_chars: int) -> dict:
-    """Text, page offsets and warnings of one PDF, as a dict (it crosses a pipe as JSON)."""
+def extract_pdf(path: str, engine: str, max_pages: int, max_chars: int, pypdf_budget_s: float) -> dict:
+    """Text, page offsets and warnings of one PDF, as a dict (it crosses a pipe as JSON).
+
+    pypdf may spend ``pypdf_budget_s`` seconds; a long legitimate file then finishes with pdfium, ten
+    times faster and as faithful, instead of failing at the time limit.
+    """
     try:
-        return _extract(Path(path).read_bytes(), engine, max_pages, max_chars)
+        return _extract(Path(path).read_bytes(), engine, max_pages, max_chars, pypdf_budget_s)
     except (ParseError, MemoryError):
         raise
     except FileNotDecryptedError:
@@ -47,7 +53,7 @@ def extract_pdf(path: str, engine: str, max_pages: int, max_chars: int) -> dict:
         raise ParseError("pdf_corrupt", "the file is damaged and could not be read") from None
 
 
-def _extract(data: bytes, engine: str, max_pages: int, max_chars: int) -> dict:
+def _extract(data: bytes, engine: str, max_pages: int, max_chars: int, pypdf_budget_s: float) -> dict:
     if not data:
         raise ParseError("empty_file", "the file is empty")
     if b"%PDF-" not in data[:_HEADER_WINDOW]:
@@ -56,10 +62,15 @@ def _extract(data: bytes, engine: str, max_pages: int, max_chars: int) -> dict:
         reader = PdfReader(BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise ParseError("pdf_encrypted", "the file is password-protected")
-        count, page_texts = (_pdfium_pages if engine == "pdfium" else _pypdf_pages)(data, reader)
+        if engine == "pdfium":
+            page_texts, fallback = _pdfium_pages(data), None
+        else:
+            page_texts, fallback = _pypdf_pages(reader), lambda: _pdfium_pages(data)
+        count = len(page_texts)
         if count > max_pages:
             raise ParseError("too_many_pages", f"the file has {count} pages; the limit is {max_pages}")
-        texts, unreadable = _read_pages(page_texts, max_chars)
+        texts, unreadable = _read_pages(page_texts, max_chars, fallback=fallback,
+                                        fallback_after_s=pypdf_budget_s)
         active = _active_content(reader)
     cut = len(texts) < count
     pages = normalise_pages(texts) + [""] * (count - len(texts))
@@ -72,46 +83,77 @@ def _extract(data: bytes, engine: str, max_pages: int, max_chars: int) -> dict:
     return {"text": text, "page_offsets": offsets, "warnings": warnings}
 
 
-def _pypdf_pages(data: bytes, reader: PdfReader) -> tuple[int, Iterator[Callable[[], str]]]:
-    return len(reader.pages), (page.extract_text for page in reader.pages)
+PageTexts = list[Callable[[], str]]
 
 
-def _pdfium_pages(data: bytes, reader: PdfReader) -> tuple[int, Iterator[Callable[[], str]]]:
-    import pypdfium2  # the optional engine: loaded only when configured
+def _pypdf_pages(reader: PdfReader) -> PageTexts:
+    return [page.extract_text for page in reader.pages]
 
+
+def _pdfium_pages(data: bytes) -> PageTexts:
     document = pypdfium2.PdfDocument(data, password="")
 
     def page_text(index: int) -> str:
         page = document[index]
         textpage = page.get_textpage()
         try:
-            return textpage.get_text_bounded()
+            # pdfium marks a hyphen it joined across a line end as \x02: give it back its line break
+            # so that normalisation decides about it as for pypdf.
+            return textpage.get_text_bounded().replace("\x02", "-\n")
         finally:
             textpage.close()
             page.close()
 
-    return len(document), ((lambda index=index: page_text(index)) for index in range(len(document)))
+    return [lambda index=index: page_text(index) for index in range(len(document))]
 
 
-def _read_pages(page_texts: Iterator[Callable[[], str]], max_chars: int) -> tuple[list[str], list[int]]:
+class _OutOfTime(Exception):
+    """The first engine used up its share of the time limit."""
+
+
+def _read_pages(page_texts: PageTexts, max_chars: int, *, fallback: Callable[[], PageTexts] | None,
+                fallback_after_s: float) -> tuple[list[str], list[int]]:
     """Raw text of each page until ``max_chars`` is passed, and the numbers of pages that failed alone.
 
     A page whose content is broken is left empty and reported; limits and structural errors stop all.
+    After ``fallback_after_s`` the page in progress and the rest are read with ``fallback``'s engine.
     """
-    texts, unreadable, total = [], [], 0
-    for number, page_text in enumerate(page_texts, start=1):
-        if total > max_chars:
-            break
-        try:
-            text = page_text() or ""
-        except (LimitReachedError, MemoryError, RecursionError):
-            raise
-        except Exception:
-            text = ""
-            unreadable.append(number)
-        texts.append(text)
-        total += len(text)
+    texts: list[str] = []
+    unreadable: list[int] = []
+    total = 0
+    armed = fallback is not None
+
+    def out_of_time(signum, frame) -> None:
+        if armed:
+            raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, out_of_time)
+    if armed:
+        signal.setitimer(signal.ITIMER_REAL, fallback_after_s)
+    try:
+        while len(texts) < len(page_texts) and total <= max_chars:
+            try:
+                texts.append(_page_text(page_texts[len(texts)], len(texts) + 1, unreadable))
+            except _OutOfTime:
+                armed = False
+                page_texts = fallback()
+                continue
+            total += len(texts[-1])
+    finally:
+        armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
     return texts, unreadable
+
+
+def _page_text(page_text: Callable[[], str], number: int, unreadable: list[int]) -> str:
+    try:
+        return page_text() or ""
+    except (LimitReachedError, MemoryError, RecursionError, _OutOfTime):
+        raise
+    except Exception:
+        unreadable.append(number)
+        return ""
 
 
 @contextlib.contextmanager

@@ -1,0 +1,41 @@
+"""Plain-text uploads: the encoding is detected, newlines normalised, the text otherwise kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from docintel.documents.parsing import ParseError, parse_file
+
+NOTE = "Patient: Zoë Müller\nSeen on 3 März 2024 \u2013 follow-up in 2 weeks.\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+def test_encodings_are_detected(tmp_path, encoding):
+    path = tmp_path / "note.txt"
+    path.write_bytes(NOTE.replace("\n", "\r\n").encode(encoding))
+    parsed = parse_file(path, "text/plain")
+    assert parsed.text == NOTE
+    assert parsed.page_offsets == [0]
+    assert parsed.warnings == []
+
+
+def test_nul_and_control_characters_are_dropped_but_tabs_and_form_feeds_kept(tmp_path):
+    path = tmp_path / "note.txt"
+    path.write_bytes(b"Dose:\t5 mg\x00\x1b\rNext page\x0cend\n")
+    assert parse_file(path, "text/plain").text == "Dose:\t5 mg\nNext page\x0cend\n"
+
+
+def test_an_empty_text_file_is_an_error(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_bytes(b"")
+    with pytest.raises(ParseError) as failure:
+        parse_file(path, "text/plain")
+    assert failure.value.code == "empty_file"
+
+
+def test_an_unsupported_type_is_an_error(tmp_path):
+    path = tmp_path / "image.png"
+    path.write_bytes(b"\x89PNG\r\n")
+    with pytest.raises(ParseError) as failure:
+        parse_file(path, "image/png")
+    assert failure.value.code == "unsupported_type"
