@@ -17,7 +17,10 @@ from audit.actions import record_event
 def _moment(value: str | None, name: str):
     if not value:
         return None
-    parsed = parse_datetime(value) if "T" in value or " " in value else parse_datetime(f"{value}T00:00:00")
+    try:
+        parsed = parse_datetime(value if "T" in value or " " in value else f"{value}T00:00:00")
+    except ValueError:
+        parsed = None
     if parsed is None:
         raise CommandError(f"--{name} must be an ISO 8601 date or time, not {value!r}")
     if parsed.tzinfo is None:
