@@ -9,9 +9,9 @@ from django.core.management.base import CommandError
 from audit.actions import read_sensitive, record_event
 from audit.models import AuditEvent, DocumentKey
 from docintel.documents import storage
-from docintel.documents.redaction.models import RedactionResult
 from docintel.documents.erasure import erase_document
 from docintel.documents.models import Document
+from docintel.documents.redaction.models import RedactionResult
 from docintel.errors import InputError
 from extraction.models import Extraction
 from tests.audit.conftest import verify_json
