@@ -96,4 +96,4 @@ class CustomRecognizer(models.Model):
             "patterns": ((self.regex, self.score),),
             "context_words": tuple(w.strip() for w in self.context_words.split(",") if w.strip()),
         }
-        return type(self.name.replace(" ", "_"), (Recognizer,), attributes)()
+        return type("AdminPatternRecognizer", (Recognizer,), attributes)(name=self.name)

@@ -4,20 +4,20 @@ from .base import Recognizer
 from .contact import (
     AgeOver89Recognizer,
     CityStateZipRecognizer,
-    DateRecognizer,
-    PhoneRecognizer,
+    DateElementRecognizer,
+    PhoneFaxRecognizer,
     PlaceRecognizer,
     StreetAddressRecognizer,
 )
 from .identifiers import (
     AccountNumberRecognizer,
     BiometricRecognizer,
-    CreditCardRecognizer,
+    PaymentCardRecognizer,
     DeaRecognizer,
     DeviceRecognizer,
-    EmailRecognizer,
+    EmailAddressRecognizer,
     HealthPlanRecognizer,
-    IbanRecognizer,
+    BankIbanRecognizer,
     IpAddressRecognizer,
     LicenseRecognizer,
     MrnRecognizer,
@@ -29,7 +29,7 @@ from .identifiers import (
     PlateRecognizer,
     SsnRecognizer,
     SteuerIdRecognizer,
-    UrlRecognizer,
+    WebAddressRecognizer,
     VinRecognizer,
 )
 from .names import (
@@ -47,11 +47,11 @@ RECOGNIZERS: tuple[type[Recognizer], ...] = (
     TitledNameRecognizer, LabelledNameRecognizer, CredentialNameRecognizer, RelativeNameRecognizer,
     CareVerbNameRecognizer, DictationNameRecognizer, CapsLastFirstRecognizer, NerNameRecognizer,
     StreetAddressRecognizer, CityStateZipRecognizer, PlaceRecognizer,
-    DateRecognizer, AgeOver89Recognizer, PhoneRecognizer, EmailRecognizer, UrlRecognizer, IpAddressRecognizer,
+    DateElementRecognizer, AgeOver89Recognizer, PhoneFaxRecognizer, EmailAddressRecognizer, WebAddressRecognizer, IpAddressRecognizer,
     SsnRecognizer, MrnRecognizer, HealthPlanRecognizer, AccountNumberRecognizer,
     LicenseRecognizer, NpiRecognizer, DeaRecognizer, VinRecognizer, PlateRecognizer, DeviceRecognizer,
-    BiometricRecognizer, OtherIdRecognizer, IbanRecognizer, NhsNumberRecognizer, SteuerIdRecognizer,
-    NirRecognizer, NationalIdRecognizer, CreditCardRecognizer,
+    BiometricRecognizer, OtherIdRecognizer, BankIbanRecognizer, NhsNumberRecognizer, SteuerIdRecognizer,
+    NirRecognizer, NationalIdRecognizer, PaymentCardRecognizer,
 )
 
 # Bumped whenever a recognizer changes what it finds; recorded with every redaction.

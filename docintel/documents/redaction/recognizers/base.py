@@ -10,6 +10,8 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 
 class Recognizer(EntityRecognizer):
+    # Our class names must not repeat Presidio's predefined ones: Presidio finds its recognizers by name
+    # among all EntityRecognizer subclasses.
     """Subclass and set ``entity`` (a contract type) and ``patterns``; the class name is what
     ``recognizer`` reports for each span it finds."""
 
@@ -22,8 +24,8 @@ class Recognizer(EntityRecognizer):
     context_boost: float = 0.4
     validated_score: float = 0.95
 
-    def __init__(self) -> None:
-        super().__init__(supported_entities=[self.entity], name=type(self).__name__)
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(supported_entities=[self.entity], name=name or type(self).__name__)
         self.compiled = [(regex.compile(p, self.flags), s) for p, s in self.patterns]
         self.context_re = self._words(self.context_words)
         self.negative_re = self._words(self.negative_words)
@@ -72,9 +74,9 @@ class Recognizer(EntityRecognizer):
             RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
 
 
-# A label ("MRN", "Member ID #", "Acct No.:") and the identifier after it: letters/digits with inner
+# A label ("MRN", "Member ID #", "Acct No.:", a table's "| MRN | ...") and the identifier after it: letters/digits with inner
 # dashes, slashes, dots or single spaces, at least one digit.
-SEPARATOR = r"[ \t]*(?:(?:number|num|no|nr|id|code|#)\.?[ \t]*){0,2}[:#=.]?[ \t]*(?:is[ \t]+)?"
+SEPARATOR = r"[ \t]*(?:(?:number|num|no|nr|id|code|#)\.?[ \t]*){0,2}[:#=.|]?[ \t]*(?:is[ \t]+)?"
 IDENTIFIER = r"(?P<phi>(?=[A-Z0-9-]*\d)[A-Z0-9](?:[A-Z0-9]|[-/.](?=[A-Z0-9])|[ ](?=\d)){3,24}(?<=[A-Z0-9]))"
 
 

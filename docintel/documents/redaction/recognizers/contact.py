@@ -14,7 +14,7 @@ ORDINAL = r"(?:st|nd|rd|th)?"
 YEAR = r"(?:1[89]\d{2}|20\d{2})"
 
 
-class DateRecognizer(Recognizer):
+class DateElementRecognizer(Recognizer):
     """Any date element but the year alone: numeric, ISO, written months, day-month, month-year."""
 
     entity = "DATE"
@@ -56,7 +56,7 @@ class AgeOver89Recognizer(Recognizer):
     )
 
 
-class PhoneRecognizer(Recognizer):
+class PhoneFaxRecognizer(Recognizer):
     """Phone and fax numbers; a number is a fax when "fax" is the nearest label before it."""
 
     entity = "PHONE"
@@ -103,6 +103,9 @@ class StreetAddressRecognizer(Recognizer):
         (rf"(?:\b(?:flat|apt|apartment|unit)[ \t]+[A-Z0-9]{{1,5}},?[ \t]+)?\b\d{{1,6}}[A-Z]?(?:-\d{{1,4}})?[ \t]+"
          rf"(?:[NSEW]\.?[ \t]+)?(?:[A-Z][A-Z'.-]*[ \t]+){{1,3}}{STREET_TYPE}\b\.?{UNIT}", 0.8),
         (r"\bP\.?[ ]?O\.?[ ]?Box[ \t]+\d{1,6}\b", 0.85),
+        # A street named without a number: "the pharmacy on Elm St"
+        (r"(?<=\b(?:on|at|off)[ \t]+)(?-i:[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?[ \t]+(?:Street|St|Avenue|Ave|Road|Rd|Lane|"
+         r"Ln|Boulevard|Blvd|Drive|Way))\b\.?", 0.6),
         # No street type, but a unit: "9356 Kingsway Unit 16"
         (r"\b\d{1,6}[ \t]+(?:[A-Z][a-z]+[ \t]+){0,2}[A-Z][a-z]+,?[ \t]+(?-i:Apt|Apartment|Unit|Suite|Ste|Flat)\.?[ \t]*"
          r"#?[A-Z0-9-]{1,6}\b", 0.7),

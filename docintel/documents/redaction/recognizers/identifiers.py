@@ -130,7 +130,8 @@ class OtherIdRecognizer(Recognizer):
     entity = "OTHER_ID"
     patterns = ((labelled(r"accession|specimen|encounter|visit|case|claim|passport|requisition|order|FIN|CSN|"
                           r"episode|study[ \t]+id|ref(?:erence)?|sample|barcode|employee|badge|student|"
-                          r"patient[ \t]+portal|portal[ \t]+id|booking|confirmation|id"), 0.75),)
+                          r"patient[ \t]+portal|portal[ \t]+id|booking|confirmation|id"), 0.75),
+                (r"\b[A-Z]{1,3}\d{0,2}-\d{2}-\d{3,7}\b", 0.5))  # accession style: SP-23-018877
 
 
 class SsnRecognizer(Recognizer):
@@ -189,7 +190,7 @@ class NationalIdRecognizer(Recognizer):
     )
 
 
-class IbanRecognizer(Recognizer):
+class BankIbanRecognizer(Recognizer):
     entity = "IBAN"
     flags = 0
     patterns = ((r"\b(?P<phi>[A-Z]{2}\d{2}[ ]?(?:[A-Z0-9]{4}[ ]?){2,7}[A-Z0-9]{1,4})\b", 0.5),)
@@ -209,7 +210,7 @@ class IbanRecognizer(Recognizer):
                     end = text.rfind(" ", start, end) if " " in text[start:end] else start
 
 
-class CreditCardRecognizer(Recognizer):
+class PaymentCardRecognizer(Recognizer):
     entity = "CREDIT_CARD"
     patterns = ((r"\b(?P<phi>(?:\d[ -]?){12,18}\d)\b", 0.3),)
     context_words = ("card", "visa", "mastercard", "amex", "credit", "debit", "cc")
@@ -220,12 +221,12 @@ class CreditCardRecognizer(Recognizer):
         return True if 13 <= len(digits) <= 19 and digits[0] in "3456" and luhn.is_valid(digits) else False
 
 
-class EmailRecognizer(Recognizer):
+class EmailAddressRecognizer(Recognizer):
     entity = "EMAIL"
     patterns = ((r"\b[A-Z0-9._%+'-]+@[A-Z0-9.-]+\.[A-Z]{2,}\b", 0.95),)
 
 
-class UrlRecognizer(Recognizer):
+class WebAddressRecognizer(Recognizer):
     entity = "URL"
     patterns = (
         (r"\b(?:https?://|www\.)[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?]", 0.9),

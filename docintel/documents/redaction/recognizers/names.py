@@ -11,8 +11,13 @@ import regex
 
 from .base import Recognizer
 
+def words(block: str) -> frozenset[str]:
+    return frozenset(block.split())
+
+
 # One name token: Smith, O'Brien, McDonald, Smith-Jones, SMITH, plus particles inside (van der Berg).
-TOKEN = r"(?:[A-Z][a-z]*[A-Z]?[a-z]+(?:[-'][A-Z]?[a-z]+)*|[A-Z]'[A-Z][a-z]+|[A-Z]'?[A-Z]{2,}(?:[-'][A-Z]{2,})*)"
+TOKEN = (r"(?:[A-Z][a-z]*[A-Z]?[a-z]+(?:[-'][A-Z]?[a-z]+)*|[A-Z]'[A-Z][a-z]+|[A-Z]'?[A-Z]{2,}(?:[-'][A-Z]{2,})*)"
+         r"(?![A-Za-z])")
 PARTICLE = r"(?:van|von|der|den|de|la|le|del|della|da|di|du|ten|ter|bin|ibn|al)"
 INITIAL = r"[A-Z]\.?"
 SEQUENCE = (rf"(?:{INITIAL}[ \t]+)?{TOKEN}(?:[ \t]+(?:{INITIAL}[ \t]+|{PARTICLE}[ \t]+){{0,2}}{TOKEN}){{0,2}}")
@@ -41,9 +46,46 @@ VERBS = ("seen[ \t]+by|seen[ \t]+with|spoke[ \t]+(?:with|to)|met[ \t]+with(?:[ \
          "interrogated[ \t]+by|consulted")
 
 # Capitalised words that are not names in clinical text (compared lower-cased).
-NOT_NAMES = set(["md", "do", "rn", "np", "pa", "pa-c", "pharmd", "mt", "ascp", "ccds", "phd", "dds", "lcsw", "lpn", "aprn", "fnp", "cnm", "crna", "msw", "mbbs", "frcp", "mrcp", "dpm", "rd", "cna", "dnp", "mph", "facp", "facc", "bsn", "msn", "rph", "cma", "emt", "pt", "ot", "dr", "mr", "mrs", "ms", "miss", "prof", "sr", "jr", "ii", "iii", "iv", "patient", "pt", "name", "date", "dob", "mrn", "sex", "age", "male", "female", "admission", "discharge", "history", "plan", "assessment", "impression", "thank", "thanks", "dear", "re", "the", "he", "she", "his", "her", "they", "their", "we", "our", "you", "your", "it", "this", "that", "there", "these", "those", "hospital", "clinic", "medical", "center", "centre", "department", "internal", "medicine", "cardiology", "surgery", "nursing", "emergency", "health", "general", "community", "valley", "north", "south", "east", "west", "st", "saint", "mercy", "riverside", "lakeside", "foundation", "trust", "nhs", "care", "unit", "ward", "room", "bed", "floor", "report", "note", "summary", "letter", "consult", "consultation", "progress", "triage", "ed", "er", "icu", "signed", "verified", "electronically", "attending", "ordering", "provider", "surgeon", "assistant", "referring", "pcp", "gp", "physician", "consultant", "nurse", "pharmacist", "resident", "guarantor", "contact", "emergency", "from", "to", "cc", "attn", "subject", "phone", "fax", "tel", "email", "mobile", "cell", "address", "street", "city", "state", "zip", "account", "acct", "member", "policy", "group", "id", "no", "number", "insurance", "medicare", "medicaid", "aetna", "blue", "cross", "shield", "united", "unitedhealthcare", "cigna", "humana", "kaiser", "bcbs", "ppo", "hmo", "daughter", "son", "wife", "husband", "spouse", "partner", "mother", "father", "sister", "brother", "friend", "neighbor", "neighbour", "caregiver", "poa", "hcp", "kin", "next", "of", "and", "or", "but", "with", "without", "for", "at", "in", "on", "by", "of", "as", "is", "was", "are", "be", "been", "yes", "no", "not", "none", "dictated", "dictating", "transcribed", "reviewed", "interpreted", "performed", "seen", "spoke", "met", "discussed", "called", "today", "yesterday", "tomorrow", "morning", "evening", "night", "am", "pm", "daily", "bid", "tid", "qid", "prn", "po", "iv", "im", "sc", "qhs", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mg", "mcg", "ml", "kg", "cm", "mmhg", "bpm", "units", "unit", "tab", "tabs", "cap", "caps", "diagnosis", "diagnoses", "medications", "medication", "allergies", "allergy", "procedure", "procedures", "vitals", "labs", "lab", "follow", "up", "code", "status", "dnr", "dni", "full", "ekg", "ecg", "ct", "mri", "xr", "cxr", "us", "echo", "bmp", "cbc", "cmp", "tsh", "inr", "pt", "ptt", "bnp", "hba1c", "a1c", "ldl", "hdl", "copd", "chf", "cad", "ckd", "dm", "htn", "afib", "uti", "mvc", "mi", "cva", "tia", "dvt", "pe", "gerd", "osa", "bph", "aki", "esrd", "hiv", "hcv", "blood", "pressure", "pulse", "temperature", "weight", "height", "bmi", "spo2", "ra", "yours", "sincerely", "kind", "regards", "best", "warm", "warmly", "many", "page", "test", "result", "flag", "units", "ref", "range", "value", "sodium", "potassium", "creatinine", "glucose", "hemoglobin", "portal", "message", "sent", "hi", "hello", "team", "device", "serial", "model", "leads", "battery", "remote", "monitoring", "transmitter", "medtronic", "boston", "scientific", "abbott", "ns", "lr", "nacl", "d5w", "accession", "collected", "specimen", "ordering", "visit", "telehealth", "video", "link", "identity", "encounter", "statement", "guarantor", "services", "questions", "paid", "card", "ending", "international", "registration", "bank", "local", "passport", "german", "french", "social", "work", "assessment", "operative", "implants", "specimen", "ebl", "fluids", "dispo", "pacu", "sect", "laboratory", "verified", "results", "sent", "pleasant", "gentleman", "lady", "woman", "man", "rr", "hr", "plt", "wbc", "hgb", "hct", "arrival", "na", "cr", "temp", "bun", "alt", "ast", "alk", "billing", "statement", "portal", "biometric", "enrollment", "fingerprint", "cc", "hpi", "ros", "pmh", "psh", "fh", "sh", "meds", "exam", "ap", "soap", "cbc", "current", "medications", "include", "insurance"])
+NOT_NAMES = words("""
+driver route freq dose sending pharm
+md do rn np pa pa-c pharmd mt ascp ccds phd dds lcsw lpn aprn fnp cnm crna msw mbbs frcp mrcp dpm rd cna dnp
+mph facp facc bsn msn rph cma emt pt ot dr mr mrs ms miss prof sr jr ii iii iv patient name date dob mrn sex
+age male female admission discharge history plan assessment impression thank thanks dear re the he she his
+her they their we our you your it this that there these those hospital clinic medical center centre
+department internal medicine cardiology surgery nursing emergency health general community valley north
+south east west st saint mercy riverside lakeside foundation trust nhs care unit ward room bed floor report
+note summary letter consult consultation progress triage ed er icu signed verified electronically attending
+ordering provider surgeon assistant referring pcp gp physician consultant nurse pharmacist resident
+guarantor contact from to cc attn subject phone fax tel email mobile cell address street city state zip
+account acct member policy group id no number insurance medicare medicaid aetna blue cross shield united
+unitedhealthcare cigna humana kaiser bcbs ppo hmo daughter son wife husband spouse partner mother father
+sister brother friend neighbor neighbour caregiver poa hcp kin next of and or but with without for at in on
+by as is was are be been yes not none dictated dictating transcribed reviewed interpreted performed seen
+spoke met discussed called today yesterday tomorrow morning evening night am pm daily bid tid qid prn po im
+sc qhs monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+august september october november december jan feb mar apr jun jul aug sep sept oct nov dec mg mcg ml kg cm
+mmhg bpm units tab tabs cap caps diagnosis diagnoses medications medication allergies allergy procedure
+procedures vitals labs lab follow up code status dnr dni full ekg ecg ct mri xr cxr us echo bmp cbc cmp tsh
+inr ptt bnp hba1c a1c ldl hdl copd chf cad ckd dm htn afib uti mvc mi cva tia dvt pe gerd osa bph aki esrd
+hiv hcv blood pressure pulse temperature weight height bmi spo2 ra yours sincerely kind regards best warm
+warmly many page test result flag ref range value sodium potassium creatinine glucose hemoglobin portal
+message sent hi hello team device serial model leads battery remote monitoring transmitter medtronic boston
+scientific abbott ns lr nacl d5w accession collected specimen visit telehealth video link identity encounter
+statement services questions paid card ending international registration bank local passport german french
+social work operative implants ebl fluids dispo pacu sect laboratory results pleasant gentleman lady woman
+man rr hr plt wbc hgb hct arrival na cr temp bun alt ast alk billing biometric enrollment fingerprint hpi
+ros pmh psh fh sh meds exam ap soap current include
+""")
 
-LOWER_STOP = NOT_NAMES | set(["a", "an", "the", "and", "or", "but", "if", "then", "than", "so", "to", "of", "in", "on", "at", "by", "for", "with", "from", "into", "onto", "over", "under", "about", "after", "before", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do", "does", "did", "will", "would", "can", "could", "should", "may", "might", "must", "shall", "who", "whom", "whose", "which", "what", "when", "where", "why", "how", "that", "this", "these", "those", "there", "here", "his", "her", "him", "he", "she", "it", "its", "they", "them", "their", "we", "us", "our", "you", "your", "i", "me", "my", "mine", "pt", "patient", "today", "now", "also", "again", "still", "not", "no", "yes", "very", "seen", "see", "saw", "said", "says", "say", "states", "stated", "reports", "reported", "denies", "denied", "complains", "c/o", "came", "come", "went", "go", "home", "house", "back", "up", "down", "out", "off", "well", "good", "fine", "ok", "okay", "ill", "sick", "pain", "cough", "fever", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "first", "second", "third", "last", "next", "new", "old"])
+LOWER_STOP = NOT_NAMES | words("""
+a an the and or but if then than so to of in on at by for with from into onto over under about after before
+is are was were be been being has have had do does did will would can could should may might must shall who
+whom whose which what when where why how that this these those there here his her him he she it its they
+them their we us our you your i me my mine pt patient today now also again still not no yes very seen see
+saw said says say states stated reports reported denies denied complains c/o came come went go home house
+back up down out off well good fine ok okay ill sick pain cough fever one two three four five six seven
+eight nine ten first second third last next new old
+""")
 
 
 def name_tokens(text: str, start: int, end: int, *, lower: bool = False):
@@ -51,7 +93,7 @@ def name_tokens(text: str, start: int, end: int, *, lower: bool = False):
     stop = LOWER_STOP if lower else NOT_NAMES
     for match in regex.finditer(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Z]\.?", text[start:end]):
         word = match.group().rstrip(".")
-        if word.lower() in stop or (lower and len(word) < 3) or regex.fullmatch(PARTICLE, word):
+        if word.lower() in stop or (lower and len(word) < 3):
             continue
         yield start + match.start(), start + match.end()
 
@@ -81,7 +123,7 @@ class TitledNameRecognizer(NameRecognizer):
 class LabelledNameRecognizer(NameRecognizer):
     """Patient Name: SMITH, JOHN / RE: Jane Doe / Attending: ... / Emergency contact: ..."""
 
-    patterns = ((rf"(?<![\w])(?i:{LABELS})[ \t]*[:#\-][ \t]*(?:(?:Dr|Mr|Mrs|Ms)\.?[ \t]+)?(?P<phi>{NAME})", 0.85),
+    patterns = ((rf"(?<![\w])(?i:{LABELS})[ \t]*[:#\-|][ \t]*(?:(?:Dr|Mr|Mrs|Ms)\.?[ \t]+)?(?P<phi>{NAME})", 0.85),
                 (rf"(?<![\w])(?i:patient|pt|resident|client|guarantor|re)[ \t]+(?P<phi>{SEQUENCE})", 0.75))
 
 
@@ -135,7 +177,15 @@ class NerNameRecognizer(Recognizer):
 
     entity = "NAME"
     LABELS = {"PERSON": ("NAME", 0.7), "GPE": ("ADDRESS", 0.5), "LOC": ("ADDRESS", 0.45), "FAC": ("ADDRESS", 0.45)}
-    NOT_PLACES = set(["us", "usa", "u.s.", "america", "united", "states", "uk", "england", "scotland", "wales", "britain", "germany", "france", "europe", "canada", "mexico", "india", "china", "japan", "nhs", "alabama", "alaska", "arizona", "arkansas", "california", "colorado", "connecticut", "delaware", "florida", "georgia", "hawaii", "idaho", "illinois", "indiana", "iowa", "kansas", "kentucky", "louisiana", "maine", "maryland", "massachusetts", "michigan", "minnesota", "mississippi", "missouri", "montana", "nebraska", "nevada", "ohio", "oklahoma", "oregon", "pennsylvania", "tennessee", "texas", "utah", "vermont", "virginia", "washington", "wisconsin", "wyoming", "ma", "ny", "ca", "tx", "fl", "ct", "ri", "vt", "nh", "nj", "pa", "oh", "mi", "wi", "co", "az", "or", "ga", "nc", "md", "ri", "il", "mn", "mo", "ia", "ks", "ky", "la", "me", "ms", "mt", "ne", "nv", "nm", "nd", "ok", "sc", "sd", "tn", "ut", "va", "wa", "wv", "wy", "al", "ak", "ar", "de", "hi", "id", "in"])
+    NOT_PLACES = words("""
+    us usa u.s. america united states uk england scotland wales britain germany france europe canada
+    mexico india china japan nhs alabama alaska arizona arkansas california colorado connecticut
+    delaware florida georgia hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland
+    massachusetts michigan minnesota mississippi missouri montana nebraska nevada ohio oklahoma oregon
+    pennsylvania tennessee texas utah vermont virginia washington wisconsin wyoming ma ny ca tx fl ct ri
+    vt nh nj pa oh mi wi co az or ga nc md il mn mo ia ks ky la me ms mt ne nv nm nd ok sc sd tn ut va
+    wa wv wy al ak ar de hi id in
+    """)
 
     def __init__(self) -> None:
         super().__init__()
