@@ -12,9 +12,10 @@ import json
 from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import renderers
 from rest_framework.generics import GenericAPIView
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -65,25 +66,16 @@ class EventsView(AuditAPIView, GenericAPIView):
         return self.get_paginated_response([event.as_record() for event in page])
 
 
-class _LinesRenderer(renderers.BaseRenderer):
-    """Lets ``?format=jsonl|csv`` through DRF's content negotiation; errors still render as JSON."""
+class JSONErrorsNegotiation(DefaultContentNegotiation):
+    """``?format=`` names the export's format here, not a DRF renderer; errors are always JSON."""
 
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return json.dumps(data).encode()
-
-
-class JSONLinesRenderer(_LinesRenderer):
-    media_type, format = "application/x-ndjson", "jsonl"
-
-
-class CSVRenderer(_LinesRenderer):
-    media_type, format = "text/csv", "csv"
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class ExportView(AuditAPIView):
-    renderer_classes = [JSONLinesRenderer, CSVRenderer, renderers.JSONRenderer]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONErrorsNegotiation
 
     @extend_schema(
         summary="Export audit events (JSONL or CSV), verifiable offline",

@@ -43,35 +43,42 @@ def _role_changed(user_ids, role_names, change: str) -> None:
                                   "change": change})
 
 
+def _held(instance, reverse: bool, pk_set=None) -> set:
+    """Before a removal: the role names a user holds (or the users a role group holds) among pk_set.
+    Django announces every pk asked to be removed, held or not; only real changes are recorded."""
+    if not reverse:
+        groups = instance.groups.filter(name__in=Role.values)
+        if pk_set is not None:
+            groups = groups.filter(pk__in=pk_set)
+        return set(groups.values_list("name", flat=True))
+    if instance.name not in Role.values:
+        return set()
+    users = instance.user_set.all() if pk_set is None else instance.user_set.filter(pk__in=pk_set)
+    return set(users.values_list("pk", flat=True))
+
+
 @receiver(m2m_changed, sender=User.groups.through, dispatch_uid="audit.role_changed")
 def _groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
     """``user.groups.add(g)`` (reverse=False) and ``group.user_set.add(u)`` (reverse=True) alike."""
-    if action == "pre_clear":  # remember what is about to go: post_clear no longer knows
-        if not reverse:
-            cleared = set(instance.groups.filter(name__in=Role.values).values_list("name", flat=True))
-        elif instance.name in Role.values:
-            cleared = set(instance.user_set.values_list("pk", flat=True))
+    if action in ("pre_remove", "pre_clear"):  # remember what really goes: afterwards it is gone
+        instance._audit_removing = _held(instance, reverse, pk_set if action == "pre_remove" else None)
+        return
+    if action == "post_add":
+        if reverse:  # instance is a Group, pk_set are users (only those newly added)
+            changed = {instance.name: pk_set} if instance.name in Role.values else {}
         else:
-            cleared = set()
-        instance._audit_cleared = cleared
-        return
-    if action not in ("post_add", "post_remove", "post_clear"):
-        return
-    change = "added" if action == "post_add" else "removed"
-    if action == "post_clear":
-        cleared = getattr(instance, "_audit_cleared", set())
-        if reverse:
-            _role_changed(cleared, {instance.name}, change)
-        else:
-            _role_changed({instance.pk}, cleared, change)
-        return
-    if reverse:  # instance is a Group, pk_set are users
-        if instance.name in Role.values:
-            _role_changed(pk_set, {instance.name}, change)
+            names = Group.objects.filter(pk__in=pk_set, name__in=Role.values).values_list("name", flat=True)
+            changed = {name: {instance.pk} for name in names}
+        change = "added"
+    elif action in ("post_remove", "post_clear"):
+        removing = getattr(instance, "_audit_removing", set())
+        changed = {instance.name: removing} if reverse else {name: {instance.pk} for name in removing}
+        change = "removed"
     else:
-        names = set(Group.objects.filter(pk__in=pk_set, name__in=Role.values).values_list("name", flat=True))
-        if names:
-            _role_changed({instance.pk}, names, change)
+        return
+    for role, user_ids in sorted(changed.items()):
+        if user_ids:
+            _role_changed(user_ids, {role}, change)
 
 
 @receiver(pre_save, sender=User, dispatch_uid="audit.superuser_changed")
