@@ -15,8 +15,10 @@ LIGATURES = str.maketrans({
 })
 # Spaces that are not ASCII spaces (no-break, thin, ideographic…) become plain spaces.
 _SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\v]")
-# Control characters (NUL included), soft hyphens, zero-width marks and byte-order marks carry no text.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff]")
+# Control characters (NUL included), soft hyphens, zero-width marks, byte-order marks, lone surrogates
+# and non-characters carry no text (and some cannot even be stored).
+_INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff"
+                        r"\ud800-\udfff\ufffe\uffff]")
 _NEWLINES = re.compile(r"\r\n?|[\f\x1c-\x1e\u2028\u2029\x85]")
 _RUNS_OF_SPACES = re.compile(r" {2,}")
 _SPACE_AT_LINE_ENDS = re.compile(r" *\n *")

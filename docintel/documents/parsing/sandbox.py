@@ -25,6 +25,11 @@ from .base import ParseError
 _MB = 1024 * 1024
 _EXIT_OUT_OF_MEMORY = 3
 _PR_SET_PDEATHSIG = 1
+# Looked up here, once: symbol look-ups in a child forked from a threaded process can deadlock.
+try:
+    _prctl = ctypes.CDLL(None).prctl
+except (OSError, AttributeError):  # not Linux
+    _prctl = None
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ def run_isolated(function: Callable[..., dict], *args, limits: Limits) -> dict:
     if payload is None:
         raise ParseError("parse_timeout", f"parsing took longer than {limits.timeout_s:g} s and was stopped")
     if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
-        result = json.loads(payload)
+        result = json.loads(payload)  # the child's own encoding of a dict: ASCII JSON
         if "error" in result:
             raise ParseError(result["error"]["code"], result["error"]["message"])
         return result
@@ -67,7 +72,7 @@ def _child(function, args, limits: Limits, write_fd: int) -> None:
             result = function(*args)
         except ParseError as error:
             result = {"error": error.as_dict()}
-        data = json.dumps(result, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        data = json.dumps(result).encode("ascii")
         with open(write_fd, "wb", closefd=False) as pipe:
             pipe.write(data)
     except MemoryError:
@@ -82,8 +87,8 @@ def _confine(limits: Limits, *, keep_fd: int) -> None:
     """Limits on this child only; the inherited address space is allowed on top of the budget."""
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
         signal.signal(sig, signal.SIG_DFL)
-    with contextlib.suppress(OSError, AttributeError):  # die with the parent (Linux only)
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if _prctl is not None:  # die with the parent
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):  # library warnings and crashes print nothing into the parent's output
         os.dup2(devnull, fd)
