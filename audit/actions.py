@@ -54,8 +54,8 @@ def record_event(action: str, *, document=None, actor=None, purpose: str = "", d
 
     # No savepoint: if the append fails, the caller's change must not commit without its event.
     with transaction.atomic(savepoint=False):
-        chain.lock_for_append()
-        if payload is not None and data_key is None:  # first payload of this document, or a race
+        if payload is not None and data_key is None:  # first payload of this document, or a race:
+            chain.lock_for_append()  # keys are made under the append lock, never by two at once
             data_key = keys.document_key(document_id)
             if data_key is None:
                 data_key = keys.create_document_key(document_id)

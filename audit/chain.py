@@ -32,22 +32,32 @@ def _json_string_or_null(value) -> str:
     return "null" if value is None else _encode(value)
 
 
+def canonical_parts(action: str, actor_id: int | None, actor_username: str, actor_role: str,
+                    document_id: str | None, purpose: str, details_json: str,
+                    sensitive: str) -> tuple[str, str]:
+    """An event's canonical JSON but for what only the head can tell: the text before ``prev_hash``
+    and the text between it and ``seq`` (then ``,"time":"…"}`` closes it). Keys are in sorted order;
+    ``details_json`` is stored canonical already."""
+    return (
+        f'{{"action":{_encode(action)},"actor_id":{"null" if actor_id is None else int(actor_id)},'
+        f'"actor_role":{_encode(actor_role)},"actor_username":{_encode(actor_username)},'
+        f'"details":{details_json},"document_id":{_json_string_or_null(document_id)},"prev_hash":"',
+        f'","purpose":{_encode(purpose)},"sensitive":{_encode(sensitive)},"seq":',
+    )
+
+
 def canonical_event_bytes(seq: int, time: str, action: str, actor_id: int | None, actor_username: str,
                           actor_role: str, document_id: str | None, purpose: str, details_json: str,
                           sensitive: str, prev_hash: str) -> bytes:
     """``audit.canonical.canonical_json`` of an event's record, built directly from its columns.
 
     The same bytes as the reference (a test holds them equal), without building and sorting a dict for
-    each of a million events: keys are already in sorted order, and ``details_json`` is stored in
-    canonical form.
+    each of a million events. ``prev_hash`` (checked to be the previous hash) and ``time`` (formatted
+    from a timestamp) need no escaping.
     """
-    return (
-        f'{{"action":{_encode(action)},"actor_id":{"null" if actor_id is None else int(actor_id)},'
-        f'"actor_role":{_encode(actor_role)},"actor_username":{_encode(actor_username)},'
-        f'"details":{details_json},"document_id":{_json_string_or_null(document_id)},'
-        f'"prev_hash":{_encode(prev_hash)},"purpose":{_encode(purpose)},"sensitive":{_encode(sensitive)},'
-        f'"seq":{int(seq)},"time":{_encode(time)}}}'
-    ).encode("ascii")
+    before_prev, before_seq = canonical_parts(action, actor_id, actor_username, actor_role, document_id,
+                                              purpose, details_json, sensitive)
+    return f'{before_prev}{prev_hash}{before_seq}{int(seq)},"time":"{time}"}}'.encode("ascii")
 
 
 def lock_for_append() -> None:
@@ -72,29 +82,63 @@ _COLUMNS = ("seq", "time", "action", "actor_id", "actor_username", "actor_role",
             "details", "sensitive", "prev_hash", "hash")
 _INSERT_SQL = f"INSERT INTO {_TABLE} ({', '.join(_COLUMNS)}) VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
 
+# PostgreSQL: lock, read the head, hash and insert in ONE round trip, so that the lock (held until the
+# caller commits) waits on no client. Each statement of a VOLATILE function sees a new snapshot, so the
+# head is read after the lock is granted. The time is taken under the lock, formatted as format_time().
+PG_APPEND_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION audit_append(
+    p_before_prev text, p_before_seq text, p_action text, p_actor_id bigint, p_actor_username text,
+    p_actor_role text, p_document_id uuid, p_purpose text, p_details text, p_sensitive text)
+RETURNS TABLE (new_seq bigint, new_time timestamptz, new_prev_hash varchar, new_hash varchar)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock({APPEND_LOCK_KEY});
+    SELECT e.seq + 1, e.hash INTO new_seq, new_prev_hash FROM {_TABLE} e ORDER BY e.seq DESC LIMIT 1;
+    IF NOT FOUND THEN
+        new_seq := 1;
+        new_prev_hash := '{GENESIS_HASH}';
+    END IF;
+    new_time := date_trunc('microseconds', clock_timestamp());
+    new_hash := encode(sha256(convert_to(
+        p_before_prev || new_prev_hash || p_before_seq || new_seq::text || ',"time":"'
+        || to_char(new_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '"}}', 'UTF8')), 'hex');
+    INSERT INTO {_TABLE} ({', '.join(_COLUMNS)})
+        VALUES (new_seq, new_time, p_action, p_actor_id, p_actor_username, p_actor_role, p_document_id,
+                p_purpose, p_details, p_sensitive, new_prev_hash, new_hash);
+    RETURN NEXT;
+END
+$$;
+"""
+
 
 def append(*, action: str, actor_id, actor_username: str, actor_role: str, document_id: str | None,
            purpose: str, details_json: str, sensitive: str) -> AuditEvent:
-    """Write the next event. The caller holds the append lock inside an atomic block.
-
-    Plain SQL rather than ``Model.save()``: this runs while every other writer waits for the lock.
-    """
-    seq, prev_hash = head()
-    seq += 1
-    now = timezone.now()  # taken under the lock, so times never go backwards along the chain
-    digest = hashlib.sha256(canonical_event_bytes(
-        seq, format_time(now), action, actor_id, actor_username, actor_role, document_id, purpose,
-        details_json, sensitive, prev_hash)).hexdigest()
-    event = AuditEvent(seq=seq, time=now, action=action, actor_id=actor_id, actor_username=actor_username,
-                       actor_role=actor_role, document_id=document_id, purpose=purpose,
-                       details=details_json, sensitive=sensitive, prev_hash=prev_hash, hash=digest)
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, [
-            field.get_db_prep_save(getattr(event, field.attname), connection)
-            for field in _FIELDS])
+    """Write the next event, inside the caller's atomic block; returns it."""
+    fields = {"action": action, "actor_id": actor_id, "actor_username": actor_username,
+              "actor_role": actor_role, "document_id": document_id, "purpose": purpose,
+              "details": details_json, "sensitive": sensitive}
+    if connection.vendor == "postgresql":
+        before_prev, before_seq = canonical_parts(action, actor_id, actor_username, actor_role, document_id,
+                                                  purpose, details_json, sensitive)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM audit_append(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", [
+                before_prev, before_seq, action, actor_id, actor_username, actor_role, document_id, purpose,
+                details_json, sensitive])
+            seq, now, prev_hash, digest = cursor.fetchone()
+    else:  # SQLite: the database write lock serialises this transaction
+        seq, prev_hash = head()
+        seq += 1
+        now = timezone.now()
+        digest = hashlib.sha256(canonical_event_bytes(
+            seq, format_time(now), action, actor_id, actor_username, actor_role, document_id, purpose,
+            details_json, sensitive, prev_hash)).hexdigest()
+        event = AuditEvent(seq=seq, time=now, prev_hash=prev_hash, hash=digest, **fields)
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_SQL, [
+                field.get_db_prep_save(getattr(event, field.attname), connection) for field in _FIELDS])
     if seq % settings.AUDIT_CHECKPOINT_EVERY == 0:
-        make_checkpoint(seq, digest, reason="interval")
-    return event
+        make_checkpoint(seq, digest, reason="interval")  # still under the lock: checkpoints follow the chain
+    return AuditEvent(seq=seq, time=now, prev_hash=prev_hash, hash=digest, **fields)
 
 
 _FIELDS = [AuditEvent._meta.get_field(name) for name in _COLUMNS]
