@@ -1,4 +1,5 @@
-"""Redact stage (placeholder until the redaction engine lands)."""
+"""Redact stage: PHI/PII out of the parsed text (clinical notes: HIPAA Safe Harbor identifiers;
+contracts: GDPR personal data such as names, e-mails, addresses and IBANs of natural persons)."""
 
 from .base import Stage
 
@@ -6,5 +7,10 @@ from .base import Stage
 class RedactStage(Stage):
     name = "redact"
 
+    def applies_to(self, document) -> bool:
+        return not document.is_erased
+
     def run(self, document) -> None:
-        return None
+        from docintel.documents.redaction.actions import redact_document
+
+        redact_document(document)

@@ -106,6 +106,10 @@ class StreetAddressRecognizer(Recognizer):
         # A street named without a number: "the pharmacy on Elm St"
         (r"(?<=\b(?:on|at|off)[ \t]+)(?-i:[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?[ \t]+(?:Street|St|Avenue|Ave|Road|Rd|Lane|"
          r"Ln|Boulevard|Blvd|Drive|Way))\b\.?", 0.6),
+        # No street type, but announced: "brought by EMS from 2513 KINGSWAY, BURLINGTON"
+        (r"(?<=\b(?:from|at)[ \t]+)\d{1,6}[ \t]+(?-i:[A-Z][A-Za-z]+(?:[ \t]+[A-Z][A-Za-z]+){0,2})(?=,)", 0.6),
+        (r"(?<=\b(?:lives|living|resides|residing|staying)[ \t]+at[ \t]+)\d{1,6}[ \t]+[A-Z]+(?:[ \t]+(?!in\b)[A-Z.]+){0,2}",
+         0.7),
         # No street type, but a unit: "9356 Kingsway Unit 16"
         (r"\b\d{1,6}[ \t]+(?:[A-Z][a-z]+[ \t]+){0,2}[A-Z][a-z]+,?[ \t]+(?-i:Apt|Apartment|Unit|Suite|Ste|Flat)\.?[ \t]*"
          r"#?[A-Z0-9-]{1,6}\b", 0.7),
@@ -134,6 +138,7 @@ class CityStateZipRecognizer(Recognizer):
         rf"(?:{STATES})\.?(?:[ \t]+(?P<zip>\d{{5}}(?:-\d{{4}})?))?\b")
     ZIP = regex.compile(r"(?i)\b(?:zip|zip[ ]?code|postal[ ]?code|postcode)[ \t]*[:#]?[ \t]*(?P<zip>\d{5}(?:-\d{4})?)\b")
     ZIP4 = regex.compile(r"(?<![\w-])\d{5}-\d{4}(?![\w-])")
+    STREET_LINE = regex.compile(r"(?m)^[ \t]*(?P<street>\d{1,6}[A-Z]?[ \t]+[A-Za-z][\w .'#,-]{2,60}?)[ \t]*$")
     TOWN_BEFORE = regex.compile(r"(?<![\w])[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?,?[ \t]+(?=\Z)")
     UK_POSTCODE = regex.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}\b")
     AMBIGUOUS_STATES = {"MD", "PA", "ME", "OR", "IN", "ID", "CO", "DE", "OK", "HI", "LA", "MI", "MS", "MT", "AL"}
@@ -151,6 +156,11 @@ class CityStateZipRecognizer(Recognizer):
                 yield match.start("city"), match.end("city"), 0.75 if match.group("zip") else 0.55
             if match.group("zip"):
                 yield match.start("zip"), match.end("zip"), 0.9
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            if match.group("zip") and not text[line_start:match.start()].strip():
+                above = self.STREET_LINE.search(text, 0, max(0, line_start - 1))
+                if above and above.end() == line_start - 1:  # "8559 Kingsway" above "Springfield, MA 01101"
+                    yield above.start("street"), above.end("street"), 0.7
         for match in self.ZIP.finditer(text):
             yield match.start("zip"), match.end("zip"), 0.9
         for match in self.ZIP4.finditer(text):
@@ -171,7 +181,7 @@ class PlaceRecognizer(Recognizer):
                  r"alone|pharmacy|facility|clinic)(?:[ \t]+\w+){0,2}?[ \t]+(?:in|at|near|of)[ \t]+)"
                  r"(?P<phi>(?:[A-Z][a-z'.-]+|[a-z]{4,})(?:[ \t]+[A-Z][a-z'.-]+){0,2})\b", 0.6),
                 # "lives at 12 elm st in hartford": the town after a street address
-                (rf"(?i:\b{STREET_TYPE}\.?,?[ \t]+in[ \t]+)(?P<phi>[A-Za-z][a-z'.-]+(?:[ \t]+[A-Za-z][a-z'.-]+)?)\b", 0.6))
+                (rf"(?i:(?:\b{STREET_TYPE}\.?|\blives[ \t]+at[ \t]+\d+(?:[ \t]+(?!in\b)\w+){{1,3}}),?[ \t]+in[ \t]+)(?P<phi>[A-Za-z][a-z'.-]+(?:[ \t]+[A-Za-z][a-z'.-]+)?)\b", 0.6))
     NOT_PLACE = {"the", "home", "bed", "this", "that", "with", "his", "her", "their", "a", "an", "our", "clinic",
                  "hospital", "care", "alone"}
 

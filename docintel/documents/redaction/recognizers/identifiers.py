@@ -8,7 +8,6 @@ from stdnum import iban, luhn
 from stdnum.de import idnr
 from stdnum.fr import nir
 from stdnum.gb import nhs
-from stdnum.us import ssn
 
 from .base import Recognizer, labelled
 
@@ -143,7 +142,11 @@ class SsnRecognizer(Recognizer):
     context_words = ("ssn", "social security", "ss#", "soc sec", "ss", "social")
 
     def validate(self, value: str) -> bool | None:
-        return None if ssn.is_valid(value.replace(" ", "-")) else False
+        # Only what the SSA never issues is rejected: a published example number (078-05-1120) written
+        # after "SSN:" is still someone's number to a reader.
+        digits = _compact(value)
+        area, group, serial = digits[:3], digits[3:5], digits[5:]
+        return False if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000" else None
 
 
 class NhsNumberRecognizer(Recognizer):
