@@ -130,10 +130,16 @@ def slow(operations: int = 2_000_000) -> bytes:
     return one_page_pdf(zlib.compress(b"BT /F1 12 Tf 72 720 Td " + b"(x) Tj " * operations + b"ET"))
 
 
-def one_page_pdf(flate_content: bytes) -> bytes:
+def escaped_javascript() -> bytes:
+    """JavaScript run on opening, its name spelt with a #-escape (/J#61vaScript) to dodge byte scanners."""
+    text = zlib.compress(b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % SENTENCE.encode())
+    return one_page_pdf(text, catalog=b"/OpenAction << /S /J#61vaScript /JS (app.alert(1)) >>")
+
+
+def one_page_pdf(flate_content: bytes, *, catalog: bytes = b"") -> bytes:
     """A one-page PDF with a font and the given FlateDecode-compressed content stream."""
     return raw_pdf(
-        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Catalog /Pages 2 0 R %s >>" % catalog,
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
         b" /Resources << /Font << /F1 5 0 R >> >> >>",
@@ -154,6 +160,7 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], dict]] = {
     "decompression-bomb": (decompression_bomb, {"errors": {"decompression_bomb", "parse_out_of_memory"}}),
     "2000-pages": (many_pages(2000), {"errors": {"too_many_pages"}}),
     "javascript": (javascript, {"errors": set(), "warnings": {"active_content"}}),
+    "javascript-escaped-name": (escaped_javascript, {"errors": set(), "warnings": {"active_content"}}),
     "incremental-update": (incremental_update, {"errors": set(), "warnings": {"incremental_updates"}}),
 }
 

@@ -10,7 +10,8 @@ def test_ligatures_become_letters():
 
 
 def test_nul_and_control_characters_are_removed():
-    assert clean_page("Con\x00tract\x07 term\u200b\ufeff: 5\u00ad ye\ud800ars\x1b") == "Contract term: 5 years"
+    raw = "Con\x00tract\x07 term\u200b\ufeff: 5\u00ad ye\ud800ars\x1b"
+    assert clean_page(raw) == "Contract term: 5 years"
 
 
 def test_whitespace_is_made_sane():

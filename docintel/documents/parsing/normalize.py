@@ -47,13 +47,17 @@ def join_hyphenated(pages: list[str]) -> list[str]:
     hyphen is dropped only when the joined word occurs elsewhere in the document ("agree-\\nment" when
     "agreement" appears) and the hyphenated form does not; otherwise only the line break goes.
     """
-    words = {word.lower() for page in pages for word in _WORD.findall(page)}
-    compounds = {word.lower() for page in pages for word in _COMPOUND.findall(page)}
+    words: set[str] = set()
+    compounds: set[str] = set()
 
     def rejoin(match: re.Match) -> str:
         head, tail = match.group(1), match.group(2)
-        split_word = head[-1].isalpha() and tail[0].islower()
-        if split_word and (head + tail).lower() in words and f"{head}-{tail}".lower() not in compounds:
+        if not (head[-1].isalpha() and tail[0].islower()):
+            return f"{head}-{tail}"
+        if not words:  # built on the first candidate only: most pages have none
+            words.update(word.lower() for page in pages for word in _WORD.findall(page))
+            compounds.update(word.lower() for page in pages for word in _COMPOUND.findall(page))
+        if (head + tail).lower() in words and f"{head}-{tail}".lower() not in compounds:
             return head + tail
         return f"{head}-{tail}"
 

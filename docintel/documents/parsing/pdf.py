@@ -28,6 +28,11 @@ _ACTIVE_ACTIONS = {
     "/JavaScript": "JavaScript", "/Launch": "launch actions", "/ImportData": "data import actions",
     "/SubmitForm": "form submission actions", "/Rendition": "media actions",
 }
+# Active content needs one of these names, unless an object stream or a #-escaped name hides it:
+# without any of them in the bytes, the (slower) walk through the structure can be skipped.
+_MAYBE_ACTIVE = re.compile(
+    rb"/(?:JavaScript|JS|Launch|AA|OpenAction|XFA|ImportData|SubmitForm|Rendition|ObjStm)\b"
+    rb"|/[A-Za-z0-9_.+-]{0,30}#[0-9A-Fa-f]{2}")
 _EOF = re.compile(rb"%%EOF")
 _HEADER_WINDOW = 1024  # readers accept junk before "%PDF-"; so do we, within this many bytes
 
@@ -71,7 +76,7 @@ def _extract(data: bytes, engine: str, max_pages: int, max_chars: int, pypdf_bud
             raise ParseError("too_many_pages", f"the file has {count} pages; the limit is {max_pages}")
         texts, unreadable = _read_pages(page_texts, max_chars, fallback=fallback,
                                         fallback_after_s=pypdf_budget_s)
-        active = _active_content(reader)
+        active = _active_content(reader) if _MAYBE_ACTIVE.search(data) else []
     cut = len(texts) < count
     pages = normalise_pages(texts) + [""] * (count - len(texts))
     text, offsets = assemble(pages)
