@@ -1,18 +1,34 @@
 """Settings of schema-guided extraction and its language models (contract §6)."""
 
-from .env import env_bool, env_float, env_int, env_list, env_str  # noqa: F401
+from .env import env_bool, env_float, env_int, env_str
 
 # --- Language models ---------------------------------------------------------------------------------
+# With no LLM_URL, the embedded SmolLM2 model (llama.cpp, in-process) is the first-line model.
 LLM_URL = env_str("DOCINTEL_LLM_URL")  # OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1
-LLM_MODEL = env_str("DOCINTEL_LLM_MODEL")
+LLM_MODEL = env_str("DOCINTEL_LLM_MODEL")  # the server's served model name
 LLM_API_KEY = env_str("DOCINTEL_LLM_API_KEY")
 LLM_TIMEOUT_S = env_float("DOCINTEL_LLM_TIMEOUT_S", 120.0)
 LLM_MAX_RETRIES = env_int("DOCINTEL_LLM_MAX_RETRIES", 2, minimum=0)
+LLM_RETRY_BACKOFF_S = env_float("DOCINTEL_LLM_RETRY_BACKOFF_S", 1.0)
+# Document characters per prompt for a served model (a 4B model with 16k context reads far more
+# than the embedded 135M model, which is capped in its backend).
+LLM_CHUNK_CHARS = env_int("DOCINTEL_LLM_CHUNK_CHARS", 24000, minimum=1000)
 ESCALATION_URL = env_str("DOCINTEL_ESCALATION_URL")
 ESCALATION_MODEL = env_str("DOCINTEL_ESCALATION_MODEL")
+ESCALATION_CHUNK_CHARS = env_int("DOCINTEL_ESCALATION_CHUNK_CHARS", 48000, minimum=1000)
 # Larger models see redacted text unless the deployment explicitly allows the original.
 ESCALATION_SEES_ORIGINAL = env_bool("DOCINTEL_ESCALATION_SEES_ORIGINAL", False)
+# Escalate when the mean confidence of the facts found is below this (0..1).
+ESCALATION_MIN_CONFIDENCE = env_float("DOCINTEL_ESCALATION_MIN_CONFIDENCE", 0.5)
 # The first-line model runs on the same premises, so by default it may read the original text.
 SLM_SEES_ORIGINAL = env_bool("DOCINTEL_SLM_SEES_ORIGINAL", True)
-EMBEDDED_LLM_THREADS = env_int("DOCINTEL_EMBEDDED_LLM_THREADS", 2, minimum=1)
+# llama.cpp threads busy-wait for each other: on a CPU shared with other work (web, workers, other
+# tenants) two threads measured 3-10x slower than one. Raise it on cores reserved for the model.
+EMBEDDED_LLM_THREADS = env_int("DOCINTEL_EMBEDDED_LLM_THREADS", 1, minimum=1)
+# Another GGUF file than the packaged one; it must still match the sha256 pinned in the code.
+EMBEDDED_LLM_PATH = env_str("DOCINTEL_EMBEDDED_LLM_PATH")
 
+# --- Chunking of long documents -----------------------------------------------------------------------
+# At most this many prompts per document and model: bounds the time a contract takes.
+EXTRACTION_MAX_CHUNKS = env_int("DOCINTEL_EXTRACTION_MAX_CHUNKS", 2, minimum=1)
+EXTRACTION_CHUNK_OVERLAP = env_int("DOCINTEL_EXTRACTION_CHUNK_OVERLAP", 300, minimum=0)

@@ -1,0 +1,81 @@
+"""State changes of extraction, each with its audit event in the same transaction (one function each)."""
+
+from __future__ import annotations
+
+import copy
+
+from django.db import transaction
+
+from audit.actions import record_event
+from docintel.errors import InputError
+
+from .models import Correction, CorrectionStatus, Extraction
+from .schemas import SchemaRef, get_schema
+
+
+def store_extraction(document, result) -> Extraction:
+    """Keep an ``ExtractionResult`` as the document's newest (current) extraction."""
+    with transaction.atomic():
+        return Extraction.objects.create(
+            document=document, schema_name=result.schema.name, schema_version=result.schema.version,
+            custom_schema_id=result.schema.custom_id, data=result.data, grounding=result.grounding,
+            ungrounded=result.ungrounded, confidence=result.confidence, valid=result.valid,
+            model=result.model, escalated=result.escalated, route=result.route,
+            text_sha256=result.text_sha256,
+        )
+
+
+def _resolve(data, pointer: str) -> tuple[object, str | int]:
+    """The container holding ``pointer``'s value and its key; InputError when there is no such field."""
+    if not pointer.startswith("/"):
+        raise InputError("bad_pointer", "a field is named by a JSON pointer such as /governing_law")
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/")]
+    container = data
+    for index, part in enumerate(parts):
+        key: str | int = int(part) if isinstance(container, list) and part.isdigit() else part
+        last = index == len(parts) - 1
+        try:
+            if last:
+                if isinstance(container, list) and not key < len(container):
+                    raise IndexError
+                if isinstance(container, dict) and key not in container:
+                    raise KeyError
+                return container, key
+            container = container[key]
+        except (KeyError, IndexError, TypeError):
+            break
+    raise InputError("unknown_field", f"the extraction has no field {pointer}")
+
+
+def _corrected_data(schema: SchemaRef, data: dict, pointer: str, value) -> None:
+    patched = copy.deepcopy(data)
+    container, key = _resolve(patched, pointer)
+    container[key] = value
+    problems = schema.errors(patched)
+    if problems:
+        raise InputError("invalid_correction", f"the corrected value breaks the schema at {problems[0]}")
+
+
+def correct_field(extraction: Extraction, pointer: str, value=None, *, actor, confirm: bool = False,
+                  note: str = "") -> Correction:
+    """Record a reviewer's correction (or confirmation) of one field, beside the model's output.
+
+    The extraction's ``data`` stays as the model produced it; ``extraction_record`` shows both.
+    Callers check the reviewer role (docintel.accounts.roles) before calling.
+    """
+    container, key = _resolve(extraction.data, pointer)
+    previous = container[key]
+    if confirm:
+        value = previous
+    else:
+        schema = get_schema(extraction.schema_name, extraction.schema_version)
+        _corrected_data(schema, extraction.data, pointer, value)
+    status = CorrectionStatus.CONFIRMED if confirm else CorrectionStatus.CORRECTED
+    with transaction.atomic():
+        correction = Correction.objects.create(extraction=extraction, pointer=pointer, value=value,
+                                               status=status, corrected_by=actor, note=note)
+        record_event("extraction.corrected", document=extraction.document, actor=actor, purpose="review",
+                     details={"extraction_id": extraction.pk, "correction_id": correction.pk,
+                              "pointer": pointer, "status": status},
+                     sensitive={"value": value, "model_value": previous, "note": note})
+    return correction

@@ -1,0 +1,68 @@
+"""Dates as written in documents: find every mention, with its span and its ISO value.
+
+Only complete dates (day, month, year) count: a value must be checkable against its source text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+MONTHS = {name: number for number, names in enumerate([
+    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+    ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sept", "sep"),
+    ("october", "oct"), ("november", "nov"), ("december", "dec")], start=1) for name in names}
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>[0-3]?\d)\s*(?:st|nd|rd|th|t\s?h)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+
+PATTERNS = [
+    # March 30, 2009 / March 30th 2009
+    re.compile(rf"\b{_MONTH}\s+{_DAY}\s*,?\s*{_YEAR}\b", re.IGNORECASE),
+    # 30 March 2009 / 10th day of January, 2020 / 1st day of June 2005
+    re.compile(rf"\b{_DAY}\s*(?:day\s+of\s+)?{_MONTH}\s*,?\s*{_YEAR}\b", re.IGNORECASE),
+    # 2009-03-30
+    re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b"),
+    # 3/30/2009, 03/30/09 (US order, as in the contracts we read)
+    re.compile(r"(?<![\d/])(?P<month>[01]?\d)/(?P<day>[0-3]?\d)/(?P<year>(?:19|20)?\d\d)(?![\d/])"),
+]
+
+
+@dataclass(frozen=True)
+class DateMention:
+    start: int
+    end: int
+    iso: str
+
+
+def _to_iso(match: re.Match) -> str | None:
+    month_raw = match.group("month").lower().rstrip(".")
+    month = MONTHS.get(month_raw) if not month_raw.isdigit() else int(month_raw)
+    year = int(match.group("year"))
+    if year < 100:
+        year += 2000 if year < 50 else 1900
+    try:
+        return date(year, month, int(match.group("day"))).isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
+def date_mentions(text: str, start: int = 0, end: int | None = None) -> list[DateMention]:
+    """Every complete date in ``text[start:end]``, in reading order, spans into ``text``."""
+    end = len(text) if end is None else end
+    found: dict[int, DateMention] = {}
+    for pattern in PATTERNS:
+        for match in pattern.finditer(text, start, end):
+            iso = _to_iso(match)
+            if iso and not any(m.start <= match.start() < m.end for m in found.values()):
+                found[match.start()] = DateMention(match.start(), match.end(), iso)
+    return [found[key] for key in sorted(found)]
+
+
+def parse_date(written: str) -> str | None:
+    """The ISO value of a text that is exactly one date, else None."""
+    mentions = date_mentions(written.strip())
+    if len(mentions) == 1 and mentions[0].start == 0 and mentions[0].end == len(written.strip()):
+        return mentions[0].iso
+    return None

@@ -1,0 +1,52 @@
+"""Extractions as records in the contract's ``extract`` output format (§4).
+
+``grounding`` maps the JSON pointer of every non-empty value to its spans in the document text; a value
+the text does not support maps to ``[]`` (and is listed in ``ungrounded``): reported, never presented
+as grounded.
+"""
+
+from __future__ import annotations
+
+from .grounding import leaves
+from .models import Extraction
+
+
+def _grounding(data: dict, schema: dict, grounding: dict, ungrounded: list[str]) -> dict:
+    spans = {pointer: list(grounding.get(pointer, [])) for pointer, _, _ in leaves(data, schema)}
+    spans.update({pointer: [] for pointer in ungrounded})
+    return dict(sorted(spans.items()))
+
+
+def result_record(record_id: str, result) -> dict:
+    """The §4 record of an ``ExtractionResult`` (what ``manage.py extract`` prints)."""
+    return {
+        "id": record_id, "schema": result.schema.name, "schema_version": result.schema.version,
+        "data": result.data,
+        "grounding": _grounding(result.data, result.schema.schema, result.grounding, result.ungrounded),
+        "valid": result.valid, "model": result.model, "escalated": result.escalated,
+        "text_sha256": result.text_sha256,
+    }
+
+
+def extraction_record(extraction: Extraction, with_corrections: bool = True) -> dict:
+    """The §4 record of a stored extraction (API, web), plus ``ungrounded``, ``confidence`` and, with
+    ``with_corrections``, the reviewers' ``corrections`` (the model's ``data`` is never changed)."""
+    from .schemas import get_schema
+
+    schema = get_schema(extraction.schema_name, extraction.schema_version)
+    record = {
+        "id": str(extraction.document_id), "schema": extraction.schema_name,
+        "schema_version": extraction.schema_version, "data": extraction.data,
+        "grounding": _grounding(extraction.data, schema.schema, extraction.grounding, extraction.ungrounded),
+        "valid": extraction.valid, "model": extraction.model, "escalated": extraction.escalated,
+        "text_sha256": extraction.text_sha256,
+        "ungrounded": extraction.ungrounded, "confidence": extraction.confidence,
+        "created": extraction.created.isoformat(),
+    }
+    if with_corrections:
+        record["corrections"] = [{
+            "pointer": c.pointer, "value": c.value, "status": c.status, "note": c.note,
+            "corrected_by": c.corrected_by.get_username() if c.corrected_by else None,
+            "created": c.created.isoformat(),
+        } for c in extraction.corrections.select_related("corrected_by")]
+    return record

@@ -1,0 +1,229 @@
+"""Extraction of one text: deterministic extractors and the first-line model, merged per field,
+grounded, and escalated to a larger model when the result is not good enough.
+
+Modes: ``rules`` (deterministic extractors only), ``model`` (the language model only), ``hybrid`` (both,
+plus escalation when configured; the default). The result says how it was reached in ``route``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from docintel.errors import ServiceUnavailable
+
+from . import rules
+from .backends import Backend, get_backend, get_escalation_backend
+from .chunking import plan_chunks
+from .grounding import Span, ground, is_date_spec, locate, normalise
+from .inference import Audience, infer, sha256_text
+from .schemas import SchemaRef
+
+MODES = ("hybrid", "model", "rules")
+# How much a source is trusted before grounding weighs in: regex hits on stock phrasing are right far
+# more often than a 135M model; a large escalation model is trusted most.
+SOURCE_WEIGHT = {"escalation": 0.9, "rules": 0.85, "model": 0.5}
+SOURCE_ORDER = ("escalation", "rules", "model")
+UNGROUNDED_WEIGHT = 0.1  # an unsupported value is shown only as a flagged guess
+AGREEMENT_BONUS = 0.1
+# A value in these fields that the text does not support is a reason to ask a larger model.
+REQUIRED_FACTS = {"contract": ["document_name", "parties", "agreement_date"],
+                  "clinical_note": ["note_type", "diagnoses"]}
+
+
+@dataclass
+class Candidate:
+    source: str  # rules | model:<chunk> | escalation:<chunk>
+    data: dict
+    spans: dict[str, Span] = field(default_factory=dict)
+    window: tuple[int, int] | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.source.split(":")[0]
+
+
+@dataclass
+class ExtractionResult:
+    schema: SchemaRef
+    data: dict
+    grounding: dict[str, list[dict]]
+    ungrounded: list[str]
+    confidence: dict[str, float]
+    valid: bool
+    model: str
+    escalated: bool
+    route: dict
+    text_sha256: str
+    seconds_in_models: float = 0.0
+
+
+def _empty(value) -> bool:
+    return value is None or value == [] or value == ""
+
+
+def _key(value) -> str:
+    """What two answers share when they say the same thing."""
+    if isinstance(value, list):
+        return "|".join(sorted(_key(v) for v in value))
+    if isinstance(value, dict):
+        return "|".join(f"{k}={_key(v)}" for k, v in sorted(value.items()))
+    return normalise(str(value)) if value is not None else ""
+
+
+def _screen(schema: SchemaRef, name: str, spec: dict, value, text: str, window):
+    """A model's value with what cannot be an answer removed (rules.plausible), or None.
+
+    Lists keep their plausible items, once each; objects are judged by their first property (a
+    party by its name, a diagnosis by its description)."""
+    if isinstance(value, list):
+        kept, seen = [], set()
+        for item in value:
+            screened = _screen(schema, name, spec.get("items", {}), item, text, window)
+            if screened is not None and _key(screened) not in seen:
+                seen.add(_key(screened))
+                kept.append(screened)
+        return kept or None
+    if isinstance(value, dict):
+        first = next(iter(spec.get("properties", {})), None)
+        main = value.get(first) if first else None
+        return value if main is not None and _screen(schema, name, spec["properties"][first], main, text,
+                                                     window) is not None else None
+    is_date = is_date_spec(spec)
+    span = locate(text, value, is_date=is_date, window=window) or (
+        locate(text, value, is_date=is_date) if window else None)
+    if is_date and span is None:
+        return None  # a date the document does not state is not one of its facts
+    return value if rules.plausible(schema.name, name, value, text, span) else None
+
+
+def _merge(schema: SchemaRef, text: str, candidates: list[Candidate]):
+    """Per field: the best-supported candidate wins; agreement between sources raises confidence."""
+    data, spans, ungrounded, confidence = schema.empty(), {}, [], {}
+    for name, spec in schema.schema["properties"].items():
+        scored = []
+        for rank, candidate in enumerate(candidates):
+            value = candidate.data.get(name)
+            if candidate.kind != "rules" and not _empty(value):
+                value = _screen(schema, name, spec, value, text, candidate.window)
+            if _empty(value):
+                continue
+            known = {p: s for p, s in candidate.spans.items() if p == f"/{name}" or p.startswith(f"/{name}/")}
+            grounded = ground({name: value}, {"properties": {name: spec}}, text, known=known,
+                              window=candidate.window, near=candidate.window[0] if candidate.window else None)
+            total = len(grounded.spans) + len(grounded.ungrounded)
+            support = (sum(grounded.confidence(p) for p in grounded.spans) / total) if total else 0.0
+            weight = SOURCE_WEIGHT[candidate.kind]
+            score = weight * support if grounded.spans else weight * UNGROUNDED_WEIGHT
+            order = SOURCE_ORDER.index(candidate.kind)
+            scored.append((-score, order, rank, value, grounded, score))
+        if not scored:
+            continue
+        scored.sort(key=lambda item: item[:3])
+        _, _, _, value, grounded, score = scored[0]
+        agreeing = sum(1 for other in scored[1:] if _key(other[3]) == _key(value))
+        data[name] = value
+        spans.update(grounded.spans)
+        ungrounded.extend(grounded.ungrounded)
+        confidence[f"/{name}"] = round(min(1.0, score + AGREEMENT_BONUS * agreeing), 3)
+    return data, spans, ungrounded, confidence
+
+
+def _redact(text: str) -> str:
+    try:
+        from docintel.documents.redaction import redact_text
+    except ImportError:
+        raise ServiceUnavailable("redaction_unavailable", "redaction is not available, and this model may "
+                                 "only read redacted text") from None
+    return redact_text(text).redacted_text
+
+
+def _model_text(text: str, redacted: str | None, sees_original: bool) -> tuple[str, bool]:
+    """The text a model may read, and whether offsets in it are offsets in ``text``."""
+    if sees_original:
+        return text, True
+    redacted = _redact(text) if redacted is None else redacted
+    return redacted, redacted == text
+
+
+def _ask(backend: Backend, schema: SchemaRef, text: str, original_offsets: bool, source: str,
+         audience: Audience, page_offsets: list[int] | None, route_steps: list[dict]) -> list[Candidate]:
+    chunks = plan_chunks(text, schema.name, size=backend.max_prompt_chars,
+                         overlap=settings.EXTRACTION_CHUNK_OVERLAP, max_chunks=settings.EXTRACTION_MAX_CHUNKS,
+                         page_offsets=page_offsets if original_offsets else None)
+    candidates = []
+    for chunk in chunks:
+        answer = infer(backend, schema, text, chunk, parts=len(chunks), audience=audience)
+        route_steps.append({
+            "source": f"{source}:{chunk.index}", "backend": backend.name, "model": backend.model,
+            "chunk": chunk.as_dict(), "valid": answer.valid, "repairs": answer.repairs,
+            "problems": answer.problems[:10], "calls": len(answer.calls),
+            "prompt_tokens": sum(c.prompt_tokens for c in answer.calls),
+            "completion_tokens": sum(c.completion_tokens for c in answer.calls),
+            "latency_ms": sum(c.latency_ms for c in answer.calls),
+        })
+        if answer.valid:
+            window = (chunk.start, chunk.end) if original_offsets else None
+            candidates.append(Candidate(f"{source}:{chunk.index}", answer.data, window=window))
+    return candidates
+
+
+def _escalation_reasons(schema: SchemaRef, steps: list[dict], ungrounded: list[str],
+                        confidence: dict[str, float]) -> list[str]:
+    reasons = []
+    if any(not step["valid"] for step in steps if step["source"].startswith("model")):
+        reasons.append("invalid_output")
+    required = REQUIRED_FACTS.get(schema.name, [])
+    if any(p == f"/{f}" or p.startswith(f"/{f}/") for p in ungrounded for f in required):
+        reasons.append("ungrounded_required")
+    if confidence and sum(confidence.values()) / len(confidence) < settings.ESCALATION_MIN_CONFIDENCE:
+        reasons.append("low_confidence")
+    return reasons
+
+
+def extract(text: str, schema: SchemaRef, *, mode: str = "hybrid", backend: Backend | None = None,
+            page_offsets: list[int] | None = None, redacted_text: str | None = None, document=None,
+            actor=None) -> ExtractionResult:
+    """Extract ``schema`` from ``text``. ``redacted_text`` (same document, PHI replaced) is what a model
+    reads when the settings do not let it read the original; escalation reads it by default."""
+    route: dict = {"mode": mode, "steps": [], "escalation": None}
+    candidates: list[Candidate] = []
+    models_used = []
+    if mode in ("rules", "hybrid"):
+        proposal = rules.propose(schema.name, text, schema.empty())
+        if proposal is not None:
+            candidates.append(Candidate("rules", proposal.data, proposal.spans))
+            route["steps"].append({"source": "rules", "valid": not schema.errors(proposal.data)})
+            models_used.append("rules")
+    if mode in ("model", "hybrid"):
+        backend = backend or get_backend()
+        readable, same_offsets = _model_text(text, redacted_text, settings.SLM_SEES_ORIGINAL)
+        candidates += _ask(backend, schema, readable, same_offsets, "model",
+                           Audience(document, actor, route="slm"), page_offsets, route["steps"])
+        models_used.insert(0, backend.model)
+    data, spans, ungrounded, confidence = _merge(schema, text, candidates)
+    escalated = False
+    if mode == "hybrid":
+        reasons = _escalation_reasons(schema, route["steps"], ungrounded, confidence)
+        escalation = get_escalation_backend() if reasons else None
+        route["escalation"] = {"reasons": reasons, "done": escalation is not None,
+                               "sees": "original" if settings.ESCALATION_SEES_ORIGINAL else "redacted"}
+        if escalation is not None:
+            readable, same_offsets = _model_text(text, redacted_text, settings.ESCALATION_SEES_ORIGINAL)
+            audience = Audience(document, actor, escalated=True, escalation_reason=",".join(reasons),
+                                route="escalation")
+            candidates += _ask(escalation, schema, readable, same_offsets, "escalation", audience,
+                               page_offsets, route["steps"])
+            data, spans, ungrounded, confidence = _merge(schema, text, candidates)
+            models_used.append(escalation.model)
+            escalated = True
+    problems = schema.errors(data)
+    seconds = sum(step.get("latency_ms", 0) for step in route["steps"]) / 1000
+    return ExtractionResult(
+        schema=schema, data=data,
+        grounding={pointer: [span.as_dict()] for pointer, span in sorted(spans.items())},
+        ungrounded=sorted(ungrounded), confidence=confidence, valid=not problems,
+        model="+".join(models_used), escalated=escalated, route=route, text_sha256=sha256_text(text),
+        seconds_in_models=seconds,
+    )

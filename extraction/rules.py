@@ -1,0 +1,378 @@
+"""Deterministic extractors: patterns that find what contracts and notes say in stock phrasing.
+
+They propose values *with the span they read them from*; grounding re-checks every span, the merge
+weighs them against the model's answers. Each extractor is one small function per fact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .dates import DateMention, date_mentions
+from .grounding import Span
+
+
+@dataclass
+class Proposal:
+    """What the deterministic extractors found: data in the schema's shape, and where each leaf is."""
+
+    data: dict
+    spans: dict[str, Span] = field(default_factory=dict)
+
+    def put(self, name: str, value, start: int, end: int) -> None:
+        self.data[name] = value
+        self.spans[f"/{name}"] = Span(start, end, "exact")
+
+
+def _span(match: re.Match, group: int | str = 0) -> tuple[int, int]:
+    return match.start(group), match.end(group)
+
+
+# --- contracts ---------------------------------------------------------------------------------------
+HEAD_CHARS = 4000  # the title, the preamble and its parties live at the top of a contract
+PREAMBLE_CHARS = 2500
+
+_TITLE_WORD = r"(?:[A-Z][A-Za-z0-9'\u2019\-]*|NO\.\s?\d+|\d+|and|of|for|to|the|&|AND|OF|FOR|TO|THE)"
+TITLE = re.compile(
+    rf"(?<![\w.])((?:{_TITLE_WORD}[ \t]*,?[ \t]+){{0,10}}?(?:AGREEMENT|Agreement|CONTRACT|Contract))\b"
+    rf"|(?<![\w.])(AMENDMENT\s+NO\.\s?\d+)\b"
+)
+NOT_TITLE_START = re.compile(r"^(?:this|the|and|of|for|to|&|such|said|that|an?|execution\s+copy|\d+)\b[ \t]*",
+                             re.IGNORECASE)
+RESTATED = re.compile(r"\b(?:This|THIS)\s+([^\n\"“(]{3,100}?(?:AGREEMENT|Agreement|CONTRACT|Contract))\b")
+
+
+def _trim_to_restatement(text: str, start: int, end: int) -> int:
+    """Headers often run into the title ("...DISCLOSED JOINT SUPPLY AGREEMENT"); the preamble restates
+    the real name ("This Joint Supply Agreement"): keep the title's words that the restatement has."""
+    restated = RESTATED.search(text, end, min(len(text), end + 600))
+    if not restated:
+        return start
+    title_words, said = text[start:end].split(), restated.group(1).casefold().split()
+    if 2 <= len(said) < len(title_words) and [w.casefold() for w in title_words[-len(said):]] == said:
+        for _ in range(len(title_words) - len(said)):
+            start = re.compile(r"\S+\s+").match(text, start).end()
+    return start
+
+
+def document_name(text: str, proposal: Proposal) -> None:
+    for match in TITLE.finditer(text, 0, min(len(text), HEAD_CHARS)):
+        group = 1 if match.group(1) else 2
+        start, end = _span(match, group)
+        lead = NOT_TITLE_START.match(text, start, end)
+        while lead:
+            start = lead.end()
+            lead = NOT_TITLE_START.match(text, start, end)
+        start = _trim_to_restatement(text, start, end)
+        name = text[start:end]
+        if len(name.split()) < 2:
+            continue  # "Agreement" alone is a reference to the contract, not its title
+        proposal.put("document_name", name, start, end)
+        kind = re.search(r"AMENDMENT|Amendment|(?:\S+\s+)?(?:AGREEMENT|Agreement|CONTRACT|Contract)$", name)
+        if kind:
+            proposal.put("document_type", kind.group(0), start + kind.start(), start + kind.end())
+        return
+
+
+DEFINED_TERM = re.compile(
+    r"\(\s*(?:the\s+|collectively,?\s+|hereinafter\s+(?:referred\s+to\s+as\s+)?(?:the\s+)?)?"
+    r"[\"“']([A-Z][^\"”'()]{0,40}?)[\"”']"
+)
+NOT_PARTY_TERM = re.compile(r"agreement|amendment|date|part(?:y|ies)|act\b|term\b|products?|services?|"
+                            r"territory|exhibit|schedule|confidential", re.IGNORECASE)
+NAME_START = re.compile(r"\bbetween\b|\bamong\b|\band\b|;|\n\s*\n|:", re.IGNORECASE)
+NAME_END = re.compile(r",\s*(?=[a-z(])|\s+\(|\s+(?=(?:with|having|located|whose|organi[sz]ed|incorporated|"
+                      r"registered|on behalf|as|a|an|of)\s)|[,\s]+$")
+ENTITY_SUFFIX = re.compile(r"\b(?:Inc|LLC|L\.L\.C|Ltd|Limited|Corp|Corporation|Company|Co|AG|S\.A|SA|GmbH|"
+                           r"LP|L\.P|plc|PLC|N\.A|Trust|University|Association|Incorporated|Holdings?)\b\.?",
+                           re.IGNORECASE)
+NAME_CONNECTORS = {"of", "and", "&", "the", "de", "du", "la", "d/b/a", "dba", "f/k/a", "a/k/a"}
+
+
+NOT_PARTY_NAME = re.compile(r"\n\s*\n|:|\b(?:agreement|amendment|whereas|witness|therefore|section|page)\b",
+                            re.IGNORECASE)
+
+
+def _looks_like_party(name: str) -> bool:
+    words = name.split()
+    if not 1 <= len(words) <= 12 or NOT_PARTY_NAME.search(name) or any(w.isdigit() for w in words):
+        return False
+    first = words[0]
+    # Brand names may start in lower case (eFashion, theglobe.com), plain words may not (between, and).
+    if not first[:1].isalnum() or (first[:1].islower() and not re.search(r"[A-Z.]", first)):
+        return False
+    if not all(w[:1].isupper() or w is first or w[:1].isdigit() or w.lower() in NAME_CONNECTORS
+               or not w[:1].isalpha() for w in words):
+        return False
+    return bool(ENTITY_SUFFIX.search(name)) or len(words) >= 2
+
+
+def _party_before(text: str, floor: int, paren: int) -> tuple[int, int] | None:
+    """The party name that a defined term at ``paren`` names: the first name-like run after a
+    boundary (between, and, a blank line…) that lies after the previous party."""
+    window_start = max(floor, paren - 400)
+    starts = [window_start] + [m.end() for m in NAME_START.finditer(text, window_start, paren)]
+    for start in starts:
+        while start < paren and text[start] in " \t\r\n,":
+            start += 1
+        lead = re.match(r"(?:the|THE|The)\s+", text[start:paren])
+        if lead and not _looks_like_party(text[start:paren].split(",")[0]):
+            start += lead.end()
+        cut = NAME_END.search(text, start, paren)
+        end = cut.start() if cut else paren
+        if end > start and _looks_like_party(text[start:end]):
+            return start, end
+    return None
+
+
+PREAMBLE_END = re.compile(r"\b(?:WHEREAS|RECITALS|BACKGROUND|WITNESSETH|NOW,? THEREFORE|TABLE OF CONTENTS|"
+                          r"IN WITNESS)\b")
+
+
+def parties(text: str, proposal: Proposal, head_start: int) -> None:
+    found, floor, seen = [], head_start, set()
+    limit = min(len(text), head_start + PREAMBLE_CHARS)
+    end = PREAMBLE_END.search(text, head_start + 50, limit)
+    limit = end.start() if end else limit
+    for term in DEFINED_TERM.finditer(text, head_start, limit):
+        role = term.group(1).strip()
+        if NOT_PARTY_TERM.search(role):
+            floor = term.end()
+            continue
+        name_span = _party_before(text, floor, term.start())
+        floor = term.end()
+        if name_span is None:
+            continue
+        name = text[name_span[0]:name_span[1]]
+        key = " ".join(name.casefold().split())
+        if key in seen:
+            continue
+        seen.add(key)
+        index = len(found)
+        found.append({"name": name, "role": role})
+        proposal.spans[f"/parties/{index}/name"] = Span(*name_span, "exact")
+        proposal.spans[f"/parties/{index}/role"] = Span(*_span(term, 1), "exact")
+        if len(found) == 8:
+            break
+    proposal.data["parties"] = found
+
+
+EFFECTIVE_BEFORE = re.compile(r"effective(?:ly)?\s*(?:date)?\s*(?:as\s+of|on|from)?\s*(?:this|the)?\s*:?\s*$",
+                              re.IGNORECASE)
+EFFECTIVE_AFTER = re.compile(r"^\s*,?\s*\(?\s*(?:the\s+|this\s+)?[\"“]?\s*Effective\s+Date", re.IGNORECASE)
+SIGNED_BEFORE = re.compile(r"(?:dated|made|entered\s+into|executed|signed|concluded)\b[^.]{0,40}$",
+                           re.IGNORECASE)
+EXPIRES_BEFORE = re.compile(r"(?:expir\w*|terminat\w*|end\w*|until|through)\b[^.;]{0,60}$", re.IGNORECASE)
+
+
+def _header_line(text: str, mention: DateMention) -> bool:
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    return "Source:" in text[max(line_start, mention.start - 80):mention.start]
+
+
+def contract_dates(text: str, proposal: Proposal, head_start: int) -> None:
+    head = [m for m in date_mentions(text, head_start, min(len(text), head_start + PREAMBLE_CHARS))
+            if not _header_line(text, m)]
+    signed, effective = [], []
+    for mention in head:
+        before = text[max(0, mention.start - 60):mention.start]
+        after = text[mention.end:mention.end + 40]
+        if EFFECTIVE_BEFORE.search(before[-30:]) or EFFECTIVE_AFTER.search(after):
+            effective.append(mention)
+        if SIGNED_BEFORE.search(before):
+            signed.append(mention)
+    agreement = (signed or [m for m in head if m not in effective] or head or [None])[0]
+    if agreement:
+        proposal.put("agreement_date", agreement.iso, agreement.start, agreement.end)
+    if effective:
+        proposal.put("effective_date", effective[0].iso, effective[0].start, effective[0].end)
+    start_iso = max((m.iso for m in (agreement, *effective[:1]) if m), default="")
+    for mention in date_mentions(text):
+        if mention.iso > start_iso and EXPIRES_BEFORE.search(text[max(0, mention.start - 80):mention.start]):
+            proposal.put("expiration_date", mention.iso, mention.start, mention.end)
+            break
+
+
+GOVERNING = re.compile(r"\bgovern\w*|\bconstru\w*", re.IGNORECASE)
+JURISDICTION = re.compile(
+    r"\blaws?\s+(?:in\s+force\s+in\s+|of\s+)(?:the\s+)?(?:(?:State|Commonwealth|Province)\s+of\s+)?"
+    r"((?!United States\b)[A-Z][\w'\u2019]*(?:\s+(?:of\s+)?[A-Z][\w'\u2019]*){0,4})"
+)
+
+
+def governing_law(text: str, proposal: Proposal) -> None:
+    for keyword in GOVERNING.finditer(text):
+        match = JURISDICTION.search(text, keyword.start(), min(len(text), keyword.end() + 250))
+        if match:
+            proposal.put("governing_law", match.group(1), *_span(match, 1))
+            return
+
+
+SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\bNo)(?<!\bInc)[.;](?=\s)|\n\s*\n")
+CLAUSE_MAX_CHARS = 500
+CLAUSES = {
+    "renewal_term": r"\b(?:automatically\s+)?renew(?:al|ed|s)?\b",
+    "notice_period_to_terminate_renewal": r"\bnotice\b[^.]{0,120}\b(?:non-?renewal|not\s+to\s+renew)",
+    "termination_for_convenience": r"\bterminat\w+[^.]{0,80}\b(?:for\s+convenience|without\s+cause|"
+                                   r"for\s+any\s+reason)",
+    "payment_terms": r"\b(?:shall\s+pay|payments?\s+(?:shall|will)\s+be\s+(?:made|due)|net\s+\d+\s+days)",
+    "liability_cap": r"\b(?:in\s+no\s+event[^.]{0,120}liab|liability[^.]{0,80}(?:shall\s+not\s+exceed|"
+                     r"limited\s+to))",
+    "confidentiality": r"\b(?:confidential\s+information\b[^.]{0,120}\b(?:shall|will|agrees?)|"
+                       r"(?:keep|hold|maintain)[^.]{0,40}\bconfiden)",
+    "assignment": r"\b(?:(?:shall|may)\s+not\s+(?:be\s+)?assign|"
+                  r"assign\w*[^.]{0,100}\bwithout\b[^.]{0,60}consent)",
+    "non_compete": r"\bnon-?compet\w*|\bshall\s+not[^.]{0,80}\bcompet\w*",
+    "exclusivity": r"(?<![-\w])exclusive\s+(?:right|licen[cs]e|distribut\w+|basis|supplier|provider)",
+}
+
+
+def clause(text: str, proposal: Proposal, name: str, pattern: str) -> None:
+    match = re.search(pattern, text, re.IGNORECASE)
+    if not match:
+        return
+    starts = [m.end() for m in SENTENCE_END.finditer(text, max(0, match.start() - CLAUSE_MAX_CHARS),
+                                                      match.start())]
+    start = starts[-1] if starts else max(0, match.start() - CLAUSE_MAX_CHARS // 2)
+    stop = SENTENCE_END.search(text, match.end())
+    end = min(stop.end() if stop else len(text), start + CLAUSE_MAX_CHARS)
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    proposal.put(name, text[start:end], start, end)
+
+
+def contract(text: str, empty: dict) -> Proposal:
+    proposal = Proposal(dict(empty))
+    document_name(text, proposal)
+    title = proposal.spans.get("/document_name")
+    head_start = title.start if title else 0
+    parties(text, proposal, head_start)
+    contract_dates(text, proposal, head_start)
+    governing_law(text, proposal)
+    for name, pattern in CLAUSES.items():
+        clause(text, proposal, name, pattern)
+    return proposal
+
+
+# --- clinical notes ----------------------------------------------------------------------------------
+NOTE_TYPE = re.compile(r"\b(discharge summary|progress note|history and physical|h&p|consultation(?: note)?|"
+                       r"operative (?:note|report)|emergency department note|clinic note|office visit|"
+                       r"admission note|procedure note)\b", re.IGNORECASE)
+ENCOUNTER = re.compile(r"(?:date\s+of\s+(?:service|visit|encounter|admission)|visit\s+date|encounter\s+date|"
+                       r"DOS)\s*:?\s*", re.IGNORECASE)
+ICD10 = re.compile(r"(?m)^[ \t]*(?:[-*•]|\d+[.)])?[ \t]*([A-Za-z][^\n:()\[\]]{2,80}?)[ \t]*"
+                   r"[(\[\-\u2013:,]?[ \t]*"
+                   r"(?:ICD-?10(?:-CM)?:?[ \t]*)?([A-TV-Z][0-9][0-9AB](?:\.[0-9A-Z]{1,4})?)\b[)\]]?")
+MEDICATION = re.compile(
+    r"(?m)^[ \t]*(?:[-*•]|\d+[.)])?[ \t]*([A-Z][A-Za-z\-]{2,30})[ \t]+"
+    r"(\d+(?:\.\d+)?[ \t]*(?:mg|mcg|g|mL|units?|IU))"
+    r"(?:[ \t]+(PO|IV|IM|SC|SQ|SL|subcutaneous(?:ly)?|oral(?:ly)?|by mouth|topical(?:ly)?|inhaled))?"
+    r"(?:[ \t]+(once daily|twice daily|daily|BID|TID|QID|q\d+h|every \d+ hours|at bedtime|nightly|weekly|"
+    r"as needed|PRN|QHS|QD))?", re.IGNORECASE)
+ALLERGIES = re.compile(r"(?im)^[ \t]*allergies[ \t]*:[ \t]*(.+)$")
+# Each vital sign: (label as written)(value)(unit, when written).
+VITALS = [
+    r"\b(BP|blood pressure)[ \t:]*(\d{2,3}/\d{2,3})[ \t]*(mmHg)?",
+    r"\b(HR|heart rate|pulse)[ \t:]*(\d{2,3})[ \t]*(bpm|/min)?",
+    r"\b(T|temp|temperature)[ \t:]*(\d{2,3}(?:\.\d)?)[ \t]*(°?[CF])?\b",
+    r"\b(RR|resp(?:iratory)? rate)[ \t:]*(\d{1,2})[ \t]*(/min)?",
+    r"\b(SpO2|O2 sat\w*|oxygen saturation)[ \t:]*(\d{2,3})[ \t]*(%)?",
+]
+FOLLOW_UP = re.compile(r"(?im)^[ \t]*(?:follow[- ]?up|plan)[ \t]*:[ \t]*(.+)$")
+
+
+def _record(proposal: Proposal, array: str, values: dict[str, tuple[str, int, int] | None]) -> None:
+    items = proposal.data.setdefault(array, [])
+    index = len(items)
+    item = {}
+    for key, found in values.items():
+        item[key] = found[0] if found else None
+        if found:
+            proposal.spans[f"/{array}/{index}/{key}"] = Span(found[1], found[2], "exact")
+    items.append(item)
+
+
+def _group(match: re.Match, group: int) -> tuple[str, int, int] | None:
+    return (match.group(group), *_span(match, group)) if match.group(group) else None
+
+
+def clinical_note(text: str, empty: dict) -> Proposal:
+    proposal = Proposal({**empty, "diagnoses": [], "medications": [], "allergies": [], "vitals": []})
+    kind = NOTE_TYPE.search(text, 0, min(len(text), 600))
+    if kind:
+        proposal.put("note_type", kind.group(1), *_span(kind, 1))
+    label = ENCOUNTER.search(text)
+    mentions = date_mentions(text, label.end(), label.end() + 40) if label else date_mentions(text, 0, 600)
+    if mentions:
+        proposal.put("encounter_date", mentions[0].iso, mentions[0].start, mentions[0].end)
+    for match in ICD10.finditer(text):
+        _record(proposal, "diagnoses", {"description": _group(match, 1), "icd10": _group(match, 2)})
+    for match in MEDICATION.finditer(text):
+        _record(proposal, "medications", {"name": _group(match, 1), "dose": _group(match, 2),
+                                          "route": _group(match, 3), "frequency": _group(match, 4)})
+    allergies = ALLERGIES.search(text)
+    if allergies:
+        for item in re.finditer(r"[^,;]+", allergies.group(1)):
+            stripped = item.group(0).strip()
+            if stripped:
+                start = item.start() + item.group(0).index(stripped) + allergies.start(1)
+                proposal.spans[f"/allergies/{len(proposal.data['allergies'])}"] = Span(
+                    start, start + len(stripped), "exact")
+                proposal.data["allergies"].append(stripped)
+    for pattern in VITALS:
+        match = re.search(pattern, text, re.IGNORECASE)
+        if match:
+            _record(proposal, "vitals", {"name": _group(match, 1), "value": _group(match, 2),
+                                         "unit": _group(match, 3)})
+    follow = FOLLOW_UP.search(text)
+    if follow:
+        proposal.put("follow_up", follow.group(1).strip(), follow.start(1),
+                     follow.start(1) + len(follow.group(1).strip()))
+    return proposal
+
+
+EXTRACTORS: dict[str, Callable[[str, dict], Proposal]] = {
+    "contract": contract, "clinical_note": clinical_note,
+}
+
+# --- checks on a model's answers ----------------------------------------------------------------------
+# A grounded span proves the text says the words, not that the words answer the question ("1940 Act"
+# is in the text, but it is not the governing law). A model's value is kept only where its
+# surroundings say what the field is about.
+CONTEXT_CHARS = 300
+TITLE_WORDS = re.compile(r"agreement|amendment|contract|licen[cs]e|lease|addendum|statement|order|memorandum|"
+                         r"plan|terms|note|summary|report|consultation|history", re.IGNORECASE)
+FIELD_CONTEXT = {
+    "governing_law": re.compile(r"laws?|govern", re.IGNORECASE),
+    "expiration_date": re.compile(r"expir|terminat|until|through|\bterm\b|\bend", re.IGNORECASE),
+    "effective_date": re.compile(r"effective|commenc", re.IGNORECASE),
+    **{name: re.compile(pattern, re.IGNORECASE) for name, pattern in CLAUSES.items()},
+}
+
+
+def plausible(schema_name: str, field_name: str, value, text: str, span: Span | None) -> bool:
+    """Whether a model's value for ``field_name``, found at ``span`` (None: not found), can be the
+    answer. Values whose field needs context to be believed are refused when they are not found."""
+    if schema_name != "contract":
+        return True
+    if field_name in ("document_name", "document_type"):
+        return bool(TITLE_WORDS.search(str(value)))
+    if field_name == "parties":
+        return isinstance(value, str) and _looks_like_party(value)
+    if span is None:
+        return False
+    if field_name == "governing_law":
+        return bool(re.search(r"\blaws?\b|govern", text[max(0, span.start - 100):span.end], re.IGNORECASE))
+    pattern = FIELD_CONTEXT.get(field_name)
+    around = text[max(0, span.start - CONTEXT_CHARS):span.end + CONTEXT_CHARS]
+    return pattern is None or bool(pattern.search(around))
+
+
+def propose(schema_name: str, text: str, empty: dict) -> Proposal | None:
+    """What the deterministic extractors say about ``text``; None for schemas they do not know."""
+    extractor = EXTRACTORS.get(schema_name)
+    return extractor(text, empty) if extractor else None
