@@ -7,6 +7,7 @@ import json
 from contextlib import suppress
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -70,6 +71,7 @@ def document(request, pk):
     document = Document.objects.get(pk=document.pk)  # now with its text
     context = {"document": document, "settled": document.status in (StageStatus.DONE, StageStatus.FAILED),
                "can_correct": roles.has_role(request.user, *roles.CORRECT_EXTRACTIONS),
+               "can_audit": roles.has_role(request.user, *roles.READ_AUDIT),
                "stages": [(name, document.stage(name)) for name in document.stages]}
     if not document.is_erased:
         context.update(_outputs(document))
@@ -127,8 +129,6 @@ def field_label(pointer: str) -> str:
 @role_required(*roles.in_web(roles.READ_DOCUMENTS))
 def retry(request, pk):
     document = _document(request, pk)
-    from django.contrib import messages
-
     if retry_document(document, actor=request.user):
         messages.success(request, "Processing restarted from the step that failed.")
     else:
@@ -139,7 +139,6 @@ def retry(request, pk):
 @require_POST
 @role_required(*roles.in_web(roles.CORRECT_EXTRACTIONS))
 def correct(request, pk):
-    from django.contrib import messages
     from extraction.actions import correct_field
 
     document = _document(request, pk)
@@ -150,7 +149,8 @@ def correct(request, pk):
         return redirect("document", pk=document.pk)
     pointer = request.POST.get("pointer", "")
     confirm = request.POST.get("decision") == "confirm"
-    value = _parse_value(request.POST.get("value", ""))
+    model_value = dict(outputs.flatten(extraction.data or {})).get(pointer)
+    value = _parse_value(request.POST.get("value", ""), like=model_value)
     try:
         correct_field(extraction, pointer, value, actor=request.user, confirm=confirm)
     except (DocintelError, ValueError) as error:
@@ -160,8 +160,11 @@ def correct(request, pk):
     return redirect(f"{request.build_absolute_uri(document_url(document))}#fields")
 
 
-def _parse_value(raw: str):
-    """Reviewers type plain text; JSON numbers, true/false, null and lists are taken as such."""
+def _parse_value(raw: str, *, like=None):
+    """Reviewers type plain text. A text field keeps it as typed; for other fields JSON numbers,
+    true/false, null and lists are taken as such."""
+    if isinstance(like, str):
+        return raw
     try:
         return json.loads(raw)
     except ValueError:
