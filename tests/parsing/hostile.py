@@ -58,6 +58,12 @@ def truncated() -> bytes:
     return data[: len(data) // 2]
 
 
+def truncated_tail() -> bytes:
+    """A two-page PDF cut before its cross-reference table: the pages are all there, the index is not."""
+    data = text_pdf(SENTENCE, "Second page.")
+    return data[: data.rindex(b"\nxref\n") + 1]
+
+
 def zero_bytes() -> bytes:
     return b""
 
@@ -152,6 +158,7 @@ def one_page_pdf(flate_content: bytes, *, catalog: bytes = b"") -> bytes:
 # every warning code in "warnings" (absent: the file must fail).
 HOSTILE: dict[str, tuple[Callable[[], bytes], dict]] = {
     "truncated": (truncated, {"errors": {"pdf_corrupt"}, "warnings": {"truncated"}}),
+    "truncated-tail": (truncated_tail, {"errors": set(), "warnings": {"truncated", "repaired"}}),
     "zero-bytes": (zero_bytes, {"errors": {"empty_file"}}),
     "not-a-pdf": (not_a_pdf, {"errors": {"not_a_pdf"}}),
     "encrypted-user-password": (encrypted("s3cret"), {"errors": {"pdf_encrypted"}}),

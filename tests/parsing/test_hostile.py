@@ -43,7 +43,7 @@ def test_each_hostile_pdf_gets_text_or_a_clear_error_in_bounded_time(name, hosti
 
 
 def test_readable_hostile_files_still_give_their_text(hostile_files):
-    for name in ("encrypted-empty-password", "javascript", "javascript-escaped-name"):
+    for name in ("encrypted-empty-password", "javascript", "javascript-escaped-name", "truncated-tail"):
         assert "governed by the laws of the State of Delaware" in parse_file(
             hostile_files[name], "application/pdf").text
 

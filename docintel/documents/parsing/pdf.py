@@ -34,6 +34,7 @@ _MAYBE_ACTIVE = re.compile(
     rb"/(?:JavaScript|JS|Launch|AA|OpenAction|XFA|ImportData|SubmitForm|Rendition|ObjStm)\b"
     rb"|/[A-Za-z0-9_.+-]{0,30}#[0-9A-Fa-f]{2}")
 _EOF = re.compile(rb"%%EOF")
+_CATALOG = re.compile(rb"(\d+)\s+(\d+)\s+obj\s*<<(?:(?!endobj).){0,2000}?/Type\s*/Catalog\b", re.DOTALL)
 _HEADER_WINDOW = 1024  # readers accept junk before "%PDF-"; so do we, within this many bytes
 
 
@@ -64,19 +65,21 @@ def _extract(data: bytes, engine: str, max_pages: int, max_chars: int, pypdf_bud
     if b"%PDF-" not in data[:_HEADER_WINDOW]:
         raise ParseError("not_a_pdf", "the file is not a PDF")
     with _structure_notes() as notes:
-        reader = PdfReader(BytesIO(data), strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise ParseError("pdf_encrypted", "the file is password-protected")
-        if engine == "pdfium":
-            page_texts, fallback = _pdfium_pages(data), None
+        source, reader = _readable(data)
+        if reader is None:  # pdfium rebuilds some structures that pypdf cannot
+            notes.append("pypdf could not read the structure; recovered with pdfium")
+        if reader is None or engine == "pdfium":
+            page_texts, fallback = _pdfium_pages(source), None
         else:
-            page_texts, fallback = _pypdf_pages(reader), lambda: _pdfium_pages(data)
+            page_texts, fallback = _pypdf_pages(reader), lambda: _pdfium_pages(source)
         count = len(page_texts)
         if count > max_pages:
             raise ParseError("too_many_pages", f"the file has {count} pages; the limit is {max_pages}")
+        if not count:
+            raise ParseError("pdf_corrupt", "the file has no readable pages")
         texts, unreadable = _read_pages(page_texts, max_chars, fallback=fallback,
                                         fallback_after_s=pypdf_budget_s)
-        active = _active_content(reader) if _MAYBE_ACTIVE.search(data) else []
+        active = _active_content(reader, data) if _MAYBE_ACTIVE.search(data) else []
     cut = len(texts) < count
     pages = normalise_pages(texts) + [""] * (count - len(texts))
     text, offsets = assemble(pages)
@@ -91,12 +94,46 @@ def _extract(data: bytes, engine: str, max_pages: int, max_chars: int, pypdf_bud
 PageTexts = list[Callable[[], str]]
 
 
+def _readable(data: bytes) -> tuple[bytes, PdfReader | None]:
+    """The bytes to read and pypdf's reader for them; a file cut before its trailer gets one appended.
+
+    Without a trailer neither pypdf nor pdfium finds the document's root; with one pointing at the
+    catalog, pypdf rebuilds the cross-reference table from the objects that did arrive.
+    """
+    reader = _pypdf_reader(data)
+    if reader is None and not _EOF.search(data[-_HEADER_WINDOW:]):
+        catalog = _CATALOG.search(data)
+        if catalog:
+            data += b"\ntrailer\n<< /Root %s %s R >>\nstartxref\n0\n%%%%EOF\n" % catalog.groups()
+            reader = _pypdf_reader(data)
+    return data, reader
+
+
+def _pypdf_reader(data: bytes) -> PdfReader | None:
+    """pypdf's reader with its page tree loaded, or None when the structure is beyond pypdf's repair."""
+    try:
+        reader = PdfReader(BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ParseError("pdf_encrypted", "the file is password-protected")
+        len(reader.pages)
+        return reader
+    except (ParseError, FileNotDecryptedError, LimitReachedError, MemoryError):
+        raise
+    except Exception:
+        return None
+
+
 def _pypdf_pages(reader: PdfReader) -> PageTexts:
     return [page.extract_text for page in reader.pages]
 
 
 def _pdfium_pages(data: bytes) -> PageTexts:
-    document = pypdfium2.PdfDocument(data, password="")
+    try:
+        document = pypdfium2.PdfDocument(data, password="")
+    except pypdfium2.PdfiumError as error:
+        if error.err_code == pypdfium2.raw.FPDF_ERR_PASSWORD:
+            raise ParseError("pdf_encrypted", "the file is password-protected") from None
+        raise
 
     def page_text(index: int) -> str:
         page = document[index]
@@ -184,7 +221,8 @@ def _structure_notes() -> Iterator[list[str]]:
 def _warnings(data: bytes, pages: list[str], *, unreadable: list[int], notes: list[str],
               active: list[str]) -> list[dict]:
     warnings = []
-    empty = [number for number, page in enumerate(pages, start=1) if not page.strip()]
+    empty = [number for number, page in enumerate(pages, start=1)
+             if not page.strip() and number not in unreadable]
     if empty:
         warnings.append(warning("no_text_layer", f"{len(empty)} of {len(pages)} pages have no text "
                                 f"(scanned images?): pages {_numbers(empty)}"))
@@ -214,8 +252,10 @@ def _incremental_updates(data: bytes) -> int:
     return max(0, sections - 1 - int(linearized))
 
 
-def _active_content(reader: PdfReader) -> list[str]:
+def _active_content(reader: PdfReader | None, data: bytes) -> list[str]:
     """Kinds of active content (JavaScript, launch actions…) anywhere a viewer would trigger them."""
+    if reader is None:  # no structure to walk: name what the bytes show
+        return sorted({kind for name, kind in _ACTIVE_ACTIONS.items() if name.encode() in data})
     found: set[str] = set()
     with contextlib.suppress(Exception):  # a damaged structure must not fail the parse
         root = reader.trailer["/Root"].get_object()
