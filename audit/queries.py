@@ -58,7 +58,7 @@ class EventFilterForm(forms.Form):
 
 
 # Past this many events not yet checked, the status page leaves the walk to ``audit_verify``.
-STATUS_MAX_WALK = 200_000
+STATUS_MAX_WALK = 50_000
 
 
 def chain_status() -> dict:

@@ -3,6 +3,7 @@ and follow one document's trail (who saw what, when). Every page view is itself 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -38,7 +39,7 @@ def events(request):
         "via": "web", "filters": form.applied(), "returned": len(page.object_list)})
     return render(request, "audit/events.html", {
         "form": form, "page": page, "query": _query_without_page(request), "status": chain_status(),
-        "formats": export.FORMATS,
+        "formats": export.FORMATS, "retention_years": settings.AUDIT_RETENTION_YEARS,
     })
 
 
