@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+
+from audit.actions import record_event
 
 from . import throttle
 
@@ -18,8 +21,8 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         username = self.cleaned_data.get("username") or ""
         address = throttle.client_address(self.request)
         if throttle.is_locked(username, address):
-            from django.conf import settings
-
+            record_event("auth.login_throttled", purpose="access control",
+                         details={"username": username[:150], "address": address})
             raise forms.ValidationError(
                 self.error_messages["throttled"], code="throttled",
                 params={"minutes": max(1, settings.LOGIN_LOCKOUT_S // 60)},

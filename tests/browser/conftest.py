@@ -37,8 +37,12 @@ def browser():
 def worker(request, transactional_db):
     """The real worker: Celery with REDIS_URL, else the live server's in-process runner."""
     if os.environ.get("REDIS_URL"):
-        return request.getfixturevalue("celery_worker")
-    return None
+        yield request.getfixturevalue("celery_worker")
+        return
+    yield None
+    from docintel import task_runner
+
+    task_runner.wait_idle(600)  # let queued stages finish before the test database is flushed
 
 
 @pytest.fixture

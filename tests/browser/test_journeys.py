@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zipfile
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -129,7 +130,10 @@ def test_compliance_officer_filters_events_and_downloads_a_verified_export(open_
         page.get_by_role("button", name="Download export").click()
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
-    verified = subprocess.run([sys.executable, "-m", "audit.verify_export", str(saved)], cwd=ROOT,
+    with zipfile.ZipFile(saved) as bundle:  # the export and its signed manifest
+        bundle.extractall(tmp_path)
+        export = next(name for name in bundle.namelist() if not name.endswith(".manifest.json"))
+    verified = subprocess.run([sys.executable, "-m", "audit.verify_export", str(tmp_path / export)], cwd=ROOT,
                               capture_output=True, text=True, timeout=120)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert AuditEvent.objects.filter(action="access.denied", actor_username="compliance-browser").exists()

@@ -73,6 +73,9 @@ def test_failed_logins_are_throttled_per_username_and_address(client, settings):
     # Locked now, even with the right password, from this address...
     response = client.post("/login/", {"username": "maria", "password": PASSWORD})
     assert response.status_code == 200 and b"Too many failed sign-in attempts" in response.content
+    from audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="auth.login_throttled").count() == 1
     # ...but not from another one, and not for another user.
     other = client.post("/login/", {"username": "maria", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9")
     assert other.status_code == 302
