@@ -81,3 +81,19 @@ def test_the_erase_document_command(stored_document):
     assert stored_document.is_erased
     with pytest.raises(CommandError):
         call_command("erase_document", "not-a-uuid", "--reason", "x")
+
+
+def test_the_admin_action_asks_for_a_reason_then_erases(stored_document, client, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", password="an admin password 42")
+    client.force_login(admin)
+    changelist = "/admin/documents/document/"
+    selected = {"action": "erase_documents", "_selected_action": [str(stored_document.pk)]}
+    confirm = client.post(changelist, selected)
+    assert confirm.status_code == 200 and b"reason" in confirm.content
+    stored_document.refresh_from_db()
+    assert not stored_document.is_erased
+    done = client.post(changelist, {**selected, "reason": "GDPR request 2026-115"})
+    assert done.status_code == 302
+    stored_document.refresh_from_db()
+    assert stored_document.is_erased
+    assert AuditEvent.objects.get(action="document.erased").actor_username == "root"
