@@ -29,9 +29,10 @@ from . import export, keys
 from .actions import record_event
 from .queries import EventFilterForm, chain_status
 
-ERRORS = {400: OpenApiResponse(ErrorSerializer, description="Bad filter"),
+ERRORS = {400: OpenApiResponse(ErrorSerializer, description="Bad filter, format or empty range"),
           401: OpenApiResponse(ErrorSerializer, description="Not signed in"),
-          403: OpenApiResponse(ErrorSerializer, description="Your role does not allow this")}
+          403: OpenApiResponse(ErrorSerializer, description="Your role does not allow this"),
+          429: OpenApiResponse(ErrorSerializer, description="Rate limit reached")}
 FILTERS = [
     OpenApiParameter("since", OpenApiTypes.DATETIME, description="Events at or after this moment"),
     OpenApiParameter("until", OpenApiTypes.DATETIME, description="Events before this moment"),
@@ -57,7 +58,8 @@ class EventsView(AuditAPIView, GenericAPIView):
     pagination_class = Pagination
 
     @extend_schema(summary="Audit events, newest first", parameters=FILTERS, responses={
-        200: OpenApiTypes.OBJECT, **ERRORS})
+        200: OpenApiTypes.OBJECT, 404: OpenApiResponse(ErrorSerializer, description="No such page"),
+        **ERRORS})
     def get(self, request):
         form = valid_filters(request.query_params)
         page = self.paginate_queryset(form.events())
@@ -84,7 +86,7 @@ class ExportView(AuditAPIView):
                     "of both files. Check it with `python -m audit.verify_export FILE`.",
         parameters=[OpenApiParameter("format", str, enum=list(export.FORMATS)),
                     OpenApiParameter("bundle", str, enum=["zip"]), *FILTERS[:2]],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERRORS[400], **ERRORS})
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **ERRORS})
     def get(self, request):
         export_format = request.query_params.get("format", "jsonl")
         if export_format not in export.FORMATS:
