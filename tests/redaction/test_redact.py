@@ -40,14 +40,15 @@ def test_pseudonyms_are_consistent_within_a_document(engine, db):
 @pytest.mark.parametrize(("split", "allowed"), [("tune", 0), ("heldout", 2)])
 def test_no_gold_phi_string_survives(engine, gold_notes, db, split, allowed):
     """No gold PHI value (as a whole word) left in the redacted text. The held-out split keeps its two
-    known misses visible here (a facility name, a lower-case signature handle) rather than hiding them."""
+    known misses visible here (a facility name, a lower-case signature handle) rather than hiding them.
+    Short numbers and initials are skipped: "100" is also a lab value, "I" a pronoun."""
     notes = gold_notes[split]
     redactions = redact_many([note["text"] for note in notes])
     leaks = []
     for note, redaction in zip(notes, redactions, strict=True):
         for span in note["spans"]:
             value = note["text"][span["start"]:span["end"]]
-            if len(value) >= 3 and re.search(rf"(?<!\w){re.escape(value)}(?!\w)", redaction.redacted_text):
+            if (len(value) >= 4 or (value.isalpha() and len(value) == 3)) and re.search(rf"(?<!\w){re.escape(value)}(?!\w)", redaction.redacted_text):
                 leaks.append((note["id"], span["type"]))
     assert len(leaks) <= allowed, leaks
 

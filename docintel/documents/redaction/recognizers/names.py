@@ -16,8 +16,9 @@ def words(block: str) -> frozenset[str]:
 
 
 # One name token: Smith, O'Brien, McDonald, Smith-Jones, SMITH, plus particles inside (van der Berg).
-TOKEN = (r"(?:[A-Z][a-z]*[A-Z]?[a-z]+(?:[-'][A-Z]?[a-z]+)*|[A-Z]'[A-Z][a-z]+|[A-Z]'?[A-Z]{2,}(?:[-'][A-Z]{2,})*)"
-         r"(?![A-Za-z])")
+# Letters are Unicode classes: Zoë, Åkesson, Øyvind are names too.
+TOKEN = (r"(?:\p{Lu}\p{Ll}*\p{Lu}?\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)*|\p{Lu}['’]\p{Lu}\p{Ll}+|"
+         r"\p{Lu}['’]?\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})*)(?!\p{L})")
 PARTICLE = r"(?:van|von|der|den|de|la|le|del|della|da|di|du|ten|ter|bin|ibn|al)"
 INITIAL = r"[A-Z]\.?"
 SEQUENCE = (rf"(?:{INITIAL}[ \t]+)?{TOKEN}(?:[ \t]+(?:{INITIAL}[ \t]+|{PARTICLE}[ \t]+){{0,2}}{TOKEN}){{0,2}}")
@@ -91,7 +92,7 @@ eight nine ten first second third last next new old
 def name_tokens(text: str, start: int, end: int, *, lower: bool = False):
     """Yield (start, end) of each token in text[start:end] that can be part of a name."""
     stop = LOWER_STOP if lower else NOT_NAMES
-    for match in regex.finditer(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Z]\.?", text[start:end]):
+    for match in regex.finditer(r"\p{L}[\p{L}'’-]*\p{L}|\p{Lu}\.?", text[start:end]):
         word = match.group().rstrip(".")
         if word.lower() in stop or (lower and len(word) < 3):
             continue
@@ -161,7 +162,7 @@ class DictationNameRecognizer(NameRecognizer):
     lower = True
     flags = regex.IGNORECASE
     patterns = ((r"(?<![\w])(?:dr\.?|dictating[ \t]+(?:on|for|re)|end[ \t]+of[ \t]+dictation|this[ \t]+is|"
-                 r"spoke[ \t]+with|seen[ \t]+with|regarding)[ \t]+(?P<phi>[a-z][a-z'-]+(?:[ \t]+[a-z][a-z'-]+)?)", 0.7),
+                 r"(?:spoke|seen|met)[ \t]+with(?:[ \t]+(?:the[ \t]+)?(?:patient|pt))?|regarding)[ \t]+(?P<phi>[a-z][a-z'-]+(?:[ \t]+[a-z][a-z'-]+)?)", 0.7),
                 (rf"(?<![\w])(?:{RELATIONS})[ \t]+(?P<phi>[a-z][a-z'-]+)", 0.6),
                 (r"(?m)^[ \t]*-[ \t]*(?P<phi>[a-z]{3,12})[ \t]*$|[ \t]-(?P<phi>[a-z]{3,12})[ \t]*$", 0.6))
 
