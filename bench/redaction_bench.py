@@ -73,11 +73,14 @@ def main() -> None:
     for name, find, load in (("docintel", ours, ours_load), ("presidio-default", baseline, base_load)):
         seconds = min(timed(lambda f=find: f(texts))[1] for _ in range(args.repeat))
         report["systems"][name] = {
-            "load_s": round(load, 2), "pages_per_s_per_core": round(pages / seconds, 2),
+            "load_s": round(load, 2),
+            "pages_per_s_per_core": round(pages / seconds, 2),
             **{split: evaluate(records, find).as_dict() for split, records in splits.items()},
         }
-    ratio = (report["systems"]["docintel"]["pages_per_s_per_core"]
-             / report["systems"]["presidio-default"]["pages_per_s_per_core"])
+    ratio = (
+        report["systems"]["docintel"]["pages_per_s_per_core"]
+        / report["systems"]["presidio-default"]["pages_per_s_per_core"]
+    )
     report["speed_ratio"] = round(ratio, 2)
     if args.json:
         print(json.dumps(report, indent=2))
@@ -87,8 +90,10 @@ def main() -> None:
         print(f"\n{name}: load {system['load_s']} s, {system['pages_per_s_per_core']} pages/s/core")
         for split in splits:
             s = system[split]
-            print(f"  {split:8} recall {s['recall']:.4f}  precision {s['precision']:.4f}  F2 {s['f2']:.4f}  "
-                  f"leaked spans {s['leaked_spans']}")
+            print(
+                f"  {split:8} recall {s['recall']:.4f}  precision {s['precision']:.4f}  F2 {s['f2']:.4f}  "
+                f"leaked spans {s['leaked_spans']}"
+            )
     print("\nper-type recall (held-out)   docintel  presidio-default")
     types = report["systems"]["docintel"]["heldout"]["recall_by_type"]
     for kind, value in types.items():

@@ -35,7 +35,8 @@ def gold_notes() -> dict[str, list[dict]]:
 def make_document(db):
     def make(text: str, name: str = "note.txt") -> Document:
         sha256 = hashlib.sha256(name.encode() + text.encode()).hexdigest()
-        return Document.objects.create(filename=name, sha256=sha256, size=len(text), media_type="text/plain",
-                                       text=text, page_offsets=[0])
+        return Document.objects.create(
+            filename=name, sha256=sha256, size=len(text), media_type="text/plain", text=text, page_offsets=[0]
+        )
 
     return make

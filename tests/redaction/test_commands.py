@@ -23,11 +23,17 @@ def run(*args) -> list[dict]:
 
 def test_jsonl_records_in_the_contract_format(engine, db, tmp_path):
     source = tmp_path / "notes.jsonl"
-    source.write_text("\n".join([
-        json.dumps({"id": "a", "text": NOTE}),
-        "this line is not json",
-        json.dumps({"id": "b", "text": "Zoë Åkesson, tel +44 20 7946 0958 🙂"}),
-    ]) + "\n", encoding="utf-8")
+    source.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "a", "text": NOTE}),
+                "this line is not json",
+                json.dumps({"id": "b", "text": "Zoë Åkesson, tel +44 20 7946 0958 🙂"}),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     records = run("redact", "--jsonl", str(source), "--json")
     assert [r["id"] for r in records] == ["a", "notes:2", "b"]
     first, bad, unicode = records
@@ -35,23 +41,42 @@ def test_jsonl_records_in_the_contract_format(engine, db, tmp_path):
     assert first["redacted_text"].startswith("Pt: [NAME], [NAME]  MRN [MRN]")
     for entity in first["entities"]:
         assert set(entity) == {"type", "start", "end", "score", "recognizer"}
-    assert {NOTE[e["start"]:e["end"]] for e in first["entities"]} >= {"SMITH", "JOHN", "00482913", "03/14/2023"}
+    assert {NOTE[e["start"] : e["end"]] for e in first["entities"]} >= {
+        "SMITH",
+        "JOHN",
+        "00482913",
+        "03/14/2023",
+    }
     assert bad["error"]["code"] == "bad_record"
     text = "Zoë Åkesson, tel +44 20 7946 0958 🙂"
-    assert {text[e["start"]:e["end"]] for e in unicode["entities"]} >= {"Zoë", "Åkesson", "+44 20 7946 0958"}
+    assert {text[e["start"] : e["end"]] for e in unicode["entities"]} >= {
+        "Zoë",
+        "Åkesson",
+        "+44 20 7946 0958",
+    }
 
 
 def test_txt_and_pdf_files_and_pseudonyms(engine, db, tmp_path):
     (tmp_path / "note.txt").write_text(NOTE, encoding="utf-8")
     (tmp_path / "letter.pdf").write_bytes(render_text_pdf(NOTE, title="Clinic letter"))
-    records = {r["id"]: r for r in run("redact", str(tmp_path / "note.txt"), str(tmp_path / "letter.pdf"),
-                                       str(tmp_path / "missing.txt"), "--json", "--mode", "pseudonym")}
+    records = {
+        r["id"]: r
+        for r in run(
+            "redact",
+            str(tmp_path / "note.txt"),
+            str(tmp_path / "letter.pdf"),
+            str(tmp_path / "missing.txt"),
+            "--json",
+            "--mode",
+            "pseudonym",
+        )
+    }
     assert records["missing"]["error"]["code"] == "not_found"
     for record in (records["note"], records["letter"]):
         assert "SMITH" not in record["redacted_text"] and "00482913" not in record["redacted_text"]
         assert "[MRN-1]" in record["redacted_text"]
     note = records["note"]
-    assert {NOTE[e["start"]:e["end"]] for e in note["entities"]} >= {"SMITH", "Alvarez"}
+    assert {NOTE[e["start"] : e["end"]] for e in note["entities"]} >= {"SMITH", "Alvarez"}
 
 
 def test_sample_notes_redact(engine, db):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from docintel.documents.redaction.engine import Rules
@@ -40,8 +42,11 @@ FOUND = [
     ("Vehicle VIN 1HGCM82633A004352, license plate 7ABC123", "1HGCM82633A004352", "VEHICLE_ID"),
     ("Vehicle VIN 1HGCM82633A004352, license plate 7ABC123", "7ABC123", "VEHICLE_ID"),
     ("Pacemaker serial number PJN123456S interrogated.", "PJN123456S", "DEVICE_ID"),
-    ("Results at https://portal.mercyhealth.org/patients/448213 today.",
-     "https://portal.mercyhealth.org/patients/448213", "URL"),
+    (
+        "Results at https://portal.mercyhealth.org/patients/448213 today.",
+        "https://portal.mercyhealth.org/patients/448213",
+        "URL",
+    ),
     ("Connected from IP 73.21.188.9 for the visit.", "73.21.188.9", "IP_ADDRESS"),
     ("Fingerprint enrollment ID FP-0048213 for the app.", "FP-0048213", "BIOMETRIC_ID"),
     ("Specimen accession # S23-44871 sent.", "S23-44871", "OTHER_ID"),
@@ -83,17 +88,17 @@ HARD_NEGATIVES = [
 @pytest.mark.parametrize("text", HARD_NEGATIVES)
 def test_hard_negatives_are_left_alone(engine, text):
     redaction = redact_text(text, rules=RULES)
-    assert redaction.entities == [], [text[e.start:e.end] for e in redaction.entities]
+    assert redaction.entities == [], [text[e.start : e.end] for e in redaction.entities]
     assert redaction.redacted_text == text
 
 
 def test_offsets_point_into_the_original_text(engine):
     text = "Ünïcode first: Patient: Zoë Ångström 🙂, MRN 12345678, seen 03/14/2023 by Dr. Øyvind Berg."
     redaction = redact_text(text, rules=RULES)
-    values = {text[e.start:e.end] for e in redaction.entities}
+    values = {text[e.start : e.end] for e in redaction.entities}
     assert {"12345678", "03/14/2023"} <= values
     for entity in redaction.entities:
-        assert text[entity.start:entity.end] == text[entity.start:entity.end].strip()
+        assert text[entity.start : entity.end] == text[entity.start : entity.end].strip()
         assert entity.recognizer and 0 < entity.score <= 1
 
 
@@ -102,6 +107,6 @@ def test_overlapping_spans_merge_without_leaking(engine):
     text = "NHS No: 943 476 5919 (call 617-555-0100)"
     redaction = redact_text(text, rules=RULES)
     spans = [(e.start, e.end) for e in redaction.entities]
-    assert spans == sorted(spans) and all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert spans == sorted(spans) and all(a[1] <= b[0] for a, b in pairwise(spans))
     assert redaction.entities[0].type == "NATIONAL_ID"
     assert "943" not in redaction.redacted_text

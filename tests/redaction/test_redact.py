@@ -6,16 +6,25 @@ import re
 
 import pytest
 
-from docintel.documents.redaction.models import AllowListEntry, CustomRecognizer, DenyListEntry, RedactionPolicy
+from docintel.documents.redaction.models import (
+    AllowListEntry,
+    CustomRecognizer,
+    DenyListEntry,
+    RedactionPolicy,
+)
 from docintel.documents.redaction.redact import load_rules, redact_many, redact_text
 
-NOTE = ("Patient: SMITH, JOHN  MRN 00482913\nMr. Smith was seen by Dr. Alvarez on 03/14/2023. "
-        "His daughter Mary Smith (617-555-0144) will call Dr. Alvarez. smith agrees with the plan.")
+NOTE = (
+    "Patient: SMITH, JOHN  MRN 00482913\nMr. Smith was seen by Dr. Alvarez on 03/14/2023. "
+    "His daughter Mary Smith (617-555-0144) will call Dr. Alvarez. smith agrees with the plan."
+)
 
 
 def test_placeholders_name_the_type(engine, db):
     redaction = redact_text(NOTE)
-    assert redaction.redacted_text.startswith("Patient: [NAME], [NAME]  MRN [MRN]\nMr. [NAME] was seen by Dr. [NAME]")
+    assert redaction.redacted_text.startswith(
+        "Patient: [NAME], [NAME]  MRN [MRN]\nMr. [NAME] was seen by Dr. [NAME]"
+    )
     assert "[DATE]" in redaction.redacted_text and "[PHONE]" in redaction.redacted_text
 
 
@@ -24,7 +33,7 @@ def test_pseudonyms_are_consistent_within_a_document(engine, db):
     surrogate_of: dict[str, set[str]] = {}
     text = redaction.redacted_text
     for entity in redaction.entities:
-        original = NOTE[entity.start:entity.end]
+        original = NOTE[entity.start : entity.end]
         surrogate_of.setdefault(original.lower(), set()).add(entity.type)
     assert "smith" not in text.lower() and "alvarez" not in text.lower() and "00482913" not in text
     # "SMITH", "Smith" and "smith" are one person: one surrogate, written in each original's case.
@@ -47,8 +56,10 @@ def test_no_gold_phi_string_survives(engine, gold_notes, db, split, allowed):
     leaks = []
     for note, redaction in zip(notes, redactions, strict=True):
         for span in note["spans"]:
-            value = note["text"][span["start"]:span["end"]]
-            if (len(value) >= 4 or (value.isalpha() and len(value) == 3)) and re.search(rf"(?<!\w){re.escape(value)}(?!\w)", redaction.redacted_text):
+            value = note["text"][span["start"] : span["end"]]
+            if (len(value) >= 4 or (value.isalpha() and len(value) == 3)) and re.search(
+                rf"(?<!\w){re.escape(value)}(?!\w)", redaction.redacted_text
+            ):
                 leaks.append((note["id"], span["type"]))
     assert len(leaks) <= allowed, leaks
 
@@ -60,7 +71,7 @@ def test_settings_allow_and_deny_lists(engine, db, settings):
     redaction = redact_text(text)
     assert "Alvarez" in redaction.redacted_text
     assert "Nightingale" not in redaction.redacted_text and "Bubbles" not in redaction.redacted_text
-    types = {text[e.start:e.end]: (e.type, e.recognizer) for e in redaction.entities}
+    types = {text[e.start : e.end]: (e.type, e.recognizer) for e in redaction.entities}
     assert types["Project Nightingale"] == ("OTHER_ID", "DenyList")
     assert types["Bubbles"] == ("NAME", "DenyList")
 
@@ -70,14 +81,19 @@ def test_admin_rules_take_effect(engine, db):
     before = redact_text(text)
     assert "QX-7781-ZZ" in before.redacted_text and "Alvarez" not in before.redacted_text
 
-    CustomRecognizer.objects.create(name="Trial subject code", entity_type="OTHER_ID",
-                                    regex=r"\bQX-\d{4}-[A-Z]{2}\b", score=0.3, context_words="subject, study")
+    CustomRecognizer.objects.create(
+        name="Trial subject code",
+        entity_type="OTHER_ID",
+        regex=r"\bQX-\d{4}-[A-Z]{2}\b",
+        score=0.3,
+        context_words="subject, study",
+    )
     AllowListEntry.objects.create(term="alvarez")
     DenyListEntry.objects.create(term="tattoo of a rose", entity_type="BIOMETRIC_ID")
     after = redact_text(text)
     assert "QX-7781-ZZ" not in after.redacted_text
     assert "Alvarez" in after.redacted_text and "[BIOMETRIC_ID]" in after.redacted_text
-    custom = next(e for e in after.entities if text[e.start:e.end] == "QX-7781-ZZ")
+    custom = next(e for e in after.entities if text[e.start : e.end] == "QX-7781-ZZ")
     assert custom.recognizer == "Trial subject code" and custom.score == pytest.approx(0.7)
 
     # The admin's threshold override: above the custom rule's boosted score, it no longer redacts.

@@ -13,12 +13,28 @@ from docintel.documents.pipeline.redact import RedactStage
 from docintel.documents.redaction import redacted_pdf_bytes
 from docintel.documents.redaction.models import RedactionResult
 
-NOTE = ("DISCHARGE SUMMARY\nPatient Name: OKAFOR, CHIDI\nMRN: 004821937   DOB: 03/14/1931\n"
-        "Mr. Okafor, a 93-year-old man, was seen by Dr. Lindqvist. Wife Ngozi Okafor (617-555-0144).\n"
-        "Lives at 40 Orchard Hill Rd, Amherst, MA 01002. Zoë Åkesson (interpreter) attended.\n"
-        "Metoprolol 25 mg BID; BP 128/76; follow up in 2 weeks.\n")
-PHI = ["OKAFOR", "Okafor", "CHIDI", "004821937", "03/14/1931", "93-year", "Lindqvist", "Ngozi", "617-555-0144",
-       "40 Orchard Hill Rd", "Amherst", "01002", "Zoë", "Åkesson"]
+NOTE = (
+    "DISCHARGE SUMMARY\nPatient Name: OKAFOR, CHIDI\nMRN: 004821937   DOB: 03/14/1931\n"
+    "Mr. Okafor, a 93-year-old man, was seen by Dr. Lindqvist. Wife Ngozi Okafor (617-555-0144).\n"
+    "Lives at 40 Orchard Hill Rd, Amherst, MA 01002. Zoë Åkesson (interpreter) attended.\n"
+    "Metoprolol 25 mg BID; BP 128/76; follow up in 2 weeks.\n"
+)
+PHI = [
+    "OKAFOR",
+    "Okafor",
+    "CHIDI",
+    "004821937",
+    "03/14/1931",
+    "93-year",
+    "Lindqvist",
+    "Ngozi",
+    "617-555-0144",
+    "40 Orchard Hill Rd",
+    "Amherst",
+    "01002",
+    "Zoë",
+    "Åkesson",
+]
 
 
 def test_stage_stores_one_result_and_audits_counts_only(engine, make_document):
@@ -31,7 +47,7 @@ def test_stage_stores_one_result_and_audits_counts_only(engine, make_document):
     assert [value for value in PHI if value in result.redacted_text] == []
     assert "Metoprolol 25 mg BID; BP 128/76" in result.redacted_text
     for entity in result.entities:
-        assert NOTE[entity["start"]:entity["end"]].strip()
+        assert NOTE[entity["start"] : entity["end"]].strip()
 
     events = AuditEvent.objects.filter(action="document.redacted", document_id=document.pk)
     assert events.count() == 2

@@ -17,11 +17,24 @@ def redact_document(document, *, mode: str | None = None) -> RedactionResult:
     mode = mode or settings.REDACTION_MODE
     redaction = redact_text(document.text or "", mode=mode)
     with transaction.atomic():
-        result, _ = RedactionResult.objects.update_or_create(document=document, defaults={
-            "redacted_text": redaction.redacted_text, "entities": redaction.entity_dicts(), "mode": mode,
-            "recognizer_version": RECOGNIZER_VERSION})
+        result, _ = RedactionResult.objects.update_or_create(
+            document=document,
+            defaults={
+                "redacted_text": redaction.redacted_text,
+                "entities": redaction.entity_dicts(),
+                "mode": mode,
+                "recognizer_version": RECOGNIZER_VERSION,
+            },
+        )
         # Counts per type only: the entities' text is PHI and stays out of the audit details.
-        record_event("document.redacted", document=document, details={
-            "counts": redaction.counts(), "entities": len(redaction.entities), "mode": mode,
-            "recognizer_version": RECOGNIZER_VERSION})
+        record_event(
+            "document.redacted",
+            document=document,
+            details={
+                "counts": redaction.counts(),
+                "entities": len(redaction.entities),
+                "mode": mode,
+                "recognizer_version": RECOGNIZER_VERSION,
+            },
+        )
     return result

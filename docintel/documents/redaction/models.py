@@ -31,9 +31,12 @@ class RedactionResult(models.Model):
 class RedactionPolicy(models.Model):
     """Overrides REDACTION_SCORE_THRESHOLD for this deployment (the newest row applies)."""
 
-    score_threshold = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0),
-                                                                           MaxValueValidator(1)],
-                                        help_text="Spans scored below this are kept; blank = the setting")
+    score_threshold = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Spans scored below this are kept; blank = the setting",
+    )
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -8,5 +8,6 @@ import tldextract.tldextract
 
 
 def use_bundled_suffix_list() -> None:
-    tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
-                                                                fallback_to_snapshot=True)
+    tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True
+    )

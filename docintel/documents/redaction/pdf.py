@@ -11,8 +11,10 @@ from docintel.errors import InputError
 
 # DejaVu (Debian's fonts-dejavu-core) covers most scripts; without it, the built-in Helvetica covers
 # Latin-1 only and other characters become "?" (never dropped silently into a blank).
-UNICODE_FONTS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-                 Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"))
+UNICODE_FONTS = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
+)
 
 
 class RedactionNotReady(InputError):

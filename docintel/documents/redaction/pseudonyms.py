@@ -8,9 +8,38 @@ keeps "same record number twice" visible without inventing plausible-looking ide
 from __future__ import annotations
 
 SURROGATE_NAMES = (
-    "Avery", "Blake", "Carter", "Dalton", "Ellis", "Finley", "Grayson", "Harlow", "Irving", "Jensen", "Keller",
-    "Lowell", "Marlow", "Norris", "Oakley", "Preston", "Quinlan", "Radford", "Sutton", "Thorne", "Upton",
-    "Vance", "Whitley", "Yates", "Ashby", "Brooks", "Corwin", "Darby", "Emery", "Fenwick", "Garland", "Hollis",
+    "Avery",
+    "Blake",
+    "Carter",
+    "Dalton",
+    "Ellis",
+    "Finley",
+    "Grayson",
+    "Harlow",
+    "Irving",
+    "Jensen",
+    "Keller",
+    "Lowell",
+    "Marlow",
+    "Norris",
+    "Oakley",
+    "Preston",
+    "Quinlan",
+    "Radford",
+    "Sutton",
+    "Thorne",
+    "Upton",
+    "Vance",
+    "Whitley",
+    "Yates",
+    "Ashby",
+    "Brooks",
+    "Corwin",
+    "Darby",
+    "Emery",
+    "Fenwick",
+    "Garland",
+    "Hollis",
 )
 
 
@@ -26,8 +55,9 @@ class Pseudonymizer:
             self.counts[kind] = number + 1
             if kind == "NAME":
                 base = SURROGATE_NAMES[number % len(SURROGATE_NAMES)]
-                self.assigned[key] = base + (str(number // len(SURROGATE_NAMES) + 1) if number >= len(
-                    SURROGATE_NAMES) else "")
+                self.assigned[key] = base + (
+                    str(number // len(SURROGATE_NAMES) + 1) if number >= len(SURROGATE_NAMES) else ""
+                )
             else:
                 self.assigned[key] = f"[{kind}-{number + 1}]"
         value = self.assigned[key]

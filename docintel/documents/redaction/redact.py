@@ -74,18 +74,22 @@ def apply(text: str, entities: list[Entity], mode: str) -> str:
     surrogates = Pseudonymizer() if mode == "pseudonym" else None
     parts, position = [], 0
     for entity in entities:  # sorted, non-overlapping (engine.merge)
-        parts.append(text[position:entity.start])
-        original = text[entity.start:entity.end]
+        parts.append(text[position : entity.start])
+        original = text[entity.start : entity.end]
         parts.append(surrogates.surrogate(entity.type, original) if surrogates else f"[{entity.type}]")
         position = entity.end
     parts.append(text[position:])
     return "".join(parts)
 
 
-def redact_many(texts: list[str], *, mode: str = "placeholder", rules: Rules | None = None) -> list[Redaction]:
+def redact_many(
+    texts: list[str], *, mode: str = "placeholder", rules: Rules | None = None
+) -> list[Redaction]:
     """Redact a batch (one spaCy pass over all of them: the fast path for many notes)."""
-    return [Redaction(apply(text, entities, mode), entities, mode)
-            for text, entities in zip(texts, find_entities(texts, rules), strict=True)]
+    return [
+        Redaction(apply(text, entities, mode), entities, mode)
+        for text, entities in zip(texts, find_entities(texts, rules), strict=True)
+    ]
 
 
 def redact_text(text: str, *, mode: str = "placeholder", rules: Rules | None = None) -> Redaction:

@@ -11,13 +11,12 @@ from .contact import (
 )
 from .identifiers import (
     AccountNumberRecognizer,
+    BankIbanRecognizer,
     BiometricRecognizer,
-    PaymentCardRecognizer,
     DeaRecognizer,
     DeviceRecognizer,
     EmailAddressRecognizer,
     HealthPlanRecognizer,
-    BankIbanRecognizer,
     IpAddressRecognizer,
     LicenseRecognizer,
     MrnRecognizer,
@@ -26,11 +25,12 @@ from .identifiers import (
     NirRecognizer,
     NpiRecognizer,
     OtherIdRecognizer,
+    PaymentCardRecognizer,
     PlateRecognizer,
     SsnRecognizer,
     SteuerIdRecognizer,
-    WebAddressRecognizer,
     VinRecognizer,
+    WebAddressRecognizer,
 )
 from .names import (
     CapsLastFirstRecognizer,
@@ -44,21 +44,53 @@ from .names import (
 )
 
 RECOGNIZERS: tuple[type[Recognizer], ...] = (
-    TitledNameRecognizer, LabelledNameRecognizer, CredentialNameRecognizer, RelativeNameRecognizer,
-    CareVerbNameRecognizer, DictationNameRecognizer, CapsLastFirstRecognizer, NerNameRecognizer,
-    StreetAddressRecognizer, CityStateZipRecognizer, PlaceRecognizer,
-    DateElementRecognizer, AgeOver89Recognizer, PhoneFaxRecognizer, EmailAddressRecognizer, WebAddressRecognizer, IpAddressRecognizer,
-    SsnRecognizer, MrnRecognizer, HealthPlanRecognizer, AccountNumberRecognizer,
-    LicenseRecognizer, NpiRecognizer, DeaRecognizer, VinRecognizer, PlateRecognizer, DeviceRecognizer,
-    BiometricRecognizer, OtherIdRecognizer, BankIbanRecognizer, NhsNumberRecognizer, SteuerIdRecognizer,
-    NirRecognizer, NationalIdRecognizer, PaymentCardRecognizer,
+    TitledNameRecognizer,
+    LabelledNameRecognizer,
+    CredentialNameRecognizer,
+    RelativeNameRecognizer,
+    CareVerbNameRecognizer,
+    DictationNameRecognizer,
+    CapsLastFirstRecognizer,
+    NerNameRecognizer,
+    StreetAddressRecognizer,
+    CityStateZipRecognizer,
+    PlaceRecognizer,
+    DateElementRecognizer,
+    AgeOver89Recognizer,
+    PhoneFaxRecognizer,
+    EmailAddressRecognizer,
+    WebAddressRecognizer,
+    IpAddressRecognizer,
+    SsnRecognizer,
+    MrnRecognizer,
+    HealthPlanRecognizer,
+    AccountNumberRecognizer,
+    LicenseRecognizer,
+    NpiRecognizer,
+    DeaRecognizer,
+    VinRecognizer,
+    PlateRecognizer,
+    DeviceRecognizer,
+    BiometricRecognizer,
+    OtherIdRecognizer,
+    BankIbanRecognizer,
+    NhsNumberRecognizer,
+    SteuerIdRecognizer,
+    NirRecognizer,
+    NationalIdRecognizer,
+    PaymentCardRecognizer,
 )
 
 # Bumped whenever a recognizer changes what it finds; recorded with every redaction.
 RECOGNIZER_VERSION = "2026.11.1"
 
 # Recognizers whose names are certain enough to look for the same name elsewhere in the document.
-NAME_SOURCES = {TitledNameRecognizer.__name__, LabelledNameRecognizer.__name__, CredentialNameRecognizer.__name__,
-                RelativeNameRecognizer.__name__, CareVerbNameRecognizer.__name__}
+NAME_SOURCES = {
+    TitledNameRecognizer.__name__,
+    LabelledNameRecognizer.__name__,
+    CredentialNameRecognizer.__name__,
+    RelativeNameRecognizer.__name__,
+    CareVerbNameRecognizer.__name__,
+}
 
 __all__ = ["NAME_SOURCES", "RECOGNIZERS", "RECOGNIZER_VERSION", "Recognizer"]

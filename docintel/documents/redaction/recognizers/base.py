@@ -32,8 +32,13 @@ class Recognizer(EntityRecognizer):
 
     @staticmethod
     def _words(words):
-        return regex.compile(r"(?<![\w])(?:" + "|".join(regex.escape(w) for w in words) + r")(?![\w])",
-                             regex.IGNORECASE) if words else None
+        return (
+            regex.compile(
+                r"(?<![\w])(?:" + "|".join(regex.escape(w) for w in words) + r")(?![\w])", regex.IGNORECASE
+            )
+            if words
+            else None
+        )
 
     def load(self) -> None:  # Presidio hook: nothing to load
         pass
@@ -43,11 +48,11 @@ class Recognizer(EntityRecognizer):
         return None
 
     def before(self, text: str, start: int) -> str:
-        return text[max(0, start - self.context_window):start]
+        return text[max(0, start - self.context_window) : start]
 
     def score(self, text: str, start: int, end: int, base: float) -> float:
         window = self.before(text, start)
-        if self.negative_re and self.negative_re.search(window + text[end:end + 15]):
+        if self.negative_re and self.negative_re.search(window + text[end : end + 15]):
             return 0.0
         if self.context_re and self.context_re.search(window):
             return min(1.0, base + self.context_boost)
@@ -70,11 +75,20 @@ class Recognizer(EntityRecognizer):
         return [self.result(start, end, score) for start, end, score in self.spans(text) if score > 0]
 
     def result(self, start: int, end: int, score: float, entity: str | None = None) -> RecognizerResult:
-        return RecognizerResult(entity or self.entity, start, end, round(score, 3), recognition_metadata={
-            RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
+        return RecognizerResult(
+            entity or self.entity,
+            start,
+            end,
+            round(score, 3),
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )
 
 
-# A label ("MRN", "Member ID #", "Acct No.:", a table's "| MRN | ...") and the identifier after it: letters/digits with inner
+# A label ("MRN", "Member ID #", "Acct No.:", a table's "| MRN | ...") and the identifier after it:
+# letters/digits with inner
 # dashes, slashes, dots or single spaces, at least one digit.
 SEPARATOR = r"[ \t]*(?:(?:number|num|no|nr|id|code|#)\.?[ \t]*){0,2}[:#=.|]?[ \t]*(?:is[ \t]+)?"
 IDENTIFIER = r"(?P<phi>(?=[A-Z0-9-]*\d)[A-Z0-9](?:[A-Z0-9]|[-/.](?=[A-Z0-9])|[ ](?=\d)){3,24}(?<=[A-Z0-9]))"

@@ -6,8 +6,10 @@ import regex
 
 from .base import Recognizer
 
-MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
-         r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?[ \t]+)?"
 DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 ORDINAL = r"(?:st|nd|rd|th)?"
@@ -20,7 +22,10 @@ class DateElementRecognizer(Recognizer):
     entity = "DATE"
     patterns = (
         (rf"(?<![\w/.-])(?:0?[1-9]|1[0-2])[/-]{DAY}[/-](?:{YEAR}|\d{{2}})(?![\w/]|\.\d)", 0.85),  # 03/14/2023
-        (rf"(?<![\w/.-]){DAY}[./-](?:0?[1-9]|1[0-2])[./-](?:{YEAR}|\d{{2}})(?![\w/]|\.\d)", 0.85),  # 14.03.2023
+        (
+            rf"(?<![\w/.-]){DAY}[./-](?:0?[1-9]|1[0-2])[./-](?:{YEAR}|\d{{2}})(?![\w/]|\.\d)",
+            0.85,
+        ),  # 14.03.2023
         (rf"(?<![\w/.-]){YEAR}[-/.](?:0[1-9]|1[0-2])[-/.](?:0[1-9]|[12]\d|3[01])(?![\w/]|\.\d)", 0.9),  # ISO
         (rf"\b{WEEKDAY}{MONTH}\.?[ \t]+{DAY}{ORDINAL}(?:,?[ \t]+{YEAR})?\b", 0.8),  # March 14, 2023
         (rf"\b{WEEKDAY}{DAY}{ORDINAL}[ \t]+(?:of[ \t]+)?{MONTH}\.?,?(?:[ \t]+{YEAR})?\b", 0.8),  # 14 Mar 2023
@@ -30,11 +35,44 @@ class DateElementRecognizer(Recognizer):
         # A month/day with no year is a date only when the words around say so ("RTC 3/15", not "pain 3/10").
         (rf"(?<![\w/.-])(?:0?[1-9]|1[0-2])/{DAY}(?![\w/]|\.\d)", 0.2),
     )
-    context_words = ("on", "rtc", "f/u", "follow up", "follow-up", "seen", "dated", "date", "since", "until", "from",
-               "by", "starting", "due", "visit", "return", "admitted", "discharged", "dob", "dos", "born")
+    context_words = (
+        "on",
+        "rtc",
+        "f/u",
+        "follow up",
+        "follow-up",
+        "seen",
+        "dated",
+        "date",
+        "since",
+        "until",
+        "from",
+        "by",
+        "starting",
+        "due",
+        "visit",
+        "return",
+        "admitted",
+        "discharged",
+        "dob",
+        "dos",
+        "born",
+    )
     context_window = 15
-    negative_words = ("pain", "grade", "murmur", "strength", "tab", "mg", "mmhg", "bp", "score", "scale",
-                        "power", "x")
+    negative_words = (
+        "pain",
+        "grade",
+        "murmur",
+        "strength",
+        "tab",
+        "mg",
+        "mmhg",
+        "bp",
+        "score",
+        "scale",
+        "power",
+        "x",
+    )
 
     def score(self, text, start, end, base):
         if base >= 0.6:
@@ -49,8 +87,11 @@ class AgeOver89Recognizer(Recognizer):
     AGE = r"(?P<phi>9\d|1[01]\d)"
     patterns = (
         (rf"\b{AGE}[ \t]*(?:-|[ \t])?[ \t]*(?:years?|yrs?|y/?o|y\.o\.?|yo|year[ -]old|yr[ -]old)\b", 0.9),
-        (rf"\b(?:age[ds]?|aged|turns?|turning|age:)[ \t]*[:|]?[ \t]*(?:of[ \t]+)?{AGE}\b(?![ \t]*(?:%|mg|kg|mmhg|bpm|/))",
-         0.85),
+        (
+            rf"\b(?:age[ds]?|aged|turns?|turning|age:)[ \t]*[:|]?[ \t]*(?:of[ \t]+)?{AGE}\b(?![ \t]*(?:%|mg"
+            rf"|kg|mmhg|bpm|/))",
+            0.85,
+        ),
         (rf"\b{AGE}(?:[ \t]*(?:yo|y/o|[MF]))\b", 0.8),
         (rf"\|[ \t]*age[ \t]*\|[ \t]*{AGE}[ \t]*\|", 0.9),
     )
@@ -66,17 +107,32 @@ class PhoneFaxRecognizer(Recognizer):
         (r"(?<![\w+])0\d{2,4}[ ]?\d{3,4}[ ]?\d{3,4}(?![\w-])", 0.4),  # UK national format
         (r"(?<![\w])(?:ext|x)\.?[ ]?\d{3,5}\b", 0.0),
     )
-    context_words = ("tel", "phone", "ph", "call", "cell", "mobile", "contact", "reached", "telephone", "pager",
-               "fax", "home", "work")
+    context_words = (
+        "tel",
+        "phone",
+        "ph",
+        "call",
+        "cell",
+        "mobile",
+        "contact",
+        "reached",
+        "telephone",
+        "pager",
+        "fax",
+        "home",
+        "work",
+    )
     FAX = regex.compile(r"(?<![\w])(?:fax|facsimile|f:|fx)", regex.IGNORECASE)
-    PHONE = regex.compile(r"(?<![\w])(?:tel|phone|ph|call|cell|mobile|telephone|pager|t:|p:)", regex.IGNORECASE)
+    PHONE = regex.compile(
+        r"(?<![\w])(?:tel|phone|ph|call|cell|mobile|telephone|pager|t:|p:)", regex.IGNORECASE
+    )
 
     def analyze(self, text, entities=None, nlp_artifacts=None):
         results, previous_end = [], 0
         for start, end, score in sorted(self.spans(text)):
             if score <= 0:
                 continue
-            window = text[max(previous_end, start - 30):start]
+            window = text[max(previous_end, start - 30) : start]
             fax = [m.end() for m in self.FAX.finditer(window)]
             phone = [m.end() for m in self.PHONE.finditer(window)]
             entity = "FAX" if fax and (not phone or fax[-1] > phone[-1]) else "PHONE"
@@ -89,38 +145,63 @@ class PhoneFaxRecognizer(Recognizer):
         self.supported_entities = ["PHONE", "FAX"]
 
 
-STREET_TYPE = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|blvd|way|place|pl|court|ct|circle|cir|"
-               r"terrace|ter|parkway|pkwy|highway|hwy|square|sq|trail|trl|close|crescent|cres|row|grove|gardens|"
-               r"hill|walk|mews|pike|alley|plaza|loop|path|run)")
+STREET_TYPE = (
+    r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|blvd|way|place|pl|court|ct|circle|cir|"
+    r"terrace|ter|parkway|pkwy|highway|hwy|square|sq|trail|trl|close|crescent|cres|row|grove|gardens|"
+    r"hill|walk|mews|pike|alley|plaza|loop|path|run)"
+)
 UNIT = r"(?:,?[ \t]*(?:apt|apartment|unit|suite|ste|flat|fl|floor|room|#)\.?[ \t]*#?[ \t]*[A-Z0-9-]{1,6})?"
-STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|"
-          "ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY")
+STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|"
+    "ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
+)
 
 
 class StreetAddressRecognizer(Recognizer):
     entity = "ADDRESS"
     patterns = (
-        (rf"(?:\b(?:flat|apt|apartment|unit)[ \t]+[A-Z0-9]{{1,5}},?[ \t]+)?\b\d{{1,6}}[A-Z]?(?:-\d{{1,4}})?[ \t]+"
-         rf"(?:[NSEW]\.?[ \t]+)?(?:[A-Z][A-Z'.-]*[ \t]+){{1,3}}{STREET_TYPE}\b\.?{UNIT}", 0.8),
+        (
+            rf"(?:\b(?:flat|apt|apartment|unit)[ \t]+[A-Z0-9]{{1,5}},?[ \t]+)?\b\d{{1,6}}[A-Z]?"
+            rf"(?:-\d{{1,4}})?[ \t]+"
+            rf"(?:[NSEW]\.?[ \t]+)?(?:[A-Z][A-Z'.-]*[ \t]+){{1,3}}{STREET_TYPE}\b\.?{UNIT}",
+            0.8,
+        ),
         (r"\bP\.?[ ]?O\.?[ ]?Box[ \t]+\d{1,6}\b", 0.85),
         # A street named without a number: "the pharmacy on Elm St"
-        (r"(?<=\b(?:on|at|off)[ \t]+)(?-i:[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?[ \t]+(?:Street|St|Avenue|Ave|Road|Rd|Lane|"
-         r"Ln|Boulevard|Blvd|Drive|Way))\b\.?", 0.6),
+        (
+            r"(?<=\b(?:on|at|off)[ \t]+)(?-i:[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?[ \t]+(?:Street|St|Avenue|Ave"
+            r"|Road|Rd|Lane|"
+            r"Ln|Boulevard|Blvd|Drive|Way))\b\.?",
+            0.6,
+        ),
         # No street type, but announced: "brought by EMS from 2513 KINGSWAY, BURLINGTON"
         (r"(?<=\b(?:from|at)[ \t]+)\d{1,6}[ \t]+(?-i:[A-Z][A-Za-z]+(?:[ \t]+[A-Z][A-Za-z]+){0,2})(?=,)", 0.6),
-        (r"(?<=\b(?:lives|living|resides|residing|staying)[ \t]+at[ \t]+)\d{1,6}[ \t]+[A-Z]+(?:[ \t]+(?!in\b)[A-Z.]+){0,2}",
-         0.7),
+        (
+            r"(?<=\b(?:lives|living|resides|residing|staying)[ \t]+at[ \t]+)\d{1,6}[ \t]+[A-Z]+(?:[ \t]+"
+            r"(?!in\b)[A-Z.]+){0,2}",
+            0.7,
+        ),
         # No street type, but a unit: "9356 Kingsway Unit 16"
-        (r"\b\d{1,6}[ \t]+(?:[A-Z][a-z]+[ \t]+){0,2}[A-Z][a-z]+,?[ \t]+(?-i:Apt|Apartment|Unit|Suite|Ste|Flat)\.?[ \t]*"
-         r"#?[A-Z0-9-]{1,6}\b", 0.7),
+        (
+            r"\b\d{1,6}[ \t]+(?:[A-Z][a-z]+[ \t]+){0,2}[A-Z][a-z]+,?[ \t]+(?-i:Apt|Apartment|Unit|Suite|Ste"
+            r"|Flat)\.?[ \t]*"
+            r"#?[A-Z0-9-]{1,6}\b",
+            0.7,
+        ),
     )
-    TOWN_AFTER = regex.compile(r",[ \t]*(?P<town>[A-Z][A-Za-z'.-]+(?:[ \t]+[A-Z][A-Za-z'.-]+)?)(?=[.,;\n]|[ \t]*$)")
+    TOWN_AFTER = regex.compile(
+        r",[ \t]*(?P<town>[A-Z][A-Za-z'.-]+(?:[ \t]+[A-Z][A-Za-z'.-]+)?)(?=[.,;\n]|[ \t]*$)"
+    )
 
     def spans(self, text):
         for start, end, score in super().spans(text):
             value = regex.sub(UNIT + "$", "", text[start:end], flags=regex.I)
             # "5 mg PO daily" style false hits: a street name is not a dose.
-            if regex.search(r"\b(?:mg|mcg|ml|units?|tabs?|x|times|mmhg|kg|cm|days?|weeks?|months?|hours?|years?|old|yo|with|by|and|to|the|of|for)\b", value, regex.I):
+            if regex.search(
+                r"\b(?:mg|mcg|ml|units?|tabs?|x|times|mmhg|kg|cm|days?|weeks?|months?|hours?|years?|old|yo|with|by|and|to|the|of|for)\b",
+                value,
+                regex.I,
+            ):
                 continue
             yield start, end, score
             town = self.TOWN_AFTER.match(text, end)
@@ -134,21 +215,66 @@ class CityStateZipRecognizer(Recognizer):
     entity = "ADDRESS"
     flags = 0
     PATTERN = regex.compile(
-        rf"(?P<city>(?:[A-Z][a-zA-Z'.-]+|[A-Z]{{2,}})(?:[ \t]+(?:[A-Z][a-zA-Z'.-]+|[A-Z]{{2,}})){{0,2}}),?[ \t]+"
-        rf"(?:{STATES})\.?(?:[ \t]+(?P<zip>\d{{5}}(?:-\d{{4}})?))?\b")
-    ZIP = regex.compile(r"(?i)\b(?:zip|zip[ ]?code|postal[ ]?code|postcode)[ \t]*[:#]?[ \t]*(?P<zip>\d{5}(?:-\d{4})?)\b")
+        rf"(?P<city>(?:[A-Z][a-zA-Z'.-]+|[A-Z]{{2,}})(?:[ \t]+(?:[A-Z][a-zA-Z'.-]+|[A-Z]{{2,}})){{0,2}}),?"
+        rf"[ \t]+"
+        rf"(?:{STATES})\.?(?:[ \t]+(?P<zip>\d{{5}}(?:-\d{{4}})?))?\b"
+    )
+    ZIP = regex.compile(
+        r"(?i)\b(?:zip|zip[ ]?code|postal[ ]?code|postcode)[ \t]*[:#]?[ \t]*(?P<zip>\d{5}(?:-\d{4})?)\b"
+    )
     ZIP4 = regex.compile(r"(?<![\w-])\d{5}-\d{4}(?![\w-])")
     STREET_LINE = regex.compile(r"(?m)^[ \t]*(?P<street>\d{1,6}[A-Z]?[ \t]+[A-Za-z][\w .'#,-]{2,60}?)[ \t]*$")
     TOWN_BEFORE = regex.compile(r"(?<![\w])[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?,?[ \t]+(?=\Z)")
     UK_POSTCODE = regex.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}\b")
-    AMBIGUOUS_STATES = {"MD", "PA", "ME", "OR", "IN", "ID", "CO", "DE", "OK", "HI", "LA", "MI", "MS", "MT", "AL"}
-    NOT_CITY = {"MD", "DO", "PA", "RN", "NP", "MRN", "DOB", "PT", "DR", "IN", "OR", "ME", "OK", "HI", "CO", "DE",
-                "ID", "SEX", "AGE", "FAX", "TEL", "BP", "HR", "RR", "VS"}
+    AMBIGUOUS_STATES = {
+        "MD",
+        "PA",
+        "ME",
+        "OR",
+        "IN",
+        "ID",
+        "CO",
+        "DE",
+        "OK",
+        "HI",
+        "LA",
+        "MI",
+        "MS",
+        "MT",
+        "AL",
+    }
+    NOT_CITY = {
+        "MD",
+        "DO",
+        "PA",
+        "RN",
+        "NP",
+        "MRN",
+        "DOB",
+        "PT",
+        "DR",
+        "IN",
+        "OR",
+        "ME",
+        "OK",
+        "HI",
+        "CO",
+        "DE",
+        "ID",
+        "SEX",
+        "AGE",
+        "FAX",
+        "TEL",
+        "BP",
+        "HR",
+        "RR",
+        "VS",
+    }
 
     def spans(self, text):
         for match in self.PATTERN.finditer(text):
             city = match.group("city")
-            state = text[match.end("city"):match.end()].strip(" ,.\t0123456789-")
+            state = text[match.end("city") : match.end()].strip(" ,.\t0123456789-")
             if match.group("zip") is None and state in self.AMBIGUOUS_STATES:
                 continue
             if city.split()[-1].upper() not in self.NOT_CITY:
@@ -157,7 +283,7 @@ class CityStateZipRecognizer(Recognizer):
             if match.group("zip"):
                 yield match.start("zip"), match.end("zip"), 0.9
             line_start = text.rfind("\n", 0, match.start()) + 1
-            if match.group("zip") and not text[line_start:match.start()].strip():
+            if match.group("zip") and not text[line_start : match.start()].strip():
                 above = self.STREET_LINE.search(text, 0, max(0, line_start - 1))
                 if above and above.end() == line_start - 1:  # "8559 Kingsway" above "Springfield, MA 01101"
                     yield above.start("street"), above.end("street"), 0.7
@@ -177,13 +303,38 @@ class PlaceRecognizer(Recognizer):
 
     entity = "ADDRESS"
     flags = 0
-    patterns = ((r"(?i:\b(?:lives|living|resides|residing|resident|moved|born|relocated|home|located|based|"
-                 r"alone|pharmacy|facility|clinic)(?:[ \t]+\w+){0,2}?[ \t]+(?:in|at|near|of)[ \t]+)"
-                 r"(?P<phi>(?:[A-Z][a-z'.-]+|[a-z]{4,})(?:[ \t]+[A-Z][a-z'.-]+){0,2})\b", 0.6),
-                # "lives at 12 elm st in hartford": the town after a street address
-                (rf"(?i:(?:\b{STREET_TYPE}\.?|\blives[ \t]+at[ \t]+\d+(?:[ \t]+(?!in\b)\w+){{1,3}}),?[ \t]+in[ \t]+)(?P<phi>[A-Za-z][a-z'.-]+(?:[ \t]+[A-Za-z][a-z'.-]+)?)\b", 0.6))
-    NOT_PLACE = {"the", "home", "bed", "this", "that", "with", "his", "her", "their", "a", "an", "our", "clinic",
-                 "hospital", "care", "alone"}
+    patterns = (
+        (
+            r"(?i:\b(?:lives|living|resides|residing|resident|moved|born|relocated|home|located|based|"
+            r"alone|pharmacy|facility|clinic)(?:[ \t]+\w+){0,2}?[ \t]+(?:in|at|near|of)[ \t]+)"
+            r"(?P<phi>(?:[A-Z][a-z'.-]+|[a-z]{4,})(?:[ \t]+[A-Z][a-z'.-]+){0,2})\b",
+            0.6,
+        ),
+        # "lives at 12 elm st in hartford": the town after a street address
+        (
+            rf"(?i:(?:\b{STREET_TYPE}\.?|\blives[ \t]+at[ \t]+\d+(?:[ \t]+(?!in\b)\w+){{1,3}}),?[ \t]+in"
+            rf"[ \t]+)(?P<phi>[A-Za-z][a-z'.-]+(?:[ \t]+[A-Za-z][a-z'.-]+)?)\b",
+            0.6,
+        ),
+    )
+    NOT_PLACE = {
+        "the",
+        "home",
+        "bed",
+        "this",
+        "that",
+        "with",
+        "his",
+        "her",
+        "their",
+        "a",
+        "an",
+        "our",
+        "clinic",
+        "hospital",
+        "care",
+        "alone",
+    }
 
     def spans(self, text):
         from .names import LOWER_STOP

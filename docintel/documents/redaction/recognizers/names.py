@@ -11,40 +11,54 @@ import regex
 
 from .base import Recognizer
 
+
 def words(block: str) -> frozenset[str]:
     return frozenset(block.split())
 
 
 # One name token: Smith, O'Brien, McDonald, Smith-Jones, SMITH, plus particles inside (van der Berg).
 # Letters are Unicode classes: Zoë, Åkesson, Øyvind are names too.
-TOKEN = (r"(?:\p{Lu}\p{Ll}*\p{Lu}?\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)*|\p{Lu}['’]\p{Lu}\p{Ll}+|"
-         r"\p{Lu}['’]?\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})*)(?!\p{L})")
+TOKEN = (
+    r"(?:\p{Lu}\p{Ll}*\p{Lu}?\p{Ll}+(?:[-'\u2019]\p{Lu}?\p{Ll}+)*|\p{Lu}['\u2019]\p{Lu}\p{Ll}+|"
+    r"\p{Lu}['\u2019]?\p{Lu}{2,}(?:[-'\u2019]\p{Lu}{2,})*)(?!\p{L})"
+)
 PARTICLE = r"(?:van|von|der|den|de|la|le|del|della|da|di|du|ten|ter|bin|ibn|al)"
 INITIAL = r"[A-Z]\.?"
-SEQUENCE = (rf"(?:{INITIAL}[ \t]+)?{TOKEN}(?:[ \t]+(?:{INITIAL}[ \t]+|{PARTICLE}[ \t]+){{0,2}}{TOKEN}){{0,2}}")
+SEQUENCE = rf"(?:{INITIAL}[ \t]+)?{TOKEN}(?:[ \t]+(?:{INITIAL}[ \t]+|{PARTICLE}[ \t]+){{0,2}}{TOKEN}){{0,2}}"
 LAST_FIRST = rf"{TOKEN}(?:[ \t]+{TOKEN})?,[ \t]*{TOKEN}(?:[ \t]+{INITIAL}(?![\w]))?"
 NAME = rf"(?:{LAST_FIRST}|{SEQUENCE})"
 
-CREDENTIALS = ("MD|M\\.D\\.|DO|RN|NP|PA-C|PA|PharmD|MT\\(ASCP\\)|CCDS|PhD|DDS|LCSW|LPN|APRN|FNP|CNM|CRNA|MSW|"
-               "MBBS|FRCP|MRCP|DPM|RD|CNA|DNP|MPH|FACP|FACC|BSN|MSN|RPh|CMA|EMT|PT|OT")
-RELATIONS = ("wife|husband|spouse|partner|daughter|son|mother|mom|father|dad|sister|brother|aunt|uncle|niece|"
-             "nephew|cousin|grandson|granddaughter|great-granddaughter|great-grandson|grandmother|grandfather|"
-             "son-in-law|daughter-in-law|stepson|stepdaughter|fiance|fiancee|friend|neighbou?r|caregiver|"
-             "guardian|roommate|girlfriend|boyfriend|sibling|grandchild|granddaughter|carer|POA|HCP|HCPOA|"
-             "proxy|interpreter")
-LABELS = ("patient(?:[ \t]+name)?|pt(?:[ \t]+name)?|name|re|resident|guarantor|attending|ordering|provider|"
-          "surgeon|assistant|anesthesiologist|anaesthetist|referring|pcp|gp|physician|author|signed|verified[ \t]+by|"
-          "pharmacist|triage[ \t]+rn|rn|nurse|poa|emergency[ \t]+contact|contact|next[ \t]+of[ \t]+kin|nok|"
-          "from|to|consultant|dictated[ \t]+by|transcribed[ \t]+by|reviewed[ \t]+by|interpreted[ \t]+by|"
-          "performed[ \t]+by|attn|mother|father|spouse|insured|subscriber|member|client|resident[ \t]+name|"
-          "caregiver|witness|radiologist|pathologist|therapist|social[ \t]+worker|case[ \t]+manager|"
-          "sending[ \t]+rn|receiving[ \t]+rn|care[ \t]+coordinator")
-VERBS = ("seen[ \t]+by|seen[ \t]+with|spoke[ \t]+(?:with|to)|met[ \t]+with(?:[ \t]+pt)?|discussed[ \t]+with|"
-         "accompanied[ \t]+by|referred[ \t]+by|dictated[ \t]+by|signed[ \t]+by|reviewed[ \t]+by|interpreted[ \t]+by|"
-         "performed[ \t]+by|verified[ \t]+by|transcribed[ \t]+by|examined[ \t]+by|evaluated[ \t]+by|"
-         "covering[ \t]+for|on[ \t]+behalf[ \t]+of|care[ \t]+of|dear|thanks?|regards|sincerely|"
-         "discussed[ \t]+with[ \t]+dr|cosigned[ \t]+by|electronically[ \t]+signed[ \t]+by|called|paged|"
-         "interrogated[ \t]+by|consulted")
+CREDENTIALS = (
+    "MD|M\\.D\\.|DO|RN|NP|PA-C|PA|PharmD|MT\\(ASCP\\)|CCDS|PhD|DDS|LCSW|LPN|APRN|FNP|CNM|CRNA|MSW|"
+    "MBBS|FRCP|MRCP|DPM|RD|CNA|DNP|MPH|FACP|FACC|BSN|MSN|RPh|CMA|EMT|PT|OT"
+)
+RELATIONS = (
+    "wife|husband|spouse|partner|daughter|son|mother|mom|father|dad|sister|brother|aunt|uncle|niece|"
+    "nephew|cousin|grandson|granddaughter|great-granddaughter|great-grandson|grandmother|grandfather|"
+    "son-in-law|daughter-in-law|stepson|stepdaughter|fiance|fiancee|friend|neighbou?r|caregiver|"
+    "guardian|roommate|girlfriend|boyfriend|sibling|grandchild|granddaughter|carer|POA|HCP|HCPOA|"
+    "proxy|interpreter"
+)
+LABELS = (
+    "patient(?:[ \t]+name)?|pt(?:[ \t]+name)?|name|re|resident|guarantor|attending|ordering|provider|"
+    "surgeon|assistant|anesthesiologist|anaesthetist|referring|pcp|gp|physician|author|signed|verified"
+    "[ \t]+by|"
+    "pharmacist|triage[ \t]+rn|rn|nurse|poa|emergency[ \t]+contact|contact|next[ \t]+of[ \t]+kin|nok|"
+    "from|to|consultant|dictated[ \t]+by|transcribed[ \t]+by|reviewed[ \t]+by|interpreted[ \t]+by|"
+    "performed[ \t]+by|attn|mother|father|spouse|insured|subscriber|member|client|resident[ \t]+name|"
+    "caregiver|witness|radiologist|pathologist|therapist|social[ \t]+worker|case[ \t]+manager|"
+    "sending[ \t]+rn|receiving[ \t]+rn|care[ \t]+coordinator"
+)
+VERBS = (
+    "seen[ \t]+by|seen[ \t]+with|spoke[ \t]+(?:with|to)|met[ \t]+with(?:[ \t]+pt)?|discussed[ \t]+with"
+    "|"
+    "accompanied[ \t]+by|referred[ \t]+by|dictated[ \t]+by|signed[ \t]+by|reviewed[ \t]+by|interpreted"
+    "[ \t]+by|"
+    "performed[ \t]+by|verified[ \t]+by|transcribed[ \t]+by|examined[ \t]+by|evaluated[ \t]+by|"
+    "covering[ \t]+for|on[ \t]+behalf[ \t]+of|care[ \t]+of|dear|thanks?|regards|sincerely|"
+    "discussed[ \t]+with[ \t]+dr|cosigned[ \t]+by|electronically[ \t]+signed[ \t]+by|called|paged|"
+    "interrogated[ \t]+by|consulted"
+)
 
 # Capitalised words that are not names in clinical text (compared lower-cased).
 NOT_NAMES = words("""
@@ -92,7 +106,7 @@ eight nine ten first second third last next new old
 def name_tokens(text: str, start: int, end: int, *, lower: bool = False):
     """Yield (start, end) of each token in text[start:end] that can be part of a name."""
     stop = LOWER_STOP if lower else NOT_NAMES
-    for match in regex.finditer(r"\p{L}[\p{L}'’-]*\p{L}|\p{Lu}\.?", text[start:end]):
+    for match in regex.finditer(r"\p{L}[\p{L}'\u2019-]*\p{L}|\p{Lu}\.?", text[start:end]):
         word = match.group().rstrip(".")
         if word.lower() in stop or (lower and len(word) < 3):
             continue
@@ -117,22 +131,34 @@ class NameRecognizer(Recognizer):
 class TitledNameRecognizer(NameRecognizer):
     """Dr. Smith, Mrs O'Brien, Dr N. Patel."""
 
-    patterns = ((rf"(?<![\w])(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Doctor|Sister|Nurse|DR|MR|MRS|MS)\.?[ \t]+"
-                 rf"(?P<phi>{SEQUENCE})", 0.9),)
+    patterns = (
+        (
+            rf"(?<![\w])(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Doctor|Sister|Nurse|DR|MR|MRS|MS)\.?[ \t]+"
+            rf"(?P<phi>{SEQUENCE})",
+            0.9,
+        ),
+    )
 
 
 class LabelledNameRecognizer(NameRecognizer):
     """Patient Name: SMITH, JOHN / RE: Jane Doe / Attending: ... / Emergency contact: ..."""
 
-    patterns = ((rf"(?<![\w])(?i:{LABELS})[ \t]*[:#\-|][ \t]*(?:(?:Dr|Mr|Mrs|Ms)\.?[ \t]+)?(?P<phi>{NAME})", 0.85),
-                (rf"(?<![\w])(?i:patient|pt|resident|client|guarantor|re)[ \t]+(?P<phi>{SEQUENCE})", 0.75))
+    patterns = (
+        (rf"(?<![\w])(?i:{LABELS})[ \t]*[:#\-|][ \t]*(?:(?:Dr|Mr|Mrs|Ms)\.?[ \t]+)?(?P<phi>{NAME})", 0.85),
+        (rf"(?<![\w])(?i:patient|pt|resident|client|guarantor|re)[ \t]+(?P<phi>{SEQUENCE})", 0.75),
+    )
 
 
 class CapsLastFirstRecognizer(NameRecognizer):
     """A header line that starts with "HOLLOWAY, EDITH M." (no label), followed by more fields."""
 
-    patterns = ((r"(?m)^[ \t]*(?P<phi>[A-Z]'?[A-Z]{2,}(?:[-'][A-Z]+)?,[ \t]*[A-Z]{2,}(?:[ \t]+[A-Z]\.?)?)"
-                 r"(?=[ \t]{2,}|[ \t]*$|[ \t]+(?i:MRN|DOB|age|sex))", 0.75),)
+    patterns = (
+        (
+            r"(?m)^[ \t]*(?P<phi>[A-Z]'?[A-Z]{2,}(?:[-'][A-Z]+)?,[ \t]*[A-Z]{2,}(?:[ \t]+[A-Z]\.?)?)"
+            r"(?=[ \t]{2,}|[ \t]*$|[ \t]+(?i:MRN|DOB|age|sex))",
+            0.75,
+        ),
+    )
 
 
 class CredentialNameRecognizer(NameRecognizer):
@@ -144,16 +170,26 @@ class CredentialNameRecognizer(NameRecognizer):
 class RelativeNameRecognizer(NameRecognizer):
     """Relatives and contacts: wife Mary, daughter Susan Jones, son-in-law Raymond."""
 
-    patterns = ((rf"(?<![\w])(?i:{RELATIONS})(?:[ \t]*[,(:][ \t]*)?[ \t]+(?:(?i:is|named|called)[ \t]+)?"
-                 rf"(?P<phi>{SEQUENCE})", 0.8),)
+    patterns = (
+        (
+            rf"(?<![\w])(?i:{RELATIONS})(?:[ \t]*[,(:][ \t]*)?[ \t]+(?:(?i:is|named|called)[ \t]+)?"
+            rf"(?P<phi>{SEQUENCE})",
+            0.8,
+        ),
+    )
 
 
 class CareVerbNameRecognizer(NameRecognizer):
     """People named after verbs of care and letter formulas: seen by X, spoke with X, Dear X, Regards, X."""
 
-    patterns = ((rf"(?<![\w])(?i:{VERBS})[ \t]*[,:]?[ \t]*\n?[ \t]*(?:(?:Dr|Mr|Mrs|Ms|DR)\.?[ \t]+)?"
-                 rf"(?P<phi>{NAME})", 0.8),
-                (rf"(?m)^[ \t]*--+[ \t]*(?P<phi>{NAME})", 0.8))
+    patterns = (
+        (
+            rf"(?<![\w])(?i:{VERBS})[ \t]*[,:]?[ \t]*\n?[ \t]*(?:(?:Dr|Mr|Mrs|Ms|DR)\.?[ \t]+)?"
+            rf"(?P<phi>{NAME})",
+            0.8,
+        ),
+        (rf"(?m)^[ \t]*--+[ \t]*(?P<phi>{NAME})", 0.8),
+    )
 
 
 class DictationNameRecognizer(NameRecognizer):
@@ -161,15 +197,21 @@ class DictationNameRecognizer(NameRecognizer):
 
     lower = True
     flags = regex.IGNORECASE
-    patterns = ((r"(?<![\w])(?:dr\.?|dictating[ \t]+(?:on|for|re)|end[ \t]+of[ \t]+dictation|this[ \t]+is|"
-                 r"(?:spoke|seen|met)[ \t]+with(?:[ \t]+(?:the[ \t]+)?(?:patient|pt))?|regarding)[ \t]+(?P<phi>[a-z][a-z'-]+(?:[ \t]+[a-z][a-z'-]+)?)", 0.7),
-                (rf"(?<![\w])(?:{RELATIONS})[ \t]+(?P<phi>[a-z][a-z'-]+)", 0.6),
-                (r"(?m)^[ \t]*-[ \t]*(?P<phi>[a-z]{3,12})[ \t]*$|[ \t]-(?P<phi>[a-z]{3,12})[ \t]*$", 0.6))
+    patterns = (
+        (
+            r"(?<![\w])(?:dr\.?|dictating[ \t]+(?:on|for|re)|end[ \t]+of[ \t]+dictation|this[ \t]+is|"
+            r"(?:spoke|seen|met)[ \t]+with(?:[ \t]+(?:the[ \t]+)?(?:patient|pt))?|regarding)[ \t]+(?P<phi>"
+            r"[a-z][a-z'-]+(?:[ \t]+[a-z][a-z'-]+)?)",
+            0.7,
+        ),
+        (rf"(?<![\w])(?:{RELATIONS})[ \t]+(?P<phi>[a-z][a-z'-]+)", 0.6),
+        (r"(?m)^[ \t]*-[ \t]*(?P<phi>[a-z]{3,12})[ \t]*$|[ \t]-(?P<phi>[a-z]{3,12})[ \t]*$", 0.6),
+    )
 
     def spans(self, text):
         for start, end, score in super().spans(text):
             # Only in lower-case dictation; capitalised text is for the other recognizers.
-            if text[start:end].islower() and not regex.search(r"[A-Z]", text[max(0, start - 60):start]):
+            if text[start:end].islower() and not regex.search(r"[A-Z]", text[max(0, start - 60) : start]):
                 yield start, end, score
 
 
@@ -177,7 +219,12 @@ class NerNameRecognizer(Recognizer):
     """spaCy's PERSON entities (and towns: GPE/LOC/FAC) from the shared NLP pass."""
 
     entity = "NAME"
-    LABELS = {"PERSON": ("NAME", 0.7), "GPE": ("ADDRESS", 0.5), "LOC": ("ADDRESS", 0.45), "FAC": ("ADDRESS", 0.45)}
+    LABELS = {
+        "PERSON": ("NAME", 0.7),
+        "GPE": ("ADDRESS", 0.5),
+        "LOC": ("ADDRESS", 0.45),
+        "FAC": ("ADDRESS", 0.45),
+    }
     NOT_PLACES = words("""
     us usa u.s. america united states uk england scotland wales britain germany france europe canada
     mexico india china japan nhs alabama alaska arizona arkansas california colorado connecticut
@@ -199,7 +246,9 @@ class NerNameRecognizer(Recognizer):
                 continue
             entity, score = self.LABELS[ent.label_]
             if entity == "ADDRESS":
-                if ent.text.lower().strip(" .") not in self.NOT_PLACES and not any(c.isdigit() for c in ent.text):
+                if ent.text.lower().strip(" .") not in self.NOT_PLACES and not any(
+                    c.isdigit() for c in ent.text
+                ):
                     results.append(self.result(ent.start_char, ent.end_char, score, entity))
                 continue
             for start, end in name_tokens(text, ent.start_char, ent.end_char):

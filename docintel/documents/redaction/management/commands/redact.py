@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from django.conf import settings
 from docintel.cli import DocumentCommand, existing_paths
 from docintel.documents.actions import media_type_for
 from docintel.documents.parsing import parse_file
-from docintel.documents.redaction.redact import MODES, load_rules, redact_many
+from docintel.documents.redaction.redact import MODES, Redaction, load_rules, redact_many
 from docintel.errors import InputError
 
 BATCH = 32
@@ -47,20 +48,46 @@ class Command(DocumentCommand):
         ok = failed = 0
         while batch := list(islice(items, BATCH)):
             good = [item for item in batch if item.error is None]
-            redactions = dict(zip((id(item) for item in good), redact_many(
-                [item.text for item in good], mode=options["mode"], rules=rules), strict=True))
-
-            def output(item: Item) -> dict:
-                if item.error:
-                    raise item.error
-                redaction = redactions[id(item)]
-                return {"id": item.id, "redacted_text": redaction.redacted_text,
-                        "entities": redaction.entity_dicts()}
-
-            done, bad = self.run_each(batch, output, item_id=lambda item: item.id, as_json=options["json"],
-                                      summarise=lambda r: f"{r['id']}: {len(r['entities'])} entities redacted")
+            redactions = self.redact_batch(good, mode=options["mode"], rules=rules)
+            output = partial(self.output, redactions=redactions)
+            done, bad = self.run_each(
+                batch,
+                output,
+                item_id=lambda item: item.id,
+                as_json=options["json"],
+                summarise=lambda r: f"{r['id']}: {len(r['entities'])} entities redacted",
+            )
             ok, failed = ok + done, failed + bad
         self.finish(ok, failed)
+
+    @staticmethod
+    def redact_batch(items: list[Item], *, mode: str, rules) -> dict[int, Redaction | Exception]:
+        """One spaCy pass for the batch; should it fail, each item alone, so only the bad one fails."""
+        try:
+            return dict(
+                zip(
+                    (id(i) for i in items),
+                    redact_many([i.text for i in items], mode=mode, rules=rules),
+                    strict=True,
+                )
+            )
+        except Exception:
+            results: dict[int, Redaction | Exception] = {}
+            for item in items:
+                try:
+                    results[id(item)] = redact_many([item.text], mode=mode, rules=rules)[0]
+                except Exception as error:
+                    results[id(item)] = error
+            return results
+
+    @staticmethod
+    def output(item: Item, *, redactions: dict) -> dict:
+        if item.error:
+            raise item.error
+        redaction = redactions[id(item)]
+        if isinstance(redaction, Exception):
+            raise redaction
+        return {"id": item.id, "redacted_text": redaction.redacted_text, "entities": redaction.entity_dicts()}
 
     def document(self, path: Path) -> Item:
         try:
@@ -82,21 +109,20 @@ class Command(DocumentCommand):
     def records(self, paths: list[Path]) -> Iterator[Item]:
         for path in paths:
             try:
-                handle = open(path, encoding="utf-8")
+                with open(path, "rb") as handle:
+                    for number, raw in enumerate(handle, 1):
+                        if raw.strip():
+                            yield self.record(raw, f"{path.stem}:{number}")
             except OSError:
-                yield Item(path.stem, error=InputError("not_found", "cannot open the file"))
-                continue
-            with handle:
-                for number, line in enumerate(handle, 1):
-                    if not line.strip():
-                        continue
-                    fallback = f"{path.stem}:{number}"
-                    try:
-                        record = json.loads(line)
-                        text, record_id = record["text"], record.get("id", fallback)
-                        if not isinstance(text, str):
-                            raise TypeError
-                    except (ValueError, KeyError, TypeError, AttributeError):
-                        yield Item(fallback, error=InputError("bad_record", 'not a JSON object {"id", "text"}'))
-                        continue
-                    yield Item(str(record_id) if not isinstance(record_id, str | int) else record_id, text)
+                yield Item(path.stem, error=InputError("not_found", "cannot read the file"))
+
+    @staticmethod
+    def record(raw: bytes, fallback_id: str) -> Item:
+        try:
+            record = json.loads(raw.decode("utf-8"))
+            text, record_id = record["text"], record.get("id", fallback_id)
+            if not isinstance(text, str):
+                raise TypeError
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return Item(fallback_id, error=InputError("bad_record", 'not a UTF-8 JSON object {"id", "text"}'))
+        return Item(record_id if isinstance(record_id, str | int) else str(record_id), text)

@@ -40,8 +40,11 @@ class Command(BaseCommand):
         systems = {"docintel": docintel_finder}
         if options["baseline"] != "none":
             systems[BASELINE_NAME] = presidio_default_finder()
-        report = {"gold": str(options["gold"]), "notes": len(records),
-                  **{name: evaluate(records, find).as_dict() for name, find in systems.items()}}
+        report = {
+            "gold": str(options["gold"]),
+            "notes": len(records),
+            **{name: evaluate(records, find).as_dict() for name, find in systems.items()},
+        }
         if options["json"]:
             self.stdout.write(json.dumps(report))
             return
@@ -52,5 +55,6 @@ class Command(BaseCommand):
             self.stdout.write(f"{metric:18}" + "".join(f"{report[n][metric]:>18}" for n in names))
         self.stdout.write("recall by type")
         for kind in report["docintel"]["recall_by_type"]:
-            self.stdout.write(f"  {kind:16}" + "".join(
-                f"{report[n]['recall_by_type'].get(kind, 0.0):>18}" for n in names))
+            self.stdout.write(
+                f"  {kind:16}" + "".join(f"{report[n]['recall_by_type'].get(kind, 0.0):>18}" for n in names)
+            )
