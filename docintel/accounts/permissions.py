@@ -15,9 +15,9 @@ from rest_framework.permissions import BasePermission
 from .roles import has_role, record_denial
 
 
-def deny(request, required: tuple[str, ...]):
+def deny(request, required: tuple[str, ...], document=None):
     """Audit the refusal and raise 403 (rendered by the 403 template or the API error handler)."""
-    record_denial(request, required)
+    record_denial(request, required, document)
     raise PermissionDenied("Your role does not allow this.")
 
 

@@ -62,13 +62,13 @@ def can_open(user, document) -> bool:
     return visible_documents(user).filter(pk=document.pk).exists()
 
 
-def record_denial(request, required: tuple[str, ...]) -> None:
-    """Audit a refused request (the caller answers 403)."""
+def record_denial(request, required: tuple[str, ...], document=None) -> None:
+    """Audit a refused request (the caller answers 403); with the document, it shows in its trail."""
     from audit.actions import record_event
 
     user = getattr(request, "user", None)
     record_event(
-        "access.denied", actor=user if getattr(user, "is_authenticated", False) else None,
+        "access.denied", document=document, actor=user if getattr(user, "is_authenticated", False) else None,
         purpose="access control",
         details={"path": request.path, "method": request.method, "required_roles": sorted(required)},
     )

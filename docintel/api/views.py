@@ -89,7 +89,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise Http404("no such document") from None
         document = get_object_or_404(Document.objects.defer("text", "page_offsets"), pk=pk)
         if not roles.can_open(self.request.user, document):
-            deny(self.request, roles.SEES_ALL_DOCUMENTS)
+            deny(self.request, roles.SEES_ALL_DOCUMENTS, document)
         return document
 
     def get_parsers(self):

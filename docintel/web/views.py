@@ -37,7 +37,7 @@ def _document(request, pk) -> Document:
     """The document, if this user may open it; 404 if it does not exist, 403 (audited) if not theirs."""
     document = get_object_or_404(Document.objects.defer("text"), pk=pk)
     if not roles.can_open(request.user, document):
-        deny(request, roles.SEES_ALL_DOCUMENTS)
+        deny(request, roles.SEES_ALL_DOCUMENTS, document)
     return document
 
 

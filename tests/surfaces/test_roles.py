@@ -112,6 +112,8 @@ def test_clerk_cannot_open_another_clerks_document(client, document):
     assert api.get(f"/api/v1/documents/{document.pk}/").status_code == 403
     assert api.get("/api/v1/documents/").json()["count"] == 0
     assert denials() == before + 3
+    trail = AuditEvent.objects.filter(action="access.denied", document_id=document.pk)
+    assert trail.count() == 3 and set(trail.values_list("actor_username", flat=True)) == {"clerk-two"}
 
 
 def test_navigation_shows_what_the_role_may_use(client, users):
