@@ -139,3 +139,21 @@ def test_sign_ins_failed_sign_ins_and_role_changes_are_recorded(client, make_use
 def test_the_public_key_is_public(client):
     assert b"BEGIN PUBLIC KEY" in client.get("/audit/public-key.pem").content
     assert APIClient().get("/api/v1/audit/public-key/").json()["algorithm"] == "ed25519"
+
+
+def test_a_role_change_made_during_a_request_names_who_made_it(make_user, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from audit.middleware import AuditActorMiddleware
+
+    admin = django_user_model.objects.create_superuser("root", password="an admin password 42")
+    target = make_user("rita", "reviewer")
+    target.groups.add(Group.objects.get(name="clerk"))  # outside a request: no actor to name
+    assert last("auth.role_changed").actor_username == ""
+
+    def admin_view(request):  # what the admin's user change page does, as the request's user
+        target.groups.add(Group.objects.get(name="compliance"))
+
+    AuditActorMiddleware(admin_view)(type("Request", (), {"user": admin})())
+    event = last("auth.role_changed")
+    assert event.actor_username == "root" and event.details_dict["role"] == "compliance"
