@@ -140,6 +140,7 @@ class RedactionEngine:
             name = (result.recognition_metadata or {}).get("recognizer_name", "presidio")
             found.append(Entity(kind, result.start, result.end, float(result.score), name))
         found += same_names_elsewhere(text, found)
+        found += name_particles(text, found)
         found += deny_list_hits(text, rules.deny)
         kept = [
             e
@@ -162,6 +163,22 @@ def same_names_elsewhere(text: str, found: list[Entity]) -> list[Entity]:
         r"(?<![\w])(?:" + "|".join(regex.escape(n) for n in names) + r")(?![\w])", regex.IGNORECASE
     )
     return [Entity("NAME", m.start(), m.end(), 0.75, "SameNameElsewhere") for m in pattern.finditer(text)]
+
+
+PARTICLE_BETWEEN = regex.compile(
+    r"[ \t]+(?:(?:van|von|der|den|de|la|le|del|della|da|di|du|ten|ter|bin|ibn|al)[ \t]+)+"
+)
+
+
+def name_particles(text: str, found: list[Entity]) -> list[Entity]:
+    """ "Pieter de Vries": the particle between two name parts is part of the name."""
+    names = {e.start: e for e in found if e.type == "NAME"}
+    bridges = []
+    for entity in names.values():
+        if (gap := PARTICLE_BETWEEN.match(text, entity.end)) and gap.end() in names:
+            end = names[gap.end()].end  # one span over both parts, so they merge into one name
+            bridges.append(Entity("NAME", entity.start, end, entity.score, entity.recognizer))
+    return bridges
 
 
 def deny_list_hits(text: str, deny: tuple[tuple[str, str], ...]) -> list[Entity]:

@@ -94,6 +94,8 @@ class AgeOver89Recognizer(Recognizer):
         ),
         (rf"\b{AGE}(?:[ \t]*(?:yo|y/o|[MF]))\b", 0.8),
         (rf"\|[ \t]*age[ \t]*\|[ \t]*{AGE}[ \t]*\|", 0.9),
+        # "Maria Gonzalez, 91, was admitted": an age set off by commas after a name
+        (rf"(?<=\p{{L}},[ \t]*){AGE}(?=[ \t]*,)", 0.5),
     )
 
 
@@ -181,6 +183,19 @@ class StreetAddressRecognizer(Recognizer):
             r"(?!in\b)[A-Z.]+){0,2}",
             0.7,
         ),
+        # Continental forms: "Hauptstraße 5", "12 rue de la Paix", "10115 Berlin", "75002 Paris"
+        (
+            r"\b\p{Lu}[\p{L}-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|laan|straat|gracht|"
+            r"vej|gatan|gata|via|calle)[ \t]+\d{1,4}[a-z]?\b",
+            0.75,
+        ),
+        (
+            r"\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:rue|avenue|av\.|boulevard|bd|chemin|place|allée"
+            r"|impasse|quai|"
+            r"route|via|viale|calle|avenida)[ \t]+(?:[\p{L}'-]+[ \t]+){0,4}?\p{L}[\p{L}'-]*(?=[ \t]*[,\n])",
+            0.75,
+        ),
+        (r"(?<=,[ \t]*)\d{4,5}[ \t]+(?-i:\p{Lu}\p{Ll}+(?:[ -]\p{Lu}?\p{Ll}+)?)\b", 0.6),
         # No street type, but a unit: "9356 Kingsway Unit 16"
         (
             r"\b\d{1,6}[ \t]+(?:[A-Z][a-z]+[ \t]+){0,2}[A-Z][a-z]+,?[ \t]+(?-i:Apt|Apartment|Unit|Suite|Ste"
