@@ -44,9 +44,10 @@ def _close_truncated(answer: str) -> str | None:
             stack.pop()
             if not stack:
                 return answer[:index + 1]
-        if char in ",{[" and stack:
-            # Before a comma (or right after an opening bracket) everything so far is complete.
-            last_good = (index + (0 if char == "," else 1), list(stack))
+        if char == "," and stack:
+            # Before a comma everything so far is complete (an answer with no complete member is not
+            # repaired into an empty one: that would pass garbage off as "nothing found").
+            last_good = (index, list(stack))
     if last_good is None:
         return None
     cut, open_brackets = last_good

@@ -58,8 +58,16 @@ class EmbeddedBackend(Backend):
     model = MODEL_NAME
     url_name = "embedded"
     max_prompt_chars = 5000  # ~900 tokens of contract text: one call takes ~10-30 s on one core
-    max_tokens = 500
-    max_string_chars = 160  # the grammar cuts rambling: a 135M model does not copy long clauses well
+    max_tokens = 400
+    # The grammar cuts rambling: a 135M model does not copy long clauses well, and lists of 8 parties
+    # from it are repetitions. Bounded answers also cannot run past max_tokens.
+    max_string_chars = 100
+    max_items = 4
+    # Of the built-in contract schema it answers the short facts only; its grammar makes the clause
+    # fields null (the deterministic extractors quote clauses exactly). Every answer token costs ~0.05-0.2 s
+    # on a shared CPU, and the clause answers of a 135M model were never right.
+    answered_fields = {"contract": ("document_name", "document_type", "parties", "agreement_date",
+                                    "effective_date", "expiration_date", "governing_law")}
 
     def __init__(self, path: Path, threads: int) -> None:
         from llama_cpp import Llama
@@ -81,7 +89,12 @@ class EmbeddedBackend(Backend):
 
         key = json.dumps(schema, sort_keys=True)
         if key not in self.grammars:
-            bounded = json.dumps(_bounded(schema, self.max_string_chars))
+            bounded = _bounded(schema, self.max_string_chars, self.max_items)
+            answered = self.answered_fields.get(schema.get("title", ""))
+            if answered:
+                bounded["properties"] = {name: spec if name in answered else {"type": "null"}
+                                         for name, spec in bounded["properties"].items()}
+            bounded = json.dumps(bounded)
             self.grammars[key] = LlamaGrammar.from_json_schema(bounded, verbose=False)
         return self.grammars[key]
 
@@ -104,16 +117,19 @@ class EmbeddedBackend(Backend):
         )
 
 
-def _bounded(schema, max_chars: int):
-    """The schema with a length limit on every string (answers stay valid for the original schema)."""
+def _bounded(schema, max_chars: int, max_items: int):
+    """The schema with limits on every string and list (its answers stay valid for the original)."""
     if isinstance(schema, list):
-        return [_bounded(item, max_chars) for item in schema]
+        return [_bounded(item, max_chars, max_items) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    bounded = {key: _bounded(value, max_chars) for key, value in schema.items()}
+    bounded = {key: _bounded(value, max_chars, max_items) for key, value in schema.items()}
     kind = schema.get("type")
-    if (kind == "string" or (isinstance(kind, list) and "string" in kind)) and "pattern" not in schema:
+    kinds = kind if isinstance(kind, list) else [kind]
+    if "string" in kinds and "pattern" not in schema:
         bounded["maxLength"] = min(schema.get("maxLength", max_chars), max_chars)
+    if "array" in kinds:
+        bounded["maxItems"] = min(schema.get("maxItems", max_items), max_items)
     return bounded
 
 

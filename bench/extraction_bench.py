@@ -1,0 +1,170 @@
+"""Extraction benchmark on the CUAD contracts: field accuracy for the deterministic extractors alone, the
+embedded model alone and the hybrid; the embedded model's speed; pipeline overhead.
+
+    .venv/bin/python bench/extraction_bench.py [--limit N] [--format pdf|txt] [--out FILE.jsonl]
+
+Each contract is extracted three ways. The hybrid runs live on the embedded model; its model calls are
+recorded, and the model-only run replays the same answers to the same prompts (the model is
+deterministic at temperature 0), so the slow model runs once per prompt. Overhead: end-to-end seconds of
+the hybrid extraction per document against the backend's own time for the same prompts (the seconds
+inside llama.cpp's chat completion), side by side. Per-contract lines go to ``--out`` as they finish, so
+a long run can be read while it goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "docintel.settings")
+os.environ.setdefault("DOCINTEL_DATA_DIR", tempfile.mkdtemp(prefix="docintel-bench-"))
+LABELS = ROOT.parent / "shared" / "corpus" / "contracts" / "labels.jsonl"
+
+
+class RecordingBackend:
+    """Wraps a backend: records each answer by prompt, replays it when ``replay`` is on, and keeps
+    llama.cpp's own prompt/generation timings when the backend is the embedded one."""
+
+    def __init__(self, backend) -> None:
+        self.backend = backend
+        self.answers: dict[str, object] = {}
+        self.replay = False
+        self.calls: list[dict] = []
+
+    def __getattr__(self, name):
+        return getattr(self.backend, name)
+
+    def complete(self, messages, schema, *, max_tokens):
+        key = json.dumps(messages, sort_keys=True)
+        if self.replay and key in self.answers:
+            return self.answers[key]
+        perf = _perf_reset(self.backend)
+        completion = self.backend.complete(messages, schema, max_tokens=max_tokens)
+        self.calls.append({"latency_ms": completion.latency_ms, "prompt_tokens": completion.prompt_tokens,
+                           "completion_tokens": completion.completion_tokens, **(perf() if perf else {})})
+        self.answers[key] = completion
+        return completion
+
+
+def _perf_reset(backend):
+    """Reset llama.cpp's counters; returns a reader of prompt/generation ms and token counts."""
+    try:
+        import llama_cpp
+
+        ctx = backend.llm._ctx.ctx
+        llama_cpp.llama_perf_context_reset(ctx)
+    except (AttributeError, ImportError):
+        return None
+
+    def read() -> dict:
+        data = llama_cpp.llama_perf_context(ctx)
+        return {"prompt_eval_ms": data.t_p_eval_ms, "prompt_eval_tokens": data.n_p_eval,
+                "gen_ms": data.t_eval_ms, "gen_tokens": data.n_eval}
+    return read
+
+
+def summarise(lines: list[dict]) -> dict:
+    """Figures over the per-contract lines (also of a run stopped early)."""
+    summary = {"contracts": len(lines), "accuracy": {}, "grounding_precision": {}}
+    for mode in ("rules", "model", "hybrid"):
+        per_field: dict[str, list[float]] = {}
+        good = total = 0
+        for line in lines:
+            for name, score in line[mode]["scores"].items():
+                per_field.setdefault(name, []).append(score)
+            good += line[mode]["grounding"][0]
+            total += line[mode]["grounding"][1]
+        every = [s for scores in per_field.values() for s in scores]
+        summary["accuracy"][mode] = {name: round(sum(v) / len(v), 3) for name, v in per_field.items()}
+        summary["accuracy"][mode]["mean"] = round(sum(every) / len(every), 3) if every else None
+        summary["grounding_precision"][mode] = f"{good}/{total}"
+    calls = [call for line in lines for call in line["hybrid"]["calls"]]
+    gen_s = sum(c.get("gen_ms", 0) for c in calls) / 1000
+    prompt_s = sum(c.get("prompt_eval_ms", 0) for c in calls) / 1000
+    e2e = sum(line["hybrid"]["seconds"] for line in lines)
+    backend_s = sum(line["hybrid"]["backend_s"] for line in lines)
+    summary["embedded"] = {
+        "calls": len(calls),
+        "generation_tokens_per_s": round(sum(c.get("gen_tokens", 0) for c in calls) / gen_s, 1)
+        if gen_s else None,
+        "prompt_tokens_per_s": round(sum(c.get("prompt_eval_tokens", 0) for c in calls) / prompt_s, 1)
+        if prompt_s else None,
+        "prompt_tokens_per_call": round(sum(c["prompt_tokens"] for c in calls) / max(1, len(calls))),
+        "completion_tokens_per_call": round(sum(c["completion_tokens"] for c in calls) / max(1, len(calls))),
+        "seconds_per_contract": round(e2e / max(1, len(lines)), 2),
+        "backend_seconds_per_contract": round(backend_s / max(1, len(lines)), 2),
+    }
+    summary["overhead_ratio"] = round(e2e / backend_s, 3) if backend_s else None
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--labels", type=Path, default=LABELS)
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--format", choices=("pdf", "txt"), default="pdf")
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "extraction_bench.jsonl")
+    parser.add_argument("--summarise", action="store_true", help="only summarise the lines already in --out")
+    args = parser.parse_args()
+    if args.summarise:
+        lines = [json.loads(line) for line in args.out.read_text().splitlines() if line.strip()]
+        print(json.dumps(summarise([line for line in lines if "id" in line]), indent=1))
+        return
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # the audit log of the model calls needs its tables
+    from extraction.backends import get_backend
+    from extraction.evaluation import contract_file, read_labels, score_record
+    from extraction.export import result_record
+    from extraction.extractor import extract
+    from extraction.management.commands.extract import read_text
+    from extraction.schemas import get_schema
+
+    schema = get_schema("contract")
+    started = time.monotonic()
+    backend = RecordingBackend(get_backend("embedded"))
+    print(json.dumps({"model_load_s": round(time.monotonic() - started, 2),
+                      "threads": backend.backend.llm.n_threads}), flush=True)
+    contracts = read_labels(args.labels)[:args.limit or None]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    lines = []
+    with args.out.open("w") as out:
+        for contract in contracts:
+            parsed = read_text(contract_file(args.labels, contract["id"], args.format))
+            line = {"id": contract["id"], "chars": len(parsed.text)}
+            first_call = len(backend.calls)
+            for mode in ("hybrid", "model", "rules"):
+                backend.replay = mode == "model"
+                begin = time.monotonic()
+                result = extract(parsed.text, schema, mode=mode, backend=backend,
+                                 page_offsets=parsed.page_offsets)
+                seconds = time.monotonic() - begin
+                record = result_record(contract["id"], result)
+                line[mode] = {**score_record(record, contract["labels"], schema.schema, parsed.text),
+                              "seconds": round(seconds, 3), "valid": record["valid"]}
+                if mode == "hybrid":
+                    calls = backend.calls[first_call:]
+                    line["hybrid"].update(backend_s=round(sum(c["latency_ms"] for c in calls) / 1000, 3),
+                                          calls=calls)
+            lines.append(line)
+            out.write(json.dumps(line) + "\n")
+            out.flush()
+            scores = {mode: line[mode]["scores"] for mode in ("hybrid", "model", "rules")}
+            print(json.dumps({"id": line["id"], **scores, "seconds": line["hybrid"]["seconds"]}), flush=True)
+    print(json.dumps({"summary": summarise(lines)}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Grounding: every span points at text that says its value; what the text does not say is flagged."""
+
+from __future__ import annotations
+
+import pytest
+
+from extraction.builtin_schemas import CONTRACT
+from extraction.dates import date_mentions, parse_date
+from extraction.grounding import ground, locate, supports
+from extraction.output import parse_answer
+from extraction.rules import propose
+from tests.conftest import CORPUS
+
+TEXT = ("This Agreement is made on the 10th day of January, 2020 between Bunker One (USA) Inc. and "
+        "Vertex  Energy\nOperating, LLC. It shall be governed by the laws of the State of New York.")
+
+
+@pytest.mark.parametrize(("written", "iso"), [
+    ("March 30, 2009", "2009-03-30"), ("30 March 2009", "2009-03-30"),
+    ("10t h day of January, 2020", "2020-01-10"),
+    ("3/30/09", "2009-03-30"), ("2021-03-03", "2021-03-03"), ("Sept. 1, 2016", "2016-09-01"),
+])
+def test_dates_are_read_as_iso(written, iso):
+    assert parse_date(written) == iso
+
+
+def test_impossible_and_partial_dates_are_not_dates():
+    assert date_mentions("February 30, 2020 and March ___, 1999 and 13/45/2001") == []
+
+
+def test_a_date_is_grounded_on_its_source_text_not_on_its_iso_form():
+    span = locate(TEXT, "2020-01-10", is_date=True)
+    assert span is not None and TEXT[span.start:span.end] == "10th day of January, 2020"
+
+
+def test_spacing_and_case_differences_are_normalised_and_still_say_the_value():
+    span = locate(TEXT, "Vertex Energy Operating, LLC")
+    assert span.method == "normalised"
+    assert TEXT[span.start:span.end] == "Vertex  Energy\nOperating, LLC"
+
+
+def test_a_close_paraphrase_is_found_fuzzily_and_a_foreign_value_is_not():
+    span = locate(TEXT, "Bunker One (USA) Incorporated")
+    assert span is None or supports("Bunker One (USA) Incorporated", TEXT[span.start:span.end])
+    assert locate(TEXT, "Acme Analytics Corporation") is None
+    assert locate(TEXT, "Ohio") is None
+
+
+def test_short_values_never_match_fuzzily():
+    assert locate("governed by the laws of Iowa", "Ohio") is None
+
+
+def test_ground_flags_what_the_text_does_not_say():
+    data = {"governing_law": "New York", "agreement_date": "2020-01-11",
+            "parties": [{"name": "Bunker One (USA) Inc.", "role": "Supplier"}]}
+    result = ground(data, CONTRACT, TEXT)
+    assert set(result.spans) == {"/governing_law", "/parties/0/name"}
+    assert sorted(result.ungrounded) == ["/agreement_date", "/parties/0/role"]
+
+
+@pytest.mark.parametrize("contract_id", ["cuad-3816e40deb", "cuad-a003628bdf", "cuad-0bb03eb953",
+                                         "cuad-e3d1778756"])
+def test_deterministic_extractors_ground_every_value_precisely(contract_id):
+    from extraction.schemas import SchemaRef
+
+    text = (CORPUS / "txt" / f"{contract_id}.txt").read_text()
+    schema = SchemaRef("contract", "1", CONTRACT)
+    proposal = propose("contract", text, schema.empty())
+    assert not schema.errors(proposal.data)
+    result = ground(proposal.data, CONTRACT, text, known=proposal.spans)
+    assert result.spans and not result.ungrounded
+    for pointer, span in result.spans.items():
+        value = _at(proposal.data, pointer)
+        assert supports(value, text[span.start:span.end], is_date=pointer.endswith("_date")), pointer
+
+
+def _at(data, pointer):
+    for part in pointer.strip("/").split("/"):
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data
+
+
+@pytest.mark.parametrize(("answer", "expected", "repairs"), [
+    ('{"a": 1}', {"a": 1}, []),
+    ('```json\n{"a": 1}\n```', {"a": 1}, ["strip_fences"]),
+    ('Here is the JSON: {"a": 1}', {"a": 1}, ["strip_fences", "first_object"]),
+    ('{"a": 1, "b": [1, 2', {"a": 1, "b": [1]}, ["strip_fences", "first_object", "close_truncated"]),
+    ('{"a": "x", "b": {"c": "trunc', {"a": "x"}, ["strip_fences", "first_object", "close_truncated"]),
+])
+def test_model_answers_are_repaired(answer, expected, repairs):
+    assert parse_answer(answer) == (expected, repairs)
+
+
+def test_hopeless_answers_stay_unparsed():
+    assert parse_answer("")[0] is None
+    assert parse_answer("I cannot help with that.")[0] is None

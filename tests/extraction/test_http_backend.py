@@ -1,0 +1,139 @@
+"""The OpenAI-compatible backend against a faithful fake of vLLM's edge cases and against a real
+llama.cpp server. Whatever the server sends, what comes out is schema-valid or clearly refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from audit.models import AuditEvent
+from docintel.errors import ServiceUnavailable
+from extraction.backends.openai_http import ModelRequestRejected, OpenAIBackend
+from extraction.chunking import Chunk
+from extraction.extractor import extract
+from extraction.inference import Audience, infer
+from extraction.schemas import get_schema
+from tests.extraction.conftest import SHORT_CONTRACT, FakeVLLM, free_port
+
+pytestmark = pytest.mark.django_db
+
+CONTRACT = get_schema("contract")
+ANSWER = {**CONTRACT.empty(), "document_name": "MASTER SERVICES AGREEMENT", "agreement_date": "2021-03-03",
+          "parties": [{"name": "Acme Analytics, Inc.", "role": "Provider"},
+                      {"name": "Northwind Health LLC", "role": "Customer"}],
+          "governing_law": "New York"}
+GOOD = (200, json.dumps(ANSWER), "stop")
+
+
+def backend_for(url: str, **kwargs) -> OpenAIBackend:
+    options = {"timeout_s": 5, "max_retries": 2, "backoff_s": 0.01, **kwargs}
+    return OpenAIBackend(url, "qwen3-4b", max_prompt_chars=20000, **options)
+
+
+def ask(backend) -> object:
+    chunk = Chunk(0, 0, len(SHORT_CONTRACT), "head")
+    return infer(backend, CONTRACT, SHORT_CONTRACT, chunk, parts=1, audience=Audience())
+
+
+def test_structured_output_is_requested_the_current_way(fake_vllm):
+    fake_vllm.reply(GOOD)
+    answer = ask(backend_for(fake_vllm.url))
+    assert answer.valid and answer.data == ANSWER and answer.repairs == []
+    request = fake_vllm.requests[0]
+    assert request["response_format"]["type"] == "json_schema"
+    assert request["response_format"]["json_schema"]["schema"] == CONTRACT.schema
+    assert "guided_json" not in request
+    # Prefix caching: the fixed system prompt and the schema come first, the document last.
+    system, user = request["messages"]
+    assert json.dumps(CONTRACT.schema, separators=(",", ":"), sort_keys=True) in system["content"]
+    assert user["content"].rstrip().endswith("JSON:") and SHORT_CONTRACT in user["content"]
+
+
+@pytest.mark.parametrize(("first", "repairs"), [
+    # The server ignored the structure request (as vLLM does with guided_json): prose around the JSON.
+    ((200, "Sure! Here is the JSON:\n```json\n" + json.dumps(ANSWER) + "\n```", "stop"),
+     ["strip_fences", "first_object"]),
+    # Valid JSON that breaks the schema: re-asked once.
+    ((200, json.dumps({**ANSWER, "agreement_date": "March 3, 2021"}), "stop"), ["re_asked"]),
+    # Cut at max_tokens: closed at its last complete value, missing facts filled as null/[].
+    ((200, json.dumps(ANSWER)[:json.dumps(ANSWER).index('"effective_date"') + 12], "length"),
+     ["close_truncated", "filled_missing"]),
+    ((200, "", "stop"), ["re_asked"]),  # empty content
+    ((200, None, "stop"), ["re_asked"]),  # no content at all
+    ((200, "{not json", "stop"), ["re_asked"]),
+])
+def test_broken_answers_are_repaired_or_re_asked(fake_vllm, first, repairs):
+    fake_vllm.reply(first, GOOD)
+    answer = ask(backend_for(fake_vllm.url))
+    assert answer.valid, answer.problems
+    assert set(repairs) <= set(answer.repairs), answer.repairs
+    assert not CONTRACT.errors(answer.data)
+
+
+def test_an_answer_still_broken_after_the_re_ask_is_invalid_not_guessed(fake_vllm):
+    fake_vllm.reply((200, "no JSON here", "stop"))
+    answer = ask(backend_for(fake_vllm.url))
+    assert not answer.valid and answer.data is None and len(answer.calls) == 2
+
+
+def test_server_errors_are_retried_with_backoff(fake_vllm):
+    fake_vllm.reply((500, None, ""), (503, None, ""), GOOD)
+    assert ask(backend_for(fake_vllm.url)).valid
+    assert len(fake_vllm.requests) == 3
+
+
+def test_persistent_server_errors_give_a_clear_retryable_error(fake_vllm):
+    fake_vllm.reply((500, None, ""))
+    with pytest.raises(ServiceUnavailable) as error:
+        ask(backend_for(fake_vllm.url, max_retries=1))
+    assert error.value.code == "model_server_unavailable" and error.value.retryable
+    assert "127.0.0.1" in error.value.message and "HTTP 500" in error.value.message
+
+
+def test_a_refused_request_is_not_retried(fake_vllm):
+    fake_vllm.reply((400, None, ""))
+    with pytest.raises(ModelRequestRejected):
+        ask(backend_for(fake_vllm.url))
+    assert len(fake_vllm.requests) == 1
+
+
+def test_server_down_fails_clearly_then_succeeds_once_it_is_back():
+    port = free_port()
+    backend = backend_for(f"http://127.0.0.1:{port}/v1", max_retries=1)
+    with pytest.raises(ServiceUnavailable) as error:
+        ask(backend)
+    assert error.value.code == "model_server_unavailable"
+    assert "could not be reached" in error.value.message
+    fake = FakeVLLM(port).reply(GOOD).start()
+    try:
+        assert ask(backend).valid
+    finally:
+        fake.stop()
+
+
+def test_every_call_writes_one_inference_event_with_hashes_not_text(fake_vllm):
+    fake_vllm.reply((200, "garbage", "stop"), GOOD)
+    before = AuditEvent.objects.filter(action="model.inference").count()
+    ask(backend_for(fake_vllm.url))
+    events = list(AuditEvent.objects.filter(action="model.inference").order_by("seq"))[before:]
+    assert len(events) == 2  # the answer and the re-ask
+    details = events[-1].details_dict
+    for key in ("model", "model_version", "backend", "backend_url_name", "schema_id", "schema_version",
+                "prompt_template_hash", "input_sha256", "output_sha256", "prompt_tokens", "completion_tokens",
+                "latency_ms", "escalated", "escalation_reason", "route"):
+        assert key in details, key
+    assert details["backend_url_name"] == "127.0.0.1" and details["schema_id"] == "contract"
+    assert "Acme" not in events[-1].details and "Northwind" not in events[-1].details
+
+
+@pytest.mark.llm
+def test_against_a_real_llama_cpp_server(llama_server):
+    backend = backend_for(llama_server, timeout_s=300, max_retries=0)
+    backend.max_tokens = 400
+    result = extract(SHORT_CONTRACT, CONTRACT, mode="model", backend=backend)
+    assert result.valid and not CONTRACT.errors(result.data)
+    steps = [s for s in result.route["steps"] if s["source"].startswith("model")]
+    assert steps and all(s["prompt_tokens"] > 0 for s in steps)
+    for pointer, spans in result.grounding.items():
+        assert spans and pointer not in result.ungrounded
