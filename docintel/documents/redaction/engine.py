@@ -14,7 +14,7 @@ from functools import cache
 import regex
 import spacy
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 
 from .entities import PRIORITY, to_contract_type
 from .recognizers import NAME_SOURCES, RECOGNIZERS, Recognizer
@@ -100,6 +100,21 @@ class NerOnlySpacyEngine(SpacyNlpEngine):
                     lines[i] = titled
         return "\n".join(lines)
 
+    def _doc_to_nlp_artifact(self, doc, language):
+        # Entities only: no lemmas or keywords, which nothing here reads (a fifth of the time otherwise).
+        entities, scores = self._get_updated_entities(
+            self._get_entities(doc), self._get_scores_for_entities(doc)
+        )
+        return NlpArtifacts(
+            entities=entities,
+            tokens=doc,
+            tokens_indices=[],
+            lemmas=[],
+            nlp_engine=self,
+            language=language,
+            scores=scores,
+        )
+
     def process_text(self, text, language):
         return self._doc_to_nlp_artifact(self.nlp[language](self.readable(text)), language)
 
@@ -110,6 +125,14 @@ class NerOnlySpacyEngine(SpacyNlpEngine):
             yield text, self._doc_to_nlp_artifact(doc, language)
 
 
+class ContextScoredAnalyzer(AnalyzerEngine):
+    """Presidio's analyzer without its lemma-based context pass: our recognizers score their own context
+    windows (recognizers/base.py), and the pass costs time for every recognizer and result."""
+
+    def _enhance_using_context(self, text, raw_results, *args, **kwargs):
+        return raw_results
+
+
 class RedactionEngine:
     def __init__(self) -> None:
         nlp_engine = NerOnlySpacyEngine()
@@ -117,7 +140,9 @@ class RedactionEngine:
         registry = RecognizerRegistry(supported_languages=["en"])
         for recognizer_class in RECOGNIZERS:
             registry.add_recognizer(recognizer_class())
-        self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+        self.analyzer = ContextScoredAnalyzer(
+            registry=registry, nlp_engine=nlp_engine, supported_languages=["en"]
+        )
 
     def find_many(self, texts: list[str], rules: Rules) -> list[list[Entity]]:
         """Entities of each text, merged and filtered by the deployment's rules."""
