@@ -55,8 +55,9 @@ def join_hyphenated(pages: list[str]) -> list[str]:
         if not (head[-1].isalpha() and tail[0].islower()):
             return f"{head}-{tail}"
         if not words:  # built on the first candidate only: most pages have none
-            words.update(word.lower() for page in pages for word in _WORD.findall(page))
-            compounds.update(word.lower() for page in pages for word in _COMPOUND.findall(page))
+            text = "\n".join(pages).lower()
+            words.update(_WORD.findall(text))
+            compounds.update(_COMPOUND.findall(text))
         if (head + tail).lower() in words and f"{head}-{tail}".lower() not in compounds:
             return head + tail
         return f"{head}-{tail}"

@@ -1,4 +1,4 @@
-"""PDF text extraction, run inside the sandboxed child (see ``sandbox``): never call it in-process.
+"""PDF text extraction, meant to run inside the sandboxed child (see ``sandbox``), not in a server.
 
 pypdf is the reference engine; pdfium (pypdfium2) is an optional faster one. Either way pypdf inspects
 the file's structure for what a reviewer should know (active content, incremental updates, repairs).
@@ -109,12 +109,24 @@ def _readable(data: bytes) -> tuple[bytes, PdfReader | None]:
     return data, reader
 
 
+def _decrypt(reader: PdfReader) -> None:
+    """Open a file encrypted with an empty user password (common: permissions only), or refuse it."""
+    try:
+        opened = reader.decrypt("")
+    except (LimitReachedError, MemoryError):
+        raise
+    except Exception:  # a security handler pypdf does not support (certificates, unknown algorithms)
+        opened = False
+    if not opened:
+        raise ParseError("pdf_encrypted", "the file is password-protected")
+
+
 def _pypdf_reader(data: bytes) -> PdfReader | None:
     """pypdf's reader with its page tree loaded, or None when the structure is beyond pypdf's repair."""
     try:
         reader = PdfReader(BytesIO(data), strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise ParseError("pdf_encrypted", "the file is password-protected")
+        if reader.is_encrypted:
+            _decrypt(reader)
         len(reader.pages)
         return reader
     except (ParseError, FileNotDecryptedError, LimitReachedError, MemoryError):
@@ -131,7 +143,7 @@ def _pdfium_pages(data: bytes) -> PageTexts:
     try:
         document = pypdfium2.PdfDocument(data, password="")
     except pypdfium2.PdfiumError as error:
-        if error.err_code == pypdfium2.raw.FPDF_ERR_PASSWORD:
+        if error.err_code in (pypdfium2.raw.FPDF_ERR_PASSWORD, pypdfium2.raw.FPDF_ERR_SECURITY):
             raise ParseError("pdf_encrypted", "the file is password-protected") from None
         raise
 
@@ -149,8 +161,46 @@ def _pdfium_pages(data: bytes) -> PageTexts:
     return [lambda index=index: page_text(index) for index in range(len(document))]
 
 
-class _OutOfTime(Exception):
-    """The first engine used up its share of the time limit."""
+class _OutOfTime(BaseException):
+    """The first engine used up its share of the time limit.
+
+    A BaseException, like KeyboardInterrupt: pypdf swallows ``Exception`` in places and would go on
+    with a half-read page.
+    """
+
+
+class _TimeShare:
+    """An alarm after ``seconds`` that interrupts only a page being read through ``read``.
+
+    Raising from a signal handler anywhere else could land between two statements of the caller;
+    outside ``read`` the alarm just sets ``up``, which the caller checks between pages.
+    """
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds, self.up, self.in_page = seconds, False, False
+
+    def __enter__(self) -> _TimeShare:
+        self.previous = signal.signal(signal.SIGALRM, self._ring)
+        if self.seconds is not None:
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous)
+
+    def _ring(self, signum, frame) -> None:
+        self.up = True
+        if self.in_page:
+            self.in_page = False
+            raise _OutOfTime
+
+    def read(self, function: Callable[..., str], *args) -> str:
+        self.in_page = True
+        try:
+            return function(*args)
+        finally:
+            self.in_page = False
 
 
 def _read_pages(page_texts: PageTexts, max_chars: int, *, fallback: Callable[[], PageTexts] | None,
@@ -163,35 +213,24 @@ def _read_pages(page_texts: PageTexts, max_chars: int, *, fallback: Callable[[],
     texts: list[str] = []
     unreadable: list[int] = []
     total = 0
-    armed = fallback is not None
-
-    def out_of_time(signum, frame) -> None:
-        if armed:
-            raise _OutOfTime
-
-    previous = signal.signal(signal.SIGALRM, out_of_time)
-    if armed:
-        signal.setitimer(signal.ITIMER_REAL, fallback_after_s)
-    try:
+    with _TimeShare(fallback_after_s if fallback else None) as clock:
         while len(texts) < len(page_texts) and total <= max_chars:
+            if clock.up and fallback:
+                page_texts, fallback = fallback(), None
+            number = len(texts) + 1
             try:
-                texts.append(_page_text(page_texts[len(texts)], len(texts) + 1, unreadable))
+                text = clock.read(_page_text, page_texts[number - 1], number, unreadable)
             except _OutOfTime:
-                armed = False
-                page_texts = fallback()
-                continue
-            total += len(texts[-1])
-    finally:
-        armed = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+                continue  # read this page again, with the fallback
+            texts.append(text)
+            total += len(text)
     return texts, unreadable
 
 
 def _page_text(page_text: Callable[[], str], number: int, unreadable: list[int]) -> str:
     try:
         return page_text() or ""
-    except (LimitReachedError, MemoryError, RecursionError, _OutOfTime):
+    except (LimitReachedError, MemoryError, RecursionError):
         raise
     except Exception:
         unreadable.append(number)
@@ -200,12 +239,16 @@ def _page_text(page_text: Callable[[], str], number: int, unreadable: list[int])
 
 @contextlib.contextmanager
 def _structure_notes() -> Iterator[list[str]]:
-    """Collect pypdf's reader warnings (broken xref, missing EOF…): they mean the file was repaired."""
+    """Collect pypdf's file-structure warnings (broken xref, missing EOF…): the file was repaired.
+
+    Warnings about fonts and content (pypdf's other modules) are no repair and are dropped here.
+    """
     notes: list[str] = []
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            notes.append(record.getMessage())
+            if record.name == "pypdf._reader":
+                notes.append(record.getMessage())
 
     logger = logging.getLogger("pypdf")
     handler, propagate = Collect(logging.WARNING), logger.propagate
