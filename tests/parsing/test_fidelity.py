@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from pypdf import PdfReader
 
@@ -57,3 +59,12 @@ def test_text_beyond_the_character_limit_is_cut_and_flagged(settings):
     assert len(parsed.text) == 5000
     assert [w["code"] for w in parsed.warnings] == ["truncated"]
     assert all(offset <= 5000 for offset in parsed.page_offsets)
+
+
+def test_parses_from_several_threads_at_once_match_one_at_a_time():
+    """The in-process task runner parses from threads: each fork must get its own, whole result."""
+    paths = [CONTRACTS / "pdf" / f"{contract_id}.pdf" for contract_id in CONTRACT_IDS] * 2
+    alone = [parse_file(path, "application/pdf").text for path in paths]
+    with ThreadPoolExecutor(max_workers=len(paths)) as pool:
+        together = list(pool.map(lambda path: parse_file(path, "application/pdf").text, paths))
+    assert together == alone
