@@ -66,7 +66,7 @@ def main() -> None:
     baseline_engine, base_load = timed(presidio_default_engine)
 
     def ours(batch):
-        return [[(e.start, e.end) for e in found] for found in engine.find_many(batch, rules)]
+        return [[(e.start, e.end, e.type) for e in found] for found in engine.find_many(batch, rules)]
 
     baseline = presidio_default_finder(baseline_engine)
     report = {"pages": round(pages, 1), "notes": len(texts), "systems": {}}
@@ -94,11 +94,16 @@ def main() -> None:
                 f"  {split:8} recall {s['recall']:.4f}  precision {s['precision']:.4f}  F2 {s['f2']:.4f}  "
                 f"leaked spans {s['leaked_spans']}"
             )
-    print("\nper-type recall (held-out)   docintel  presidio-default")
-    types = report["systems"]["docintel"]["heldout"]["recall_by_type"]
-    for kind, value in types.items():
-        base = report["systems"]["presidio-default"]["heldout"]["recall_by_type"].get(kind, 0.0)
-        print(f"  {kind:16} {value:>12.4f} {base:>16.4f}")
+    for split in splits:
+        print(f"\nper type ({split}): recall by gold type, precision by predicted type")
+        print(f"  {'':16}{'docintel R':>11}{'P':>8}{'F2':>8}   {'presidio R':>11}{'P':>8}{'F2':>8}")
+        ours_t = report["systems"]["docintel"][split]["by_type"]
+        base_t = report["systems"]["presidio-default"][split]["by_type"]
+        for kind in sorted(set(ours_t) | set(base_t)):
+            row = [ours_t.get(kind, {}).get(m) for m in ("recall", "precision", "f2")]
+            row += [base_t.get(kind, {}).get(m) for m in ("recall", "precision", "f2")]
+            cells = ["       -" if v is None else f"{v:8.3f}" for v in row]
+            print(f"  {kind:16}   {cells[0]}{cells[1]}{cells[2]}      {cells[3]}{cells[4]}{cells[5]}")
     print(f"\nspeed ratio docintel / presidio-default: {ratio:.2f}x")
 
 

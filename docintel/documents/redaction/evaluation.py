@@ -20,19 +20,29 @@ from .entities import to_contract_type
 BASELINE_NAME = "presidio-default"
 
 
+Span = tuple[int, int, str]  # (start, end, contract type) of a predicted span
+Finder = Callable[[list[str]], list[list[Span]]]
+
+
+def f2(precision: float, recall: float) -> float:
+    return 5 * precision * recall / (4 * precision + recall) if precision + recall else 0.0
+
+
 @dataclass
 class Scores:
     gold: int = 0
     predicted: int = 0
     hit: int = 0
     gold_by_type: dict = field(default_factory=lambda: defaultdict(int))
-    hit_by_type: dict = field(default_factory=lambda: defaultdict(int))
+    hit_by_type: dict = field(default_factory=lambda: defaultdict(int))  # gold chars of a type covered
+    predicted_by_type: dict = field(default_factory=lambda: defaultdict(int))  # chars predicted as a type
+    correct_by_type: dict = field(default_factory=lambda: defaultdict(int))  # ... that are gold PHI
     leaked: int = 0  # gold spans with at least one character left visible
 
-    def add(self, text: str, gold: list[dict], predicted: list[tuple[int, int]]) -> None:
-        covered = bytearray(len(text))
-        for start, end in predicted:
-            covered[start:end] = b"\x01" * (end - start)
+    def add(self, text: str, gold: list[dict], predicted: list[Span]) -> None:
+        kind_at: list[str | None] = [None] * len(text)
+        for start, end, kind in predicted:
+            kind_at[start:end] = [kind] * (end - start)
         gold_chars = bytearray(len(text))
         for span in gold:
             visible = False
@@ -41,7 +51,7 @@ class Scores:
                     continue
                 gold_chars[i] = 1
                 self.gold_by_type[span["type"]] += 1
-                if covered[i]:
+                if kind_at[i]:
                     self.hit_by_type[span["type"]] += 1
                 else:
                     visible = True
@@ -50,8 +60,11 @@ class Scores:
             if ch.isspace():
                 continue
             self.gold += gold_chars[i]
-            self.predicted += covered[i]
-            self.hit += gold_chars[i] & covered[i]
+            if kind_at[i]:
+                self.predicted += 1
+                self.hit += gold_chars[i]
+                self.predicted_by_type[kind_at[i]] += 1
+                self.correct_by_type[kind_at[i]] += gold_chars[i]
 
     @property
     def recall(self) -> float:
@@ -61,21 +74,35 @@ class Scores:
     def precision(self) -> float:
         return self.hit / self.predicted if self.predicted else 1.0
 
-    @property
-    def f2(self) -> float:
-        p, r = self.precision, self.recall
-        return 5 * p * r / (4 * p + r) if p + r else 0.0
+    def by_type(self) -> dict:
+        """Recall by gold type; precision by predicted type (its characters that are any gold PHI)."""
+        table = {}
+        for kind in sorted(set(self.gold_by_type) | set(self.predicted_by_type)):
+            recall = self.hit_by_type[kind] / self.gold_by_type[kind] if self.gold_by_type[kind] else None
+            precision = (
+                self.correct_by_type[kind] / self.predicted_by_type[kind]
+                if self.predicted_by_type[kind]
+                else None
+            )
+            table[kind] = {
+                "recall": None if recall is None else round(recall, 4),
+                "precision": None if precision is None else round(precision, 4),
+                "f2": round(f2(precision, recall), 4)
+                if recall is not None and precision is not None
+                else None,
+            }
+        return table
 
     def as_dict(self) -> dict:
+        by_type = self.by_type()
         return {
             "recall": round(self.recall, 4),
             "precision": round(self.precision, 4),
-            "f2": round(self.f2, 4),
+            "f2": round(f2(self.precision, self.recall), 4),
             "gold_chars": self.gold,
             "leaked_spans": self.leaked,
-            "recall_by_type": {
-                t: round(self.hit_by_type[t] / n, 4) for t, n in sorted(self.gold_by_type.items())
-            },
+            "recall_by_type": {k: v["recall"] for k, v in by_type.items() if v["recall"] is not None},
+            "by_type": by_type,
         }
 
 
@@ -100,7 +127,7 @@ def read_gold(path: Path) -> list[dict]:
     return records
 
 
-def evaluate(records: Iterable[dict], find: Callable[[list[str]], list[list[tuple[int, int]]]]) -> Scores:
+def evaluate(records: Iterable[dict], find: Finder) -> Scores:
     records = list(records)
     scores = Scores()
     for record, spans in zip(records, find([r["text"] for r in records]), strict=True):
@@ -108,10 +135,10 @@ def evaluate(records: Iterable[dict], find: Callable[[list[str]], list[list[tupl
     return scores
 
 
-def docintel_finder(texts: list[str]) -> list[list[tuple[int, int]]]:
+def docintel_finder(texts: list[str]) -> list[list[Span]]:
     from .redact import find_entities
 
-    return [[(e.start, e.end) for e in entities] for entities in find_entities(texts)]
+    return [[(e.start, e.end, e.type) for e in entities] for entities in find_entities(texts)]
 
 
 def presidio_default_engine():
@@ -132,14 +159,14 @@ def presidio_default_engine():
     return AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
 
 
-def presidio_default_finder(engine=None) -> Callable[[list[str]], list[list[tuple[int, int]]]]:
+def presidio_default_finder(engine=None) -> Finder:
     engine = engine or presidio_default_engine()
 
-    def find(texts: list[str]) -> list[list[tuple[int, int]]]:
+    def find(texts: list[str]) -> list[list[Span]]:
         out = []
         for text in texts:
             results = engine.analyze(text, "en")
-            out.append([(r.start, r.end) for r in results if to_contract_type(r.entity_type)])
+            out.append([(r.start, r.end, kind) for r in results if (kind := to_contract_type(r.entity_type))])
         return out
 
     return find
