@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from docintel.errors import ServiceUnavailable
+
 from .base import ParseError
 
 _MB = 1024 * 1024
@@ -42,18 +44,28 @@ def run_isolated(function: Callable[..., dict], *args, limits: Limits) -> dict:
     """``function(*args)`` in a limited child; returns its JSON-able dict or raises ``ParseError``.
 
     ``function`` raises ``ParseError`` for a file it cannot read; the code and message come back as is.
+    When no child can be started, ``ServiceUnavailable`` (the pipeline retries later).
     """
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    try:
+        read_fd, write_fd = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            raise
+    except OSError:  # out of processes, memory or descriptors on this host: passing, so retryable
+        raise ServiceUnavailable("parser_unavailable", "the parser could not be started; try again") from None
     if pid == 0:
         os.close(read_fd)
         _child(function, args, limits, write_fd)  # never returns
     os.close(write_fd)
+    payload = None
     try:
         payload = _read_until(read_fd, time.monotonic() + limits.timeout_s)
-    finally:
+    finally:  # also when the caller is interrupted (a task's time limit): no child outlives the call
         os.close(read_fd)
-    status = _reap(pid, finished=payload is not None)
+        status = _reap(pid, finished=payload is not None)
     if payload is None:
         raise ParseError("parse_timeout", f"parsing took longer than {limits.timeout_s:g} s and was stopped")
     if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
