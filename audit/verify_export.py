@@ -48,6 +48,7 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, dict]]:
 
 
 def _csv_records(path: Path) -> Iterator[tuple[int, dict]]:
+    csv.field_size_limit(2**31 - 1)  # payloads may exceed the module's default 128 KiB per cell
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = verify(args.file, public_key_pem=args.public_key.read_bytes() if args.public_key else None)
-    except (ExportInvalid, OSError, ValueError) as error:
+    except (ExportInvalid, OSError, ValueError, KeyError, TypeError, AttributeError, csv.Error) as error:
         line = getattr(error, "line", None)
         message = getattr(error, "message", str(error))
         if args.json:
