@@ -44,9 +44,10 @@ def _close_truncated(answer: str) -> str | None:
             stack.pop()
             if not stack:
                 return answer[:index + 1]
-        if char == "," and stack:
-            # Before a comma everything so far is complete (an answer with no complete member is not
-            # repaired into an empty one: that would pass garbage off as "nothing found").
+        if char == "," and len(stack) == 1:
+            # Before a top-level comma every member so far is complete; a cut-off list or object is
+            # dropped whole rather than half-kept (and an answer with no complete member is not repaired
+            # into an empty one: that would pass garbage off as "nothing found").
             last_good = (index, list(stack))
     if last_good is None:
         return None

@@ -130,6 +130,12 @@ def _bounded(schema, max_chars: int, max_items: int):
         bounded["maxLength"] = min(schema.get("maxLength", max_chars), max_chars)
     if "array" in kinds:
         bounded["maxItems"] = min(schema.get("maxItems", max_items), max_items)
+    if len(kinds) > 1:
+        # llama.cpp's converter drops the constraints (pattern, maxLength) of a ["string", "null"] union:
+        # spelled out as anyOf, a date must be YYYY-MM-DD and a string stays short.
+        rest = {key: value for key, value in bounded.items() if key != "type"}
+        bounded = {"anyOf": [{"type": "null"} if kind == "null" else {**rest, "type": kind}
+                             for kind in kinds]}
     return bounded
 
 

@@ -1,8 +1,11 @@
 """OpenAI-compatible HTTP backend (vLLM in production; llama.cpp's server in tests).
 
 Structured output is requested with ``response_format: {"type": "json_schema"}``, which current vLLM
-honours; the answer is still validated by the caller, because servers differ (and vLLM silently ignores
-the removed ``guided_json`` field). Connection failures, timeouts, 5xx and 429 are retried with
+honours; a server that refuses that form (llama.cpp's Python server knows only ``json_object`` with a
+``schema``) is asked again in its own form, once, and that form is kept. The answer is validated by the
+caller anyway, because servers differ (and vLLM silently ignores the removed ``guided_json`` field).
+
+Connection failures, timeouts, 5xx and 429 are retried with
 exponential backoff; when the server stays down the error is a ``ServiceUnavailable`` naming the host,
 so the pipeline stage fails with that reason and succeeds when retried after the server is back.
 """
@@ -20,6 +23,7 @@ from docintel.errors import DocintelError, ServiceUnavailable
 from . import Backend, Completion
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+FORMAT_REFUSED_STATUS = {400, 422, 500}
 
 
 class ModelRequestRejected(DocintelError):
@@ -40,6 +44,7 @@ class OpenAIBackend(Backend):
         self.timeout_s = settings.LLM_TIMEOUT_S if timeout_s is None else timeout_s
         self.max_retries = settings.LLM_MAX_RETRIES if max_retries is None else max_retries
         self.backoff_s = settings.LLM_RETRY_BACKOFF_S if backoff_s is None else backoff_s
+        self.format_style = "json_schema"  # becomes "json_object" for servers that refuse json_schema
         headers = {"Authorization": f"Bearer {settings.LLM_API_KEY}"} if settings.LLM_API_KEY else {}
         self.client = httpx.Client(base_url=self.url, timeout=self.timeout_s, headers=headers)
 
@@ -49,11 +54,12 @@ class OpenAIBackend(Backend):
             "messages": messages,
             "temperature": 0,
             "max_tokens": max_tokens,
-            "response_format": {"type": "json_schema", "json_schema": {
-                "name": str(schema.get("title") or "extraction"), "schema": schema, "strict": True}},
         }
         started = time.monotonic()
-        response = self._post(body)
+        response = self._post({**body, "response_format": self._response_format(schema)})
+        if response is None:  # the server does not know this form of structured output: its own form
+            self.format_style = "json_object"
+            response = self._post({**body, "response_format": self._response_format(schema)})
         latency_ms = round((time.monotonic() - started) * 1000)
         try:
             payload = response.json()
@@ -72,7 +78,14 @@ class OpenAIBackend(Backend):
             model_version=str(payload.get("model") or self.model),
         )
 
-    def _post(self, body: dict) -> httpx.Response:
+    def _response_format(self, schema: dict) -> dict:
+        if self.format_style == "json_schema":
+            return {"type": "json_schema", "json_schema": {
+                "name": str(schema.get("title") or "extraction"), "schema": schema, "strict": True}}
+        return {"type": "json_object", "schema": schema}
+
+    def _post(self, body: dict) -> httpx.Response | None:
+        """The server's response; None when it refused the json_schema response format."""
         problem = ""
         for attempt in range(self.max_retries + 1):
             if attempt:
@@ -85,6 +98,9 @@ class OpenAIBackend(Backend):
             except httpx.TransportError as error:
                 problem = f"could not be reached ({type(error).__name__})"
                 continue
+            if (response.status_code in FORMAT_REFUSED_STATUS and self.format_style == "json_schema"
+                    and "response_format" in response.text):
+                return None
             if response.status_code in RETRYABLE_STATUS:
                 problem = f"answered HTTP {response.status_code}"
                 continue

@@ -66,7 +66,8 @@ class FakeVLLM:
                     "usage": {"prompt_tokens": 100, "completion_tokens": len(content or "") // 4,
                               "total_tokens": 100 + len(content or "") // 4},
                 }
-                data = json.dumps(payload).encode()
+                # An error reply's content, when scripted, is its body (a server's own error format).
+                data = (content if status >= 400 and content else json.dumps(payload)).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))

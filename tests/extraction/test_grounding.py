@@ -84,7 +84,7 @@ def _at(data, pointer):
     ('{"a": 1}', {"a": 1}, []),
     ('```json\n{"a": 1}\n```', {"a": 1}, ["strip_fences"]),
     ('Here is the JSON: {"a": 1}', {"a": 1}, ["strip_fences", "first_object"]),
-    ('{"a": 1, "b": [1, 2', {"a": 1, "b": [1]}, ["strip_fences", "first_object", "close_truncated"]),
+    ('{"a": 1, "b": [1, 2', {"a": 1}, ["strip_fences", "first_object", "close_truncated"]),
     ('{"a": "x", "b": {"c": "trunc', {"a": "x"}, ["strip_fences", "first_object", "close_truncated"]),
 ])
 def test_model_answers_are_repaired(answer, expected, repairs):

@@ -91,6 +91,17 @@ def test_persistent_server_errors_give_a_clear_retryable_error(fake_vllm):
     assert "127.0.0.1" in error.value.message and "HTTP 500" in error.value.message
 
 
+def test_a_server_that_only_knows_json_object_is_asked_in_its_own_form(fake_vllm):
+    refused = json.dumps({"detail": [{"loc": ["body", "response_format", "type"],
+                                      "msg": "Input should be 'text' or 'json_object'"}]})
+    fake_vllm.reply((422, refused, ""), GOOD, GOOD)
+    backend = backend_for(fake_vllm.url)
+    assert ask(backend).valid and ask(backend).valid
+    formats = [r["response_format"]["type"] for r in fake_vllm.requests]
+    assert formats == ["json_schema", "json_object", "json_object"]  # remembered, not re-tried
+    assert fake_vllm.requests[1]["response_format"]["schema"] == CONTRACT.schema
+
+
 def test_a_refused_request_is_not_retried(fake_vllm):
     fake_vllm.reply((400, None, ""))
     with pytest.raises(ModelRequestRejected):

@@ -136,3 +136,29 @@ def test_the_model_answer_is_screened_and_ungrounded_values_are_flagged(db, fake
     assert "/parties/2/name" in result.ungrounded and "/parties/2/name" not in result.grounding
     assert "/document_type" in result.ungrounded
     assert result.valid
+
+
+def test_invalid_first_line_output_escalates_with_redacted_text(db, settings, fake_vllm):
+    from extraction.backends.openai_http import OpenAIBackend
+    from extraction.extractor import extract
+    from extraction.schemas import get_schema
+
+    escalation = FakeVLLM().reply(GOOD).start()
+    settings.ESCALATION_URL, settings.ESCALATION_MODEL = escalation.url, "qwen3-14b"
+    settings.ESCALATION_SEES_ORIGINAL = False
+    try:
+        fake_vllm.reply((200, "I am a small model and I ramble.", "stop"))
+        slm = OpenAIBackend(fake_vllm.url, "slm", max_prompt_chars=20000, max_retries=0)
+        result = extract(SHORT_CONTRACT, get_schema("contract"), mode="hybrid", backend=slm)
+    finally:
+        escalation.stop()
+    assert result.escalated and result.route["escalation"] == {
+        "reasons": ["invalid_output"], "done": True, "sees": "redacted"}
+    sent = escalation.requests[0]["messages"][-1]["content"]
+    assert "March 3, 2021" not in sent and "[DATE]" in sent  # the larger model reads redacted text
+    assert result.model == "slm+rules+qwen3-14b"
+    assert result.data["governing_law"] == "New York" and result.valid
+    events = AuditEvent.objects.filter(action="model.inference").order_by("seq")
+    escalated = [e.details_dict for e in events if e.details_dict["escalated"]]
+    assert escalated and escalated[0]["escalation_reason"] == "invalid_output"
+    assert escalated[0]["route"] == "escalation" and escalated[0]["model"] == "qwen3-14b"
