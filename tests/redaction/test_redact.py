@@ -108,3 +108,24 @@ def test_a_bad_custom_regex_is_refused_in_the_admin_form(db):
     rule = CustomRecognizer(name="broken", entity_type="OTHER_ID", regex="(unclosed")
     with pytest.raises(ValidationError):
         rule.full_clean()
+
+
+def test_admin_can_add_a_custom_recognizer_through_the_form(engine, db, client, django_user_model):
+    admin = django_user_model.objects.create_superuser("privacy-officer", password="a long admin password 1")
+    client.force_login(admin)
+    response = client.post(
+        "/admin/redaction/customrecognizer/add/",
+        {
+            "name": "Badge number",
+            "entity_type": "OTHER_ID",
+            "regex": r"\bBDG-\d{5}\b",
+            "score": "0.9",
+            "context_words": "badge",
+            "enabled": "on",
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    redaction = redact_text("Visitor badge BDG-44120 issued.")
+    assert "BDG-44120" not in redaction.redacted_text
+    assert redaction.entities[0].recognizer == "Badge number"
+    assert client.get("/admin/redaction/redactionresult/").status_code == 200
