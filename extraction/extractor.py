@@ -117,16 +117,21 @@ def _merge(schema: SchemaRef, text: str, candidates: list[Candidate]):
             weight = SOURCE_WEIGHT[candidate.kind]
             score = weight * support if grounded.spans else weight * UNGROUNDED_WEIGHT
             order = SOURCE_ORDER.index(candidate.kind)
-            scored.append((-score, order, rank, value, grounded, score))
+            scored.append((-score, order, rank, value, grounded, score, weight))
         if not scored:
             continue
         scored.sort(key=lambda item: item[:3])
-        _, _, _, value, grounded, score = scored[0]
+        _, _, _, value, grounded, score, weight = scored[0]
         agreeing = sum(1 for other in scored[1:] if _key(other[3]) == _key(value))
+        bonus = AGREEMENT_BONUS * agreeing
         data[name] = value
         spans.update(grounded.spans)
         ungrounded.extend(grounded.ungrounded)
-        confidence[f"/{name}"] = round(min(1.0, score + AGREEMENT_BONUS * agreeing), 3)
+        # Per field, and per value inside it (a party's name, a medication's dose).
+        confidence[f"/{name}"] = round(min(1.0, score + bonus), 3)
+        for pointer in [*grounded.spans, *grounded.ungrounded]:
+            support = grounded.confidence(pointer) or UNGROUNDED_WEIGHT
+            confidence.setdefault(pointer, round(min(1.0, weight * support + bonus), 3))
     return data, spans, ungrounded, confidence
 
 
@@ -177,7 +182,8 @@ def _escalation_reasons(schema: SchemaRef, steps: list[dict], ungrounded: list[s
     required = REQUIRED_FACTS.get(schema.name, [])
     if any(p == f"/{f}" or p.startswith(f"/{f}/") for p in ungrounded for f in required):
         reasons.append("ungrounded_required")
-    if confidence and sum(confidence.values()) / len(confidence) < settings.ESCALATION_MIN_CONFIDENCE:
+    fields = [value for pointer, value in confidence.items() if pointer.count("/") == 1]
+    if fields and sum(fields) / len(fields) < settings.ESCALATION_MIN_CONFIDENCE:
         reasons.append("low_confidence")
     return reasons
 
