@@ -25,17 +25,13 @@ def test_nul_and_control_characters_are_dropped_but_tabs_and_form_feeds_kept(tmp
     assert parse_file(path, "text/plain").text == "Dose:\t5 mg\nNext page\x0cend\n"
 
 
-def test_an_empty_text_file_is_an_error(tmp_path):
-    path = tmp_path / "empty.txt"
-    path.write_bytes(b"")
+@pytest.mark.parametrize(("name", "data", "media_type", "code"), [
+    ("empty.txt", b"", "text/plain", "empty_file"),
+    ("image.png", b"\x89PNG\r\n", "image/png", "unsupported_type"),
+])
+def test_unusable_files_are_errors_with_a_code(tmp_path, name, data, media_type, code):
+    path = tmp_path / name
+    path.write_bytes(data)
     with pytest.raises(ParseError) as failure:
-        parse_file(path, "text/plain")
-    assert failure.value.code == "empty_file"
-
-
-def test_an_unsupported_type_is_an_error(tmp_path):
-    path = tmp_path / "image.png"
-    path.write_bytes(b"\x89PNG\r\n")
-    with pytest.raises(ParseError) as failure:
-        parse_file(path, "image/png")
-    assert failure.value.code == "unsupported_type"
+        parse_file(path, media_type)
+    assert failure.value.code == code
