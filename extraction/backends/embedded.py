@@ -61,8 +61,8 @@ class EmbeddedBackend(Backend):
     max_tokens = 400
     # The grammar cuts rambling: a 135M model does not copy long clauses well, and lists of 8 parties
     # from it are repetitions. Bounded answers also cannot run past max_tokens.
-    max_string_chars = 100
-    max_items = 4
+    max_string_chars = 64
+    max_items = 3
     # Of the built-in contract schema it answers the short facts only; its grammar makes the clause
     # fields null (the deterministic extractors quote clauses exactly). Every answer token costs ~0.05-0.2 s
     # on a shared CPU, and the clause answers of a 135M model were never right.
