@@ -1,7 +1,7 @@
 """REST API throughput and p99 latency under 32 connections (wrk on loopback), and the list
 endpoint's query count against page size.
 
-    .venv/bin/python bench/api_bench.py [--workers 2 4] [--seconds 10] [--documents 500]
+    .venv/bin/python bench/api_bench.py [--workers 2 4] [--seconds 10] [--documents 300]
 
 Starts gunicorn on a throw-away data dir (SQLite, or PostgreSQL when DATABASE_URL is set) with the
 pipeline cut to its parse stage (the bench measures the API, not the language model), seeds
@@ -99,16 +99,18 @@ def query_counts(env) -> dict[int, int]:
         "for size in (1, 25, 100):\n"
         "    with CaptureQueriesContext(connection) as q:\n"
         "        r = client.get('/api/v1/documents/', {'page_size': size})\n"
-        "    print(size, len(r.json()['results']), len(q))\n"
+        "    print('queries', size, len(r.json()['results']), len(q))\n"
     )
     out = manage(env, "shell", "-c", code)
-    return {int(line.split()[0]): int(line.split()[2]) for line in out.splitlines() if line.strip()}
+    rows = [line.split() for line in out.splitlines() if line.startswith("queries ")]
+    return {int(row[1]): int(row[3]) for row in rows}
 
 
 def start_gunicorn(env, workers: int) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "docintel.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
-         "--workers", str(workers), "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"],
+         "--workers", str(workers), "--worker-class", "gthread", "--threads", "4", "--preload",
+         "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )
     deadline = time.monotonic() + 60
@@ -122,8 +124,16 @@ def start_gunicorn(env, workers: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
+def warm_up(token: str) -> None:
+    """A few requests per worker before measuring: first requests pay for lazy imports."""
+    request = urllib.request.Request(f"http://127.0.0.1:{PORT}/api/v1/documents/",
+                                     headers={"Authorization": f"Token {token}"})
+    for _ in range(20):
+        urllib.request.urlopen(request, timeout=60).read()  # noqa: S310  (our own loopback server)
+
+
 def wrk(path: str, token: str, seconds: int, script: Path | None = None) -> dict:
-    command = ["wrk", "-t", "4", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--latency",
+    command = ["wrk", "-t", "4", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--latency", "--timeout", "30s",
                "-H", f"Authorization: Token {token}"]
     if script:
         command += ["-s", str(script)]
@@ -141,7 +151,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, nargs="+", default=[2, 4])
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--documents", type=int, default=500)
+    parser.add_argument("--documents", type=int, default=300)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("needs wrk: apt-get install -y wrk")
@@ -156,13 +166,16 @@ def main() -> None:
 
     script = data_dir / "upload.lua"
     script.write_text(UPLOAD_LUA)
-    print(f"\nwrk, {CONNECTIONS} connections, {args.seconds}s each, gunicorn gthread x4 threads, {database}")
+    load = os.getloadavg()[0]
+    print(f"\nwrk, {CONNECTIONS} connections, {args.seconds}s each, gunicorn gthread x4 threads, {database}, "
+          f"{os.cpu_count()} cores, load average {load:.1f} at start")
     print(f"{'workers':>7} {'endpoint':<28} {'req/s':>8} {'p50':>9} {'p99':>9} {'non-2xx':>8} "
           f"{'vs static':>9}")
     try:
         for workers in args.workers:
             server = start_gunicorn(env, workers)
             try:
+                warm_up(token)
                 baseline = wrk("/static/docintel/app.css", token, args.seconds)
                 runs = [("GET static file (baseline)", baseline),
                         ("GET /api/v1/documents/", wrk("/api/v1/documents/", token, args.seconds)),
@@ -173,7 +186,7 @@ def main() -> None:
                           f"{result['p99']:>9} {result['errors']:>8} {ratio:>9.3f}", flush=True)
             finally:
                 os.killpg(server.pid, signal.SIGTERM)
-                server.wait(timeout=30)
+                server.wait(timeout=60)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from docintel.documents.models import Document, DocumentKind
@@ -16,12 +17,29 @@ class StageSerializer(serializers.Serializer):
     attempts = serializers.IntegerField(required=False)
 
 
+class WarningSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+# Stored JSON goes out as it is (nested serializers per stage would cost more than the whole query);
+# the schema still describes its shape.
+@extend_schema_field(serializers.DictField(child=StageSerializer()))
+class StagesField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(WarningSerializer(many=True))
+class WarningsField(serializers.JSONField):
+    pass
+
+
 class DocumentSerializer(serializers.ModelSerializer):
     """Contract §5: id, filename, kind, sha256, status, stages, pages, created (+ size, warnings, url)."""
 
-    stages = serializers.DictField(child=StageSerializer(), read_only=True)
+    stages = StagesField(read_only=True)
     url = serializers.SerializerMethodField()
-    warnings = serializers.ListField(child=serializers.DictField(), read_only=True)
+    warnings = WarningsField(read_only=True)
 
     class Meta:
         model = Document
@@ -30,7 +48,10 @@ class DocumentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, document) -> str:
-        return reverse("api-document-detail", args=[document.pk])
+        # One reverse() per serializer, not per document: it dominated the list endpoint's time.
+        if not hasattr(self, "_list_url"):
+            self._list_url = reverse("api-document-list")
+        return f"{self._list_url}{document.pk}/"
 
 
 class UploadSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -47,9 +48,7 @@ def text_file(content: str = "Service agreement between Acme Ltd and Beta GmbH.\
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttles():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
+def _fresh_throttles(settings):
+    """Each test counts logins and requests from zero: the same cache backend (Redis in CI), its own
+    key prefix. (Clearing the cache would flush the Redis database the broker shares.)"""
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
