@@ -5,7 +5,7 @@ import tempfile
 
 os.environ.setdefault("DOCINTEL_DATA_DIR", tempfile.mkdtemp(prefix="docintel-test-"))
 
-from docintel.settings import *  # noqa: E402,F403
+from docintel.settings import *  # noqa: F403
 
 # Hashing passwords slowly protects real users, not test fixtures.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
