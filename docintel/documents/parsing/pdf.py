@@ -65,7 +65,7 @@ def _extract(data: bytes, engine: str, max_pages: int, max_chars: int, pypdf_bud
     if b"%PDF-" not in data[:_HEADER_WINDOW]:
         raise ParseError("not_a_pdf", "the file is not a PDF")
     with _structure_notes() as notes:
-        source, reader = _readable(data)
+        source, reader = _readable(data, max_pages)
         if reader is None:  # pdfium rebuilds some structures that pypdf cannot
             notes.append("pypdf could not read the structure; recovered with pdfium")
         if reader is None or engine == "pdfium":
@@ -73,8 +73,7 @@ def _extract(data: bytes, engine: str, max_pages: int, max_chars: int, pypdf_bud
         else:
             page_texts, fallback = _pypdf_pages(reader), lambda: _pdfium_pages(source)
         count = len(page_texts)
-        if count > max_pages:
-            raise ParseError("too_many_pages", f"the file has {count} pages; the limit is {max_pages}")
+        _check_page_count(count, max_pages)
         if not count:
             raise ParseError("pdf_corrupt", "the file has no readable pages")
         texts, unreadable = _read_pages(page_texts, max_chars, fallback=fallback,
@@ -94,19 +93,33 @@ def _extract(data: bytes, engine: str, max_pages: int, max_chars: int, pypdf_bud
 PageTexts = list[Callable[[], str]]
 
 
-def _readable(data: bytes) -> tuple[bytes, PdfReader | None]:
+def _check_page_count(count: int, max_pages: int) -> None:
+    if count > max_pages:
+        raise ParseError("too_many_pages", f"the file has {count} pages; the limit is {max_pages}")
+
+
+def _readable(data: bytes, max_pages: int) -> tuple[bytes, PdfReader | None]:
     """The bytes to read and pypdf's reader for them; a file cut before its trailer gets one appended.
 
     Without a trailer neither pypdf nor pdfium finds the document's root; with one pointing at the
     catalog, pypdf rebuilds the cross-reference table from the objects that did arrive.
     """
-    reader = _pypdf_reader(data)
+    reader = _pypdf_reader(data, max_pages)
     if reader is None and not _EOF.search(data[-_HEADER_WINDOW:]):
         catalog = _CATALOG.search(data)
         if catalog:
             data += b"\ntrailer\n<< /Root %s %s R >>\nstartxref\n0\n%%%%EOF\n" % catalog.groups()
-            reader = _pypdf_reader(data)
+            reader = _pypdf_reader(data, max_pages)
     return data, reader
+
+
+def _declared_page_count(reader: PdfReader) -> int:
+    """The page count the file states (cheap; may lie, so the real count is checked as well)."""
+    with contextlib.suppress(Exception):
+        count = reader.trailer["/Root"]["/Pages"]["/Count"]
+        if isinstance(count, int):
+            return count
+    return 0
 
 
 def _decrypt(reader: PdfReader) -> None:
@@ -121,12 +134,13 @@ def _decrypt(reader: PdfReader) -> None:
         raise ParseError("pdf_encrypted", "the file is password-protected")
 
 
-def _pypdf_reader(data: bytes) -> PdfReader | None:
+def _pypdf_reader(data: bytes, max_pages: int) -> PdfReader | None:
     """pypdf's reader with its page tree loaded, or None when the structure is beyond pypdf's repair."""
     try:
         reader = PdfReader(BytesIO(data), strict=False)
         if reader.is_encrypted:
             _decrypt(reader)
+        _check_page_count(_declared_page_count(reader), max_pages)  # before walking a huge page tree
         len(reader.pages)
         return reader
     except (ParseError, FileNotDecryptedError, LimitReachedError, MemoryError):
