@@ -52,3 +52,10 @@ def test_without_json_a_summary_line_per_file(tmp_path, hostile_files):
                  str(tmp_path), stdout=out, stderr=err)
     assert out.getvalue().strip() == "javascript: 1 pages, 64 chars (active_content)"
     assert err.getvalue().strip() == "zero-bytes: empty_file: the file is empty"
+
+
+def test_an_unusable_output_folder_fails_the_command_with_a_sentence(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    with pytest.raises(CommandError, match="cannot create the output folder"):
+        parse(str(CONTRACTS / "pdf" / f"{CONTRACT_IDS[0]}.pdf"), "--out", str(blocker / "out"))

@@ -10,6 +10,7 @@ import hashlib
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management.base import CommandError
 
 from docintel.cli import DocumentCommand, existing_paths
 from docintel.documents.actions import media_type_for
@@ -26,7 +27,10 @@ class Command(DocumentCommand):
 
     def handle(self, *args, **options) -> None:
         out: Path = options["out"]
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CommandError(f"cannot create the output folder {out}: {error.strerror}") from None
 
         def parse(path: Path) -> dict:
             if not path.is_file():
