@@ -14,7 +14,7 @@ from django.conf import settings
 from docintel.errors import ServiceUnavailable
 
 from . import rules
-from .backends import Backend, get_backend, get_escalation_backend
+from .backends import Backend, PromptTooLong, get_backend, get_escalation_backend
 from .chunking import plan_chunks
 from .grounding import Span, ground, is_date_spec, locate, normalise
 from .inference import Audience, infer, sha256_text
@@ -152,8 +152,28 @@ def _model_text(text: str, redacted: str | None, sees_original: bool) -> tuple[s
     return redacted, redacted == text
 
 
+MIN_CHUNK_CHARS = 1000
+
+
 def _ask(backend: Backend, schema: SchemaRef, text: str, original_offsets: bool, source: str,
          audience: Audience, page_offsets: list[int] | None, route_steps: list[dict]) -> list[Candidate]:
+    """The backend's answers over the planned chunks. A server whose context is smaller than our chunks
+    (a llama.cpp server started with its default 2,048 tokens) gets half-size chunks, remembered."""
+    while True:
+        try:
+            return _ask_chunks(backend, schema, text, original_offsets, source, audience, page_offsets,
+                               route_steps)
+        except PromptTooLong:
+            if backend.max_prompt_chars <= MIN_CHUNK_CHARS:
+                raise
+            backend.max_prompt_chars = max(MIN_CHUNK_CHARS, backend.max_prompt_chars // 2)
+            route_steps.append({"source": source, "prompt_too_long": True,
+                                "retry_chunk_chars": backend.max_prompt_chars})
+
+
+def _ask_chunks(backend: Backend, schema: SchemaRef, text: str, original_offsets: bool, source: str,
+                audience: Audience, page_offsets: list[int] | None,
+                route_steps: list[dict]) -> list[Candidate]:
     chunks = plan_chunks(text, schema.name, size=backend.max_prompt_chars,
                          overlap=settings.EXTRACTION_CHUNK_OVERLAP, max_chunks=settings.EXTRACTION_MAX_CHUNKS,
                          page_offsets=page_offsets if original_offsets else None)
@@ -177,7 +197,7 @@ def _ask(backend: Backend, schema: SchemaRef, text: str, original_offsets: bool,
 def _escalation_reasons(schema: SchemaRef, steps: list[dict], ungrounded: list[str],
                         confidence: dict[str, float]) -> list[str]:
     reasons = []
-    if any(not step["valid"] for step in steps if step["source"].startswith("model")):
+    if any(not step.get("valid", True) for step in steps if step["source"].startswith("model")):
         reasons.append("invalid_output")
     required = REQUIRED_FACTS.get(schema.name, [])
     if any(p == f"/{f}" or p.startswith(f"/{f}/") for p in ungrounded for f in required):

@@ -12,9 +12,15 @@ from functools import cache
 
 from django.conf import settings
 
-from docintel.errors import InputError
+from docintel.errors import DocintelError, InputError
 
 BACKEND_NAMES = ("embedded", "openai")
+
+
+class PromptTooLong(DocintelError):
+    """The server's context is smaller than the prompt: the caller sends smaller chunks."""
+
+    default_code = "prompt_too_long"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ so the pipeline stage fails with that reason and succeeds when retried after the
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -20,9 +21,12 @@ from django.conf import settings
 
 from docintel.errors import DocintelError, ServiceUnavailable
 
-from . import Backend, Completion
+from . import Backend, Completion, PromptTooLong
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+# vLLM: "This model's maximum context length is 16384 tokens"; llama.cpp: code context_length_exceeded.
+CONTEXT_TOO_LONG = re.compile(r"maximum context length|context_length_exceeded|exceeds? (?:the )?context",
+                              re.IGNORECASE)
 FORMAT_REFUSED_STATUS = {400, 422, 500}
 
 
@@ -104,6 +108,9 @@ class OpenAIBackend(Backend):
             if response.status_code in RETRYABLE_STATUS:
                 problem = f"answered HTTP {response.status_code}"
                 continue
+            if response.status_code in FORMAT_REFUSED_STATUS and CONTEXT_TOO_LONG.search(response.text):
+                raise PromptTooLong(message=f"the prompt is longer than the context of the model at "
+                                            f"{self.url_name}")
             if response.status_code >= 400:
                 raise ModelRequestRejected(message=f"the language model server at {self.url_name} refused "
                                                    f"the request with HTTP {response.status_code}")

@@ -101,7 +101,8 @@ def llama_server(test_output_dir):
     log = open(test_output_dir / "llama-server.log", "ab")  # noqa: SIM115 (open for the whole session)
     process = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--n_threads", "2", "--model_alias", "smollm2"],
+         "--port", str(port), "--n_ctx", "4096", "--n_threads", "1", "--n_threads_batch", "1",
+         "--model_alias", "smollm2"],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/v1"
@@ -120,5 +121,9 @@ def llama_server(test_output_dir):
         raise RuntimeError("llama.cpp server did not start")
     yield url
     process.terminate()
-    process.wait(timeout=30)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # still generating an answer nobody waits for
+        process.kill()
+        process.wait(timeout=30)
     log.close()

@@ -13,7 +13,7 @@ from extraction.backends.openai_http import ModelRequestRejected, OpenAIBackend
 from extraction.chunking import Chunk
 from extraction.extractor import extract
 from extraction.inference import Audience, infer
-from extraction.schemas import get_schema
+from extraction.schemas import SchemaRef, get_schema
 from tests.extraction.conftest import SHORT_CONTRACT, FakeVLLM, free_port
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +102,19 @@ def test_a_server_that_only_knows_json_object_is_asked_in_its_own_form(fake_vllm
     assert fake_vllm.requests[1]["response_format"]["schema"] == CONTRACT.schema
 
 
+def test_a_server_with_a_small_context_gets_smaller_chunks(fake_vllm):
+    too_long = json.dumps({"error": {"message": "This model's maximum context length is 2048 tokens. "
+                                                "However, you requested 9000 tokens.",
+                                     "code": "context_length_exceeded"}})
+    fake_vllm.reply((400, too_long, ""), GOOD)
+    backend = backend_for(fake_vllm.url)
+    backend.max_prompt_chars = 4000
+    result = extract(SHORT_CONTRACT * 3, CONTRACT, mode="model", backend=backend)
+    assert result.valid and backend.max_prompt_chars == 2000
+    assert any(step.get("prompt_too_long") for step in result.route["steps"])
+    assert len(fake_vllm.requests[-1]["messages"][-1]["content"]) < 2600
+
+
 def test_a_refused_request_is_not_retried(fake_vllm):
     fake_vllm.reply((400, None, ""))
     with pytest.raises(ModelRequestRejected):
@@ -140,10 +153,17 @@ def test_every_call_writes_one_inference_event_with_hashes_not_text(fake_vllm):
 
 @pytest.mark.llm
 def test_against_a_real_llama_cpp_server(llama_server):
-    backend = backend_for(llama_server, timeout_s=300, max_retries=0)
-    backend.max_tokens = 400
-    result = extract(SHORT_CONTRACT, CONTRACT, mode="model", backend=backend)
-    assert result.valid and not CONTRACT.errors(result.data)
+    # A small schema keeps the answer short: two CPU cores are shared by the whole team.
+    small = SchemaRef("agreement", "1", {
+        "title": "agreement", "type": "object", "additionalProperties": False,
+        "properties": {"document_name": {"type": ["string", "null"]},
+                       "parties": {"type": "array", "maxItems": 2, "items": {"type": "string"}}},
+        "required": ["document_name", "parties"]})
+    backend = backend_for(llama_server, timeout_s=600, max_retries=0)
+    backend.max_tokens = 120
+    result = extract(SHORT_CONTRACT, small, mode="model", backend=backend)
+    assert result.valid and not small.errors(result.data)
+    assert backend.format_style == "json_object"  # llama.cpp's server refused json_schema; asked its way
     steps = [s for s in result.route["steps"] if s["source"].startswith("model")]
     assert steps and all(s["prompt_tokens"] > 0 for s in steps)
     for pointer, spans in result.grounding.items():
