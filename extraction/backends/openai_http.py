@@ -48,6 +48,7 @@ class OpenAIBackend(Backend):
         self.timeout_s = settings.LLM_TIMEOUT_S if timeout_s is None else timeout_s
         self.max_retries = settings.LLM_MAX_RETRIES if max_retries is None else max_retries
         self.backoff_s = settings.LLM_RETRY_BACKOFF_S if backoff_s is None else backoff_s
+        self.max_tokens = settings.LLM_MAX_TOKENS
         self.format_style = "json_schema"  # becomes "json_object" for servers that refuse json_schema
         headers = {"Authorization": f"Bearer {settings.LLM_API_KEY}"} if settings.LLM_API_KEY else {}
         self.client = httpx.Client(base_url=self.url, timeout=self.timeout_s, headers=headers)
