@@ -2,9 +2,11 @@
 
 from .base import Recognizer
 from .contact import (
+    AddressLineRecognizer,
     AgeOver89Recognizer,
     CityStateZipRecognizer,
     DateElementRecognizer,
+    FacilityRecognizer,
     PhoneFaxRecognizer,
     PlaceRecognizer,
     StreetAddressRecognizer,
@@ -52,6 +54,8 @@ RECOGNIZERS: tuple[type[Recognizer], ...] = (
     DictationNameRecognizer,
     CapsLastFirstRecognizer,
     NerNameRecognizer,
+    AddressLineRecognizer,
+    FacilityRecognizer,
     StreetAddressRecognizer,
     CityStateZipRecognizer,
     PlaceRecognizer,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import regex
 
 from .base import Recognizer
+from .names import LOWER_STOP, words
 
 MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
@@ -235,7 +236,8 @@ class CityStateZipRecognizer(Recognizer):
         rf"(?:{STATES})\.?(?:[ \t]+(?P<zip>\d{{5}}(?:-\d{{4}})?))?\b"
     )
     ZIP = regex.compile(
-        r"(?i)\b(?:zip|zip[ ]?code|postal[ ]?code|postcode)[ \t]*[:#]?[ \t]*(?P<zip>\d{5}(?:-\d{4})?)\b"
+        r"(?i)\b(?:zip|zip[ ]?code|postal[ ]?code|postcode|USA|U\.S\.A\.|US)[ \t]*[:#]?[ \t]*"
+        r"(?P<zip>\d{5}(?:-\d{4})?)\b"
     )
     ZIP4 = regex.compile(r"(?<![\w-])\d{5}-\d{4}(?![\w-])")
     STREET_LINE = regex.compile(r"(?m)^[ \t]*(?P<street>\d{1,6}[A-Z]?[ \t]+[A-Za-z][\w .'#,-]{2,60}?)[ \t]*$")
@@ -313,6 +315,64 @@ class CityStateZipRecognizer(Recognizer):
                 yield town.start(), town.end(), 0.7
 
 
+class AddressLineRecognizer(Recognizer):
+    """Whatever follows an "Address:" label on its line (a state in it is redacted too: safer)."""
+
+    entity = "ADDRESS"
+    patterns = (
+        (
+            r"(?<!(?:ip|e-?mail|web|mac|url)[ \t])(?<![\w])(?:home[ \t]+|mailing[ \t]+|street[ \t]+|postal"
+            r"[ \t]+)?"
+            r"(?:address|addr\.?|residence|domicile)[ \t]*[:|][ \t]*(?P<phi>[^\s|][^\n|]{4,100}?)[ \t]*"
+            r"(?=\||$)",
+            0.7,
+        ),
+    )
+    flags = regex.IGNORECASE | regex.MULTILINE
+
+    def spans(self, text):
+        for start, end, score in super().spans(text):
+            # An e-mail or IP written after "Address:" belongs to its own recognizer.
+            if "@" not in text[start:end] and not regex.fullmatch(r"[\d.:a-f]+", text[start:end]):
+                yield start, end, score
+
+
+class FacilityRecognizer(Recognizer):
+    """Named hospitals, clinics and homes: a location under Safe Harbor ("Boston Medical Center")."""
+
+    entity = "ADDRESS"
+    flags = 0
+    patterns = (
+        (
+            r"(?:\b(?:St\.?|Saint)[ \t]+)?\b(?:\p{Lu}[\p{L}'.&-]*[ \t]+(?:(?:of|and|the|for)[ \t]+)?){1,4}"
+            r"(?:Hospital|Medical[ \t]+Center|Medical[ \t]+Centre|Health[ \t]+Center|Clinic|Infirmary"
+            r"|Hospice|"
+            r"Nursing[ \t]+Home|Assisted[ \t]+Living|Rehabilitation[ \t]+Center|Manor|Surgery|Health)\b",
+            0.5,
+        ),
+        (
+            r"(?:\b(?:ST\.?|SAINT)[ \t]+)?\b(?:[A-Z][A-Z'.&-]+[ \t]+){1,4}"
+            r"(?:HOSPITAL|MEDICAL[ \t]+CENTER|CLINIC|INFIRMARY|HOSPICE|NURSING[ \t]+HOME|HEALTH)\b",
+            0.5,
+        ),
+    )
+    # Words that make a department or a kind of place, not a named one ("Outpatient Clinic", "The Surgery").
+    GENERIC = words(
+        """
+    the a an this our your his her their general community private local outpatient inpatient device
+    cardiology surgical medical dental eye walk-in urgent primary family pain diabetes heart cancer
+    anticoagulation memory sleep fertility mental health public university teaching district regional
+    children's women's veterans nhs foundation trust department of and for
+    """
+    )
+
+    def spans(self, text):
+        for start, end, score in super().spans(text):
+            words = text[start:end].split()
+            if any(word.lower() not in self.GENERIC for word in words[:-1]):
+                yield start, end, score
+
+
 class PlaceRecognizer(Recognizer):
     """A town after words that announce one: "lives in Ithaca", "from Springfield", "towed to ..."."""
 
@@ -352,8 +412,6 @@ class PlaceRecognizer(Recognizer):
     }
 
     def spans(self, text):
-        from .names import LOWER_STOP
-
         for start, end, score in super().spans(text):
             words = text[start:end].split()
             if words[0].lower() in self.NOT_PLACE or words[0].lower() in LOWER_STOP:
