@@ -94,3 +94,24 @@ def test_model_answers_are_repaired(answer, expected, repairs):
 def test_hopeless_answers_stay_unparsed():
     assert parse_answer("")[0] is None
     assert parse_answer("I cannot help with that.")[0] is None
+
+
+def test_clinical_note_extractors_find_codes_doses_and_vitals_where_written():
+    from extraction.builtin_schemas import CLINICAL_NOTE
+    from extraction.schemas import SchemaRef
+    from tests.extraction.conftest import CLINICAL_NOTE as NOTE
+
+    schema = SchemaRef("clinical_note", "1", CLINICAL_NOTE)
+    proposal = propose("clinical_note", NOTE, schema.empty())
+    assert not schema.errors(proposal.data)
+    data = proposal.data
+    assert data["encounter_date"] == "2023-04-12" and data["note_type"] == "PROGRESS NOTE"
+    assert [d["icd10"] for d in data["diagnoses"]] == ["E11.9", "I10"]
+    assert data["medications"][0] == {"name": "Metformin", "dose": "500 mg", "route": "PO",
+                                      "frequency": "twice daily"}
+    assert data["allergies"] == ["penicillin", "sulfa drugs"]
+    assert {"name": "BP", "value": "142/88", "unit": "mmHg"} in data["vitals"]
+    result = ground(data, CLINICAL_NOTE, NOTE, known=proposal.spans)
+    assert not result.ungrounded
+    for pointer, span in result.spans.items():
+        assert supports(_at(data, pointer), NOTE[span.start:span.end], is_date=pointer == "/encounter_date")
