@@ -1,7 +1,7 @@
 """Hostile PDFs for the parser's tests, generated rather than committed (a bomb is best not shipped).
 
 ``python tests/parsing/hostile.py DIR`` writes the whole set into DIR, e.g. to try ``manage.py parse``:
-each file is named after what is wrong with it; ``EXPECTED`` says what the parser must answer.
+each file is named after what is wrong with it; ``HOSTILE`` says what the parser may answer.
 """
 
 from __future__ import annotations
