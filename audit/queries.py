@@ -11,13 +11,21 @@ from .models import AuditEvent
 
 
 class EventFilterForm(forms.Form):
-    since = forms.DateTimeField(required=False, label="From", help_text="ISO 8601, UTC unless it says")
-    until = forms.DateTimeField(required=False, label="Before")
+    since = forms.DateTimeField(required=False, label="From", help_text="UTC; ISO 8601 in the API",
+                                widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 1}))
+    until = forms.DateTimeField(required=False, label="Before",
+                                widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 1}))
     actor = forms.CharField(required=False, max_length=150, label="Actor",
                             help_text="user name or id")
     action = forms.CharField(required=False, max_length=64, label="Action",
                              help_text="e.g. document.viewed, or auth. for every auth.* action")
     document = forms.UUIDField(required=False, label="Document id")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():  # screen readers read the hint with the field
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}-help"
 
     def clean(self):
         cleaned = super().clean()
