@@ -39,6 +39,8 @@ def supports(value, written: str, *, is_date: bool = False) -> bool:
     """Whether ``written`` (the text under a span) says ``value``."""
     if is_date:
         return parse_date(written) == value
+    if not WORD.search(str(value)):  # a symbol ("%", "/min") can only be itself
+        return written == str(value)
     wanted, seen = normalise(str(value)), normalise(written)
     if not wanted or not seen:
         return False
@@ -75,12 +77,14 @@ def locate(text: str, value, *, is_date: bool = False, window: tuple[int, int] |
         found = [(m.start, m.end) for m in date_mentions(text, lo, hi) if m.iso == value]
         return Span(*_nearest(found, near), "date") if found else None
     value = str(value).strip()
-    if not value or not WORD.search(value):
+    if not value:
         return None
     exact = [(m.start(), m.end()) for m in re.finditer(re.escape(value), text[lo:hi])]
     if exact:
         start, end = _nearest(exact, None if near is None else near - lo)
         return Span(lo + start, lo + end, "exact")
+    if not WORD.search(value):
+        return None
     words = WORD.findall(value)
     loose = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)", re.IGNORECASE)
     spaced = [(m.start(), m.end()) for m in loose.finditer(text, lo, hi)]
