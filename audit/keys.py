@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -30,15 +31,19 @@ def _generated_file(name: str, make) -> bytes:
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = directory / name
     if not path.exists():
+        # Written aside, then linked into place: a process starting at the same moment sees the whole
+        # key or none, and the first link wins.
+        fd, partial = tempfile.mkstemp(dir=directory, prefix=f".{name}-")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it first
-        else:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(make())
                 handle.flush()
                 os.fsync(handle.fileno())
+            os.link(partial, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            os.unlink(partial)
     return path.read_bytes()
 
 
