@@ -11,10 +11,10 @@ LLM_TIMEOUT_S = env_float("DOCINTEL_LLM_TIMEOUT_S", 120.0)
 LLM_MAX_RETRIES = env_int("DOCINTEL_LLM_MAX_RETRIES", 2, minimum=0)
 LLM_RETRY_BACKOFF_S = env_float("DOCINTEL_LLM_RETRY_BACKOFF_S", 1.0)
 # Longest answer asked of a served model (an answer cut here is repaired at its last complete field).
-LLM_MAX_TOKENS = env_int("DOCINTEL_LLM_MAX_TOKENS", 1024, minimum=64)
-# Document characters per prompt for a served model (a 4B model with 16k context reads far more
-# than the embedded 135M model, which is capped in its backend).
-LLM_CHUNK_CHARS = env_int("DOCINTEL_LLM_CHUNK_CHARS", 24000, minimum=1000)
+LLM_MAX_TOKENS = env_int("DOCINTEL_LLM_MAX_TOKENS", 800, minimum=64)
+# Document characters per prompt for a served model. Modest by default (a small model on a CPU server
+# must answer in reasonable time); a GPU vLLM server with 16k context takes 24,000 (deploy/vllm).
+LLM_CHUNK_CHARS = env_int("DOCINTEL_LLM_CHUNK_CHARS", 8000, minimum=1000)
 ESCALATION_URL = env_str("DOCINTEL_ESCALATION_URL")
 ESCALATION_MODEL = env_str("DOCINTEL_ESCALATION_MODEL")
 ESCALATION_CHUNK_CHARS = env_int("DOCINTEL_ESCALATION_CHUNK_CHARS", 48000, minimum=1000)
