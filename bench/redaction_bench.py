@@ -69,9 +69,15 @@ def main() -> None:
         return [[(e.start, e.end, e.type) for e in found] for found in engine.find_many(batch, rules)]
 
     baseline = presidio_default_finder(baseline_engine)
+    systems = (("docintel", ours, ours_load), ("presidio-default", baseline, base_load))
+    # Passes alternate between the two systems, so load from other processes hits both alike.
+    best = {name: float("inf") for name, _, _ in systems}
+    for _ in range(args.repeat):
+        for name, find, _ in systems:
+            best[name] = min(best[name], timed(lambda f=find: f(texts))[1])
     report = {"pages": round(pages, 1), "notes": len(texts), "systems": {}}
-    for name, find, load in (("docintel", ours, ours_load), ("presidio-default", baseline, base_load)):
-        seconds = min(timed(lambda f=find: f(texts))[1] for _ in range(args.repeat))
+    for name, find, load in systems:
+        seconds = best[name]
         report["systems"][name] = {
             "load_s": round(load, 2),
             "pages_per_s_per_core": round(pages / seconds, 2),
