@@ -88,6 +88,13 @@ class AgeOver89Recognizer(Recognizer):
     AGE = r"(?P<phi>9\d|1[01]\d)"
     patterns = (
         (rf"\b{AGE}[ \t]*(?:-|[ \t])?[ \t]*(?:years?|yrs?|y/?o|y\.o\.?|yo|year[ -]old|yr[ -]old)\b", 0.9),
+        # Written out: "ninety-three years old", "one hundred and one year old"
+        (
+            r"\b(?P<phi>(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one[- ]hundred"
+            r"(?:[- ](?:and[- ])?(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))?))"
+            r"[ \t-]+(?:years?|yrs?|year-old)\b",
+            0.85,
+        ),
         (
             rf"\b(?:age[ds]?|aged|turns?|turning|age:)[ \t]*[:|]?[ \t]*(?:of[ \t]+)?{AGE}\b(?![ \t]*(?:%|mg"
             rf"|kg|mmhg|bpm|/))",
@@ -108,6 +115,7 @@ class PhoneFaxRecognizer(Recognizer):
         (r"(?<![\w+-])(?:\+?1[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-])", 0.75),
         (r"(?<![\w+])\+\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}(?![\w-])", 0.7),
         (r"(?<![\w+])0\d{2,4}[ ]?\d{3,4}[ ]?\d{3,4}(?![\w-])", 0.4),  # UK national format
+        (r"(?<![\w+-])[2-9]\d{9}(?![\w-])", 0.2),  # 10 bare digits: a phone only after "phone", "call"...
         (r"(?<![\w])(?:ext|x)\.?[ ]?\d{3,5}\b", 0.0),
     )
     context_words = (
@@ -380,7 +388,8 @@ class PlaceRecognizer(Recognizer):
     flags = 0
     patterns = (
         (
-            r"(?i:\b(?:lives|living|resides|residing|resident|moved|born|relocated|home|located|based|"
+            r"(?i:\b(?:lives|live|lived|living|resides|reside|residing|resident|moved|born|relocated|home|"
+            r"hometown|located|based|stays|stayed|visiting|"
             r"alone|pharmacy|facility|clinic)(?:[ \t]+\w+){0,2}?[ \t]+(?:in|at|near|of)[ \t]+)"
             r"(?P<phi>(?:[A-Z][a-z'.-]+|[a-z]{4,})(?:[ \t]+[A-Z][a-z'.-]+){0,2})\b",
             0.6,
