@@ -14,7 +14,7 @@ from django.conf import settings
 from docintel.errors import ServiceUnavailable
 
 from . import rules
-from .backends import Backend, PromptTooLong, get_backend, get_escalation_backend
+from .backends import Backend, ModelFailed, PromptTooLong, get_backend, get_escalation_backend
 from .chunking import plan_chunks
 from .grounding import Span, ground, is_date_spec, locate, normalise
 from .inference import Audience, infer, sha256_text
@@ -179,7 +179,12 @@ def _ask_chunks(backend: Backend, schema: SchemaRef, text: str, original_offsets
                          page_offsets=page_offsets if original_offsets else None)
     candidates = []
     for chunk in chunks:
-        answer = infer(backend, schema, text, chunk, parts=len(chunks), audience=audience)
+        try:
+            answer = infer(backend, schema, text, chunk, parts=len(chunks), audience=audience)
+        except ModelFailed as error:
+            route_steps.append({"source": f"{source}:{chunk.index}", "backend": backend.name,
+                                "chunk": chunk.as_dict(), "valid": False, "problems": [error.code]})
+            continue
         route_steps.append({
             "source": f"{source}:{chunk.index}", "backend": backend.name, "model": backend.model,
             "chunk": chunk.as_dict(), "valid": answer.valid, "repairs": answer.repairs,

@@ -17,6 +17,13 @@ from docintel.errors import DocintelError, InputError
 BACKEND_NAMES = ("embedded", "openai")
 
 
+class ModelFailed(DocintelError):
+    """The model could not answer this prompt (an engine error, not an outage): the chunk has no
+    answer; the rest of the extraction goes on."""
+
+    default_code = "model_failed"
+
+
 class PromptTooLong(DocintelError):
     """The server's context is smaller than the prompt: the caller sends smaller chunks."""
 

@@ -22,7 +22,7 @@ from django.conf import settings
 
 from docintel.errors import ServiceUnavailable
 
-from . import Backend, Completion
+from . import Backend, Completion, ModelFailed
 
 MODEL_NAME = "SmolLM2-135M-Instruct-Q4_1"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -103,10 +103,13 @@ class EmbeddedBackend(Backend):
     def complete(self, messages: list[dict], schema: dict, *, max_tokens: int) -> Completion:
         with self.lock:
             started = time.monotonic()
-            result = self.llm.create_chat_completion(
-                messages=messages, grammar=self._grammar(schema), temperature=0.0, max_tokens=max_tokens,
-                seed=0,
-            )
+            try:
+                result = self.llm.create_chat_completion(
+                    messages=messages, grammar=self._grammar(schema), temperature=0.0, max_tokens=max_tokens,
+                    seed=0,
+                )
+            except (RuntimeError, ValueError) as error:  # llama.cpp's own failures; never the text (PHI)
+                raise ModelFailed(message=f"the embedded model failed with {type(error).__name__}") from None
             latency_ms = round((time.monotonic() - started) * 1000)
         choice, usage = result["choices"][0], result.get("usage") or {}
         return Completion(
