@@ -30,12 +30,13 @@ PAGE_SIZE = 25
 def home(request):
     if roles.has_role(request.user, *roles.READ_DOCUMENTS):
         return redirect("documents")
-    return redirect("/audit/")  # compliance officers start at the audit log
+    return redirect("audit-events")  # compliance officers start at the audit log
 
 
-def _document(request, pk) -> Document:
+def _document(request, pk, *, with_text: bool = False) -> Document:
     """The document, if this user may open it; 404 if it does not exist, 403 (audited) if not theirs."""
-    document = get_object_or_404(Document.objects.defer("text"), pk=pk)
+    documents = Document.objects.all() if with_text else Document.objects.defer("text")
+    document = get_object_or_404(documents, pk=pk)
     if not roles.can_open(request.user, document):
         deny(request, roles.SEES_ALL_DOCUMENTS, document)
     return document
@@ -67,8 +68,7 @@ def documents(request):
 
 @role_required(*roles.in_web(roles.READ_DOCUMENTS))
 def document(request, pk):
-    document = _document(request, pk)
-    document = Document.objects.get(pk=document.pk)  # now with its text
+    document = _document(request, pk, with_text=True)
     context = {"document": document, "settled": document.status in (StageStatus.DONE, StageStatus.FAILED),
                "can_correct": roles.has_role(request.user, *roles.CORRECT_EXTRACTIONS),
                "can_audit": roles.has_role(request.user, *roles.READ_AUDIT),
