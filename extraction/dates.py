@@ -14,7 +14,8 @@ MONTHS = {name: number for number, names in enumerate([
     ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sept", "sep"),
     ("october", "oct"), ("november", "nov"), ("december", "dec")], start=1) for name in names}
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(?P<day>[0-3]?\d)\s*(?:st|nd|rd|th|t\s?h)?"
+# Ordinals, also as PDF text layers split them ("10t h", "1s t").
+_DAY = r"(?P<day>[0-3]?\d)\s*(?:s\s?t|n\s?d|r\s?d|t\s?h)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 
 PATTERNS = [

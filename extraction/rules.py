@@ -164,7 +164,11 @@ EFFECTIVE_BEFORE = re.compile(r"effective(?:ly)?\s*(?:date)?\s*(?:as\s+of|on|fro
 EFFECTIVE_AFTER = re.compile(r"^\s*,?\s*\(?\s*(?:the\s+|this\s+)?[\"“]?\s*Effective\s+Date", re.IGNORECASE)
 SIGNED_BEFORE = re.compile(r"(?:dated|made|entered\s+into|executed|signed|concluded)\b[^.]{0,40}$",
                            re.IGNORECASE)
-EXPIRES_BEFORE = re.compile(r"(?:expir\w*|terminat\w*|end\w*|until|through)\b[^.;]{0,60}$", re.IGNORECASE)
+EXPIRES_BEFORE = re.compile(r"\b(?:expir\w*|terminat\w*|end(?:s|ing)?|until|through|extended\s+to)\b"
+                            r"[^.;]{0,60}$", re.IGNORECASE)
+# "until" and "through" end many things (a licence, an exclusivity); only the agreement's term counts.
+TERM_WORDS = re.compile(r"\bexpir|\bterminat|\bterm\b|\bperiod\b|effective\s+date|"
+                        r"in (?:full )?(?:force|effect)|\bcontinue", re.IGNORECASE)
 
 
 def _header_line(text: str, mention: DateMention) -> bool:
@@ -172,9 +176,14 @@ def _header_line(text: str, mention: DateMention) -> bool:
     return "Source:" in text[max(line_start, mention.start - 80):mention.start]
 
 
+# "...that certain Services Agreement dated as of January 1, 2004": the date of another agreement.
+REFERENCED = re.compile(r"(?:that\s+certain|previously|pursuant\s+to|in\s+connection\s+with|amends)\b"
+                        r"[^.;]{0,80}$", re.IGNORECASE)
+
+
 def contract_dates(text: str, proposal: Proposal, head_start: int) -> None:
     head = [m for m in date_mentions(text, head_start, min(len(text), head_start + PREAMBLE_CHARS))
-            if not _header_line(text, m)]
+            if not _header_line(text, m) and not REFERENCED.search(text[max(0, m.start - 100):m.start])]
     signed, effective = [], []
     for mention in head:
         before = text[max(0, mention.start - 60):mention.start]
@@ -190,7 +199,10 @@ def contract_dates(text: str, proposal: Proposal, head_start: int) -> None:
         proposal.put("effective_date", effective[0].iso, effective[0].start, effective[0].end)
     start_iso = max((m.iso for m in (agreement, *effective[:1]) if m), default="")
     for mention in date_mentions(text):
-        if mention.iso > start_iso and EXPIRES_BEFORE.search(text[max(0, mention.start - 80):mention.start]):
+        before = text[max(0, mention.start - 80):mention.start]
+        about = text[max(0, mention.start - 120):mention.start]
+        if (mention.iso > start_iso and EXPIRES_BEFORE.search(before) and TERM_WORDS.search(about)
+                and not _header_line(text, mention)):
             proposal.put("expiration_date", mention.iso, mention.start, mention.end)
             break
 
