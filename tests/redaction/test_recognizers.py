@@ -113,3 +113,15 @@ def test_overlapping_spans_merge_without_leaking(engine):
     assert spans == sorted(spans) and all(a[1] <= b[0] for a, b in pairwise(spans))
     assert redaction.entities[0].type == "NATIONAL_ID"
     assert "943" not in redaction.redacted_text
+
+
+def test_long_texts_are_cut_into_chunks_with_offsets_kept(engine, monkeypatch):
+    """spaCy refuses texts over 1,000,000 characters: NER runs on chunks, offsets map back."""
+    monkeypatch.setattr(engine.analyzer.nlp_engine, "chunk_chars", 300)
+    line = "Follow-up visit; metoprolol 25 mg BID continued, BP 128/76.\n"
+    text = line * 20 + "Maria Lopez is a retired teacher who enjoys gardening.\n" + line * 20
+    redaction = redact_text(text, rules=RULES)
+    start = text.index("Maria")
+    assert any(e.start == start and e.type == "NAME" for e in redaction.entities)
+    assert "Lopez" not in redaction.redacted_text
+    assert redaction.redacted_text.count("metoprolol 25 mg BID") == 40

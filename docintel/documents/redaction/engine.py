@@ -60,6 +60,8 @@ class NerOnlySpacyEngine(SpacyNlpEngine):
     ALL-CAPS lines are shown to the model in Title Case (same length, so offsets hold): the small English
     model misses most upper-case names."""
 
+    chunk_chars = 100_000
+
     def __init__(self) -> None:
         super().__init__(
             models=[{"lang_code": "en", "model_name": SPACY_MODEL}],
@@ -100,29 +102,64 @@ class NerOnlySpacyEngine(SpacyNlpEngine):
                     lines[i] = titled
         return "\n".join(lines)
 
-    def _doc_to_nlp_artifact(self, doc, language):
-        # Entities only: no lemmas or keywords, which nothing here reads (a fifth of the time otherwise).
-        entities, scores = self._get_updated_entities(
-            self._get_entities(doc), self._get_scores_for_entities(doc)
-        )
-        return NlpArtifacts(
-            entities=entities,
-            tokens=doc,
-            tokens_indices=[],
-            lemmas=[],
-            nlp_engine=self,
-            language=language,
-            scores=scores,
-        )
-
     def process_text(self, text, language):
-        return self._doc_to_nlp_artifact(self.nlp[language](self.readable(text)), language)
+        return next(self.process_batch([text], language))[1]
 
     def process_batch(self, texts, language, batch_size=16, n_process=1, as_tuples=False):
+        """One ``nlp.pipe`` over all texts, long ones cut into chunks (spaCy's limit is 1,000,000
+        characters, and memory grows with length); entity offsets are mapped back to the whole text.
+        Only entities are kept: no lemmas or keywords, which nothing here reads."""
         texts = list(texts)
-        docs = self.nlp[language].pipe((self.readable(t) for t in texts), batch_size=batch_size)
-        for text, doc in zip(texts, docs, strict=True):
-            yield text, self._doc_to_nlp_artifact(doc, language)
+        pieces = [
+            (i, offset, piece)
+            for i, text in enumerate(texts)
+            for offset, piece in chunks(self.readable(text), self.chunk_chars)
+        ]
+        docs = self.nlp[language].pipe((piece for _, _, piece in pieces), batch_size=batch_size)
+        entities: list[list[NerSpan]] = [[] for _ in texts]
+        scores: list[list[float]] = [[] for _ in texts]
+        for (i, offset, _), doc in zip(pieces, docs, strict=True):
+            found, found_scores = self._get_updated_entities(
+                self._get_entities(doc), self._get_scores_for_entities(doc)
+            )
+            entities[i] += [NerSpan(e.label_, e.start_char + offset, e.end_char + offset) for e in found]
+            scores[i] += found_scores
+        for i, text in enumerate(texts):
+            yield (
+                text,
+                NlpArtifacts(
+                    entities=entities[i],
+                    tokens=None,
+                    tokens_indices=[],
+                    lemmas=[],
+                    nlp_engine=self,
+                    language=language,
+                    scores=scores[i],
+                ),
+            )
+
+
+@dataclass(frozen=True)
+class NerSpan:
+    """A spaCy entity with its offsets in the whole text."""
+
+    label_: str
+    start_char: int
+    end_char: int
+
+
+def chunks(text: str, size: int):
+    """(offset, piece) pieces of at most ``size`` characters, cut after a line break where possible."""
+    offset = 0
+    while True:
+        if len(text) - offset <= size:
+            yield offset, text[offset:]
+            return
+        cut = text.rfind("\n", offset, offset + size) + 1 or offset + size
+        if cut <= offset:
+            cut = offset + size
+        yield offset, text[offset:cut]
+        offset = cut
 
 
 class ContextScoredAnalyzer(AnalyzerEngine):

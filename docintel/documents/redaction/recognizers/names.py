@@ -246,9 +246,8 @@ class NerNameRecognizer(Recognizer):
                 continue
             entity, score = self.LABELS[ent.label_]
             if entity == "ADDRESS":
-                if ent.text.lower().strip(" .") not in self.NOT_PLACES and not any(
-                    c.isdigit() for c in ent.text
-                ):
+                place = text[ent.start_char : ent.end_char]
+                if place.lower().strip(" .") not in self.NOT_PLACES and not any(c.isdigit() for c in place):
                     results.append(self.result(ent.start_char, ent.end_char, score, entity))
                 continue
             for start, end in name_tokens(text, ent.start_char, ent.end_char):
