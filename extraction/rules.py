@@ -78,7 +78,7 @@ def document_name(text: str, proposal: Proposal) -> None:
 
 DEFINED_TERM = re.compile(
     r"\(\s*(?:the\s+|collectively,?\s+|hereinafter\s+(?:referred\s+to\s+as\s+)?(?:the\s+)?)?"
-    r"[\"“']([A-Z][^\"”'()]{0,40}?)[\"”']"
+    r"[\"“']([A-Za-z][^\"”'()]{0,40}?)[\"”']"
 )
 NOT_PARTY_TERM = re.compile(r"agreement|amendment|date|part(?:y|ies)|act\b|term\b|products?|services?|"
                             r"territory|exhibit|schedule|confidential", re.IGNORECASE)
@@ -97,7 +97,8 @@ NOT_PARTY_NAME = re.compile(r"\n\s*\n|:|\b(?:agreement|amendment|whereas|witness
 
 def _looks_like_party(name: str) -> bool:
     words = name.split()
-    if not 1 <= len(words) <= 12 or NOT_PARTY_NAME.search(name) or any(w.isdigit() for w in words):
+    # Numbers after the first word are an address ("2nd Floor", "Suite 300"), not a name ("3M Company").
+    if not 1 <= len(words) <= 12 or NOT_PARTY_NAME.search(name) or any(w[:1].isdigit() for w in words[1:]):
         return False
     first = words[0]
     # Brand names may start in lower case (eFashion, theglobe.com), plain words may not (between, and).
@@ -110,11 +111,12 @@ def _looks_like_party(name: str) -> bool:
 
 
 def _party_before(text: str, floor: int, paren: int) -> tuple[int, int] | None:
-    """The party name that a defined term at ``paren`` names: the first name-like run after a
-    boundary (between, and, a blank line…) that lies after the previous party."""
+    """The party name that a defined term at ``paren`` names: the name-like run after the last
+    boundary (between, and, a blank line…) before it, after the previous party. Addresses between
+    a name and its term do not look like names (they have numbers), so the name before them wins."""
     window_start = max(floor, paren - 400)
     starts = [window_start] + [m.end() for m in NAME_START.finditer(text, window_start, paren)]
-    for start in starts:
+    for start in reversed(starts):
         while start < paren and text[start] in " \t\r\n,":
             start += 1
         lead = re.match(r"(?:the|THE|The)\s+", text[start:paren])
