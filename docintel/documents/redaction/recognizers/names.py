@@ -57,7 +57,7 @@ VERBS = (
     "performed[ \t]+by|verified[ \t]+by|transcribed[ \t]+by|examined[ \t]+by|evaluated[ \t]+by|"
     "covering[ \t]+for|on[ \t]+behalf[ \t]+of|care[ \t]+of|dear|thanks?|regards|sincerely|"
     "discussed[ \t]+with[ \t]+dr|cosigned[ \t]+by|electronically[ \t]+signed[ \t]+by|called|paged|"
-    "interrogated[ \t]+by|consulted"
+    "interrogated[ \t]+by|consulted|my[ \t]+name[ \t]+is|name[ \t]+is|named|known[ \t]+as|goes[ \t]+by"
 )
 
 # Capitalised words that are not names in clinical text (compared lower-cased).
