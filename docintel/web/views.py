@@ -111,7 +111,8 @@ def _fields(extraction) -> list[dict]:
                  if key == pointer or key.startswith(pointer + "/") for span in found]
         rows.append({
             "id": f"f{index}", "pointer": pointer, "label": field_label(pointer),
-            "value": outputs.cell(value), "spans": spans, "confidence": extraction.confidence.get(pointer),
+            "value": outputs.cell(value), "type": _json_type(value), "spans": spans,
+            "confidence": extraction.confidence.get(pointer),
             "ungrounded": pointer in extraction.ungrounded or (not spans and value not in (None, "", [])),
             "review": latest.get(pointer),
         })
@@ -123,6 +124,14 @@ def field_label(pointer: str) -> str:
     parts = [str(int(p) + 1) if p.isdigit() else p.replace("~1", "/").replace("~0", "~").replace("_", " ")
              for p in pointer.strip("/").split("/")]
     return " ".join(parts) or "(value)"
+
+
+def _json_type(value) -> str:
+    """What a reviewer types into the field: text as is, anything else as JSON."""
+    for kind, name in ((bool, "boolean"), (str, "string"), (int | float, "number"), (list, "array")):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else "object"
 
 
 @require_POST
