@@ -112,6 +112,7 @@ def _fields(extraction) -> list[dict]:
         rows.append({
             "id": f"f{index}", "pointer": pointer, "label": field_label(pointer),
             "value": outputs.cell(value), "type": _json_type(value), "spans": spans,
+            "shown": "" if value in (None, "", [], {}) else outputs.cell(value),
             "confidence": extraction.confidence.get(pointer),
             "ungrounded": pointer in extraction.ungrounded or (not spans and value not in (None, "", [])),
             "review": latest.get(pointer),
