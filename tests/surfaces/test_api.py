@@ -220,3 +220,34 @@ def test_webhook_fires_once_when_document_settles(api_for, django_capture_on_com
     assert signature == sign(payload)
     assert json.loads(payload) == {"event": "document.settled", "id": body["id"], "status": "done",
                                    "url": reverse("api-document-detail", args=[body["id"]])}
+
+
+@pytest.mark.llm
+def test_outputs_of_a_processed_document(transactional_db, request, api_for):
+    """Through the real pipeline (real worker, embedded model): the redacted text and the extraction in
+    the contract's formats, each read audited."""
+    import os
+
+    from audit.models import AuditEvent
+    from docintel import task_runner
+    from tests.conftest import FIXTURES, wait_for_status
+
+    if os.environ.get("REDIS_URL"):
+        request.getfixturevalue("celery_worker")
+    api = api_for("clerk")
+    with open(FIXTURES / "samples" / "synthetic-discharge-note.txt", "rb") as handle:
+        body = api.post(LIST, {"file": handle}, format="multipart").json()
+    document = wait_for_status(Document.objects.get(pk=body["id"]), timeout=900)
+    task_runner.wait_idle(60)
+    assert document.status == "done", document.stages
+
+    redacted = api.get(f"{LIST}{document.pk}/redacted/").json()
+    assert set(redacted) >= {"id", "redacted_text", "entities"}
+    assert "HARGROVE" not in redacted["redacted_text"]
+    assert {"type", "start", "end", "score", "recognizer"} <= set(redacted["entities"][0])
+    extraction = api.get(f"{LIST}{document.pk}/extraction/").json()
+    assert {"id", "schema", "schema_version", "data", "grounding", "valid", "model", "escalated",
+            "text_sha256"} <= set(extraction)
+    assert extraction["id"] == str(document.pk)
+    reads = AuditEvent.objects.filter(action="document.viewed", document_id=document.pk)
+    assert reads.count() == 2
