@@ -21,10 +21,14 @@ def marked_text(text: str, entities: list[dict], fields: dict[str, list[dict]]) 
             marks.append((span["start"], span["end"], "field", field_id))
     length = len(text)
     cuts = sorted({0, length, *(max(0, min(length, p)) for m in marks for p in m[:2])})
+    pending = sorted((m for m in marks if m[0] < m[1]), key=lambda m: m[0], reverse=True)
+    covering: list[tuple[int, int, str, str]] = []
     parts = []
-    for start, end in pairwise(cuts):
+    for start, end in pairwise(cuts):  # sweep: marks open at their start and close at their end
+        while pending and pending[-1][0] <= start:
+            covering.append(pending.pop())
+        covering = [m for m in covering if m[1] >= end]
         piece = escape(text[start:end])
-        covering = [m for m in marks if m[0] <= start and m[1] >= end and m[0] < m[1]]
         if not covering:
             parts.append(piece)
             continue
