@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -54,11 +54,3 @@ def exception_handler(exc, context):
                                               if isinstance(response.data, dict) else response.data))
     return response
 
-
-def json_error_view(code: str, message: str, http_status: int):
-    """Django-level handlers for /api/ paths (404 of unknown URLs, 500s outside DRF views)."""
-
-    def view(request, exception=None):
-        return JsonResponse(error_body(code, message), status=http_status)
-
-    return view
