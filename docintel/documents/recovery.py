@@ -4,7 +4,8 @@ The broker redelivers an unacknowledged task only after its visibility timeout (
 that long model calls are not handed out twice). Waiting that long after a crash is not acceptable, so
 each running stage records its worker and a heartbeat, and two sweeps re-queue orphans:
 - when a worker starts, stages that its previous incarnation (same node name) left running;
-- periodically (Celery beat), stages whose heartbeat stopped, whichever worker ran them.
+- periodically (Celery beat, or a thread of the web server on the embedded default), stages whose
+  heartbeat stopped, whichever worker ran them.
 A re-queued stage starts a new run; a late finish of the old run is ignored (tasks.py compares run ids).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -78,10 +80,31 @@ def orphaned_stages(*, worker: str | None = None) -> list[tuple[str, str]]:
 
 
 def requeue_orphans(*, worker: str | None = None) -> int:
+    from docintel.task_runner import dispatch
+
     from .tasks import run_stage
 
     orphans = orphaned_stages(worker=worker)
     for document_id, name in orphans:
         log.warning("re-queueing stage %s of document %s: its worker stopped", name, document_id)
-        run_stage.apply_async(args=(document_id, name))
+        dispatch(run_stage, document_id, name)
     return len(orphans)
+
+
+def start_in_process_sweeper() -> None:
+    """On the embedded default the web server is the worker: sweep for orphans from a thread of it
+    (what Celery beat does in production), so a restarted server finishes what it was doing."""
+    if not settings.TASKS_IN_PROCESS:
+        return
+
+    def loop() -> None:
+        while True:
+            try:
+                requeue_orphans()
+            except Exception as error:  # the database may be migrating or busy: try again later
+                log.warning("orphan sweep failed: %s", type(error).__name__)
+            finally:
+                connection.close()
+            time.sleep(settings.ORPHAN_SWEEP_S)
+
+    threading.Thread(target=loop, name="docintel-orphan-sweep", daemon=True).start()

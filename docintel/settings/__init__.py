@@ -82,10 +82,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 STAGE_HEARTBEAT_S = env_int("DOCINTEL_STAGE_HEARTBEAT_S", 10, minimum=1)
 # A running stage whose heartbeat is older than this is re-queued by the periodic sweep.
 STAGE_STALE_AFTER_S = env_int("DOCINTEL_STAGE_STALE_AFTER_S", 120, minimum=5)
+ORPHAN_SWEEP_S = env_int("DOCINTEL_ORPHAN_SWEEP_S", 60, minimum=5)
 CELERY_BEAT_SCHEDULE = {
     "requeue-orphaned-stages": {
         "task": "docintel.documents.tasks.requeue_orphaned_stages",
-        "schedule": float(env_int("DOCINTEL_ORPHAN_SWEEP_S", 60, minimum=5)),
+        "schedule": float(ORPHAN_SWEEP_S),
     },
 }
 STAGE_MAX_RETRIES = env_int("DOCINTEL_STAGE_MAX_RETRIES", 3, minimum=0)
@@ -189,20 +190,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "docintel API",
-    "DESCRIPTION": "On-premise document intelligence: upload, redaction, grounded extraction, audit.",
-    "VERSION": "1",
-    "SERVE_INCLUDE_SCHEMA": False,
-}
+# REST_FRAMEWORK, SPECTACULAR_SETTINGS and CACHES live in surfaces.py.
 
 # PHI never goes to logs: log ids and codes only. Verbose framework loggers stay at WARNING.
 LOGGING = {
