@@ -3,17 +3,33 @@ chain status shown to compliance officers."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
 from . import chain
 from .models import AuditEvent
 
 
+class UTCDateTimeField(forms.DateTimeField):
+    """A moment, compared in UTC: the database refuses some offsets that ISO 8601 allows (+16:54)."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None or timezone.is_naive(moment):
+            return moment
+        try:
+            return moment.astimezone(dt.UTC)
+        except OverflowError:
+            raise forms.ValidationError("That moment is out of range.", code="invalid") from None
+
+
 class EventFilterForm(forms.Form):
-    since = forms.DateTimeField(required=False, label="From", help_text="UTC; ISO 8601 in the API",
+    since = UTCDateTimeField(required=False, label="From", help_text="UTC; ISO 8601 in the API",
                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 1}))
-    until = forms.DateTimeField(required=False, label="Before",
+    until = UTCDateTimeField(required=False, label="Before",
                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 1}))
     actor = forms.CharField(required=False, max_length=150, label="Actor",
                             help_text="user name or id")

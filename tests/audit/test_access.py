@@ -75,6 +75,14 @@ def test_compliance_lists_and_filters_events_and_each_read_is_recorded(make_user
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_filter"
 
 
+def test_time_filters_accept_any_iso_offset_and_refuse_moments_out_of_range(make_user):
+    api = api_client(make_user("olivia", "compliance"))
+    # PostgreSQL refuses offsets beyond ±15:59 in a query; the filter compares in UTC instead.
+    assert api.get("/api/v1/audit/events/", {"until": "3937-07-27T06:51:21+16:54"}).status_code == 200
+    out_of_range = api.get("/api/v1/audit/export/", {"until": "9999-12-31T23:00:00-05:00"})
+    assert out_of_range.status_code == 400 and out_of_range.json()["error"]["code"] == "bad_filter"
+
+
 def test_the_export_endpoint_streams_a_verifiable_export(make_user, tmp_path):
     from audit.verify_export import verify
 
