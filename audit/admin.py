@@ -8,7 +8,6 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
 from docintel.documents.erasure import erase_document
-from docintel.documents.models import Document
 
 from .models import AuditCheckpoint, AuditEvent
 
@@ -56,20 +55,3 @@ def erase_documents(modeladmin, request, queryset):
         "documents": queryset, "opts": modeladmin.model._meta,
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
     })
-
-
-class DocumentErasureAdmin(admin.ModelAdmin):
-    """Used only when no other app registers documents: the erasure action needs a change list."""
-
-    list_display = ("id", "filename", "kind", "status", "created", "erased_at")
-    actions = [erase_documents]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-if not admin.site.is_registered(Document):
-    admin.site.register(Document, DocumentErasureAdmin)
