@@ -6,6 +6,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "docintel.settings")
 application = get_wsgi_application()
 
 # Loaded by servers only (runserver, gunicorn): on the embedded default they also run the pipeline.
+from django.core.signals import request_started  # noqa: E402
+
 from docintel.documents.recovery import start_in_process_sweeper  # noqa: E402
 
-start_in_process_sweeper()
+request_started.connect(start_in_process_sweeper, dispatch_uid="docintel.in_process_sweeper")

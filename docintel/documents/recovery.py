@@ -91,10 +91,18 @@ def requeue_orphans(*, worker: str | None = None) -> int:
     return len(orphans)
 
 
-def start_in_process_sweeper() -> None:
+_sweeper_started = threading.Lock()
+
+
+def start_in_process_sweeper(**signal_kwargs) -> None:
     """On the embedded default the web server is the worker: sweep for orphans from a thread of it
-    (what Celery beat does in production), so a restarted server finishes what it was doing."""
-    if not settings.TASKS_IN_PROCESS:
+    (what Celery beat does in production), so a restarted server finishes what it was doing.
+
+    Started by the first request a server process handles (``request_started``), never at import:
+    a server that forks its workers after loading the app (gunicorn --preload) must not share a
+    thread or a database connection between them.
+    """
+    if not settings.TASKS_IN_PROCESS or not _sweeper_started.acquire(blocking=False):
         return
 
     def loop() -> None:
