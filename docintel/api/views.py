@@ -19,7 +19,7 @@ from docintel.accounts import roles
 from docintel.accounts.models import DocumentAssignment
 from docintel.accounts.permissions import HasRole, deny
 from docintel.documents.actions import retry_document, upload_document
-from docintel.documents.models import Document, DocumentKind, StageStatus
+from docintel.documents.models import SETTLED_STATUSES, Document, DocumentKind, StageStatus
 from docintel.errors import InputError
 
 from . import outputs
@@ -33,7 +33,7 @@ from .serializers import (
     UploadSerializer,
 )
 from .throttling import TokenRateThrottle, UploadRateThrottle
-from .webhooks import SETTLED, send_webhook
+from .webhooks import send_webhook
 
 ERRORS = {code: OpenApiResponse(ErrorSerializer, description=text) for code, text in {
     400: "Bad input", 401: "Not signed in", 403: "Your role does not allow this", 404: "No such document",
@@ -173,7 +173,7 @@ def note_upload(document: Document, user, idempotency_key: str = "", webhook_url
                 user=user, document=document, idempotency_key=idempotency_key, webhook_url=webhook_url)
     except IntegrityError:  # the same key raced in from a parallel request: that one's document wins
         return UploadRequest.objects.get(user=user, idempotency_key=idempotency_key).document
-    if webhook_url and document.status in SETTLED:  # already finished: no later save will trigger it
+    if webhook_url and document.status in SETTLED_STATUSES:  # already finished: no later save will trigger it
         from docintel.task_runner import dispatch
 
         dispatch(send_webhook, upload.pk)

@@ -21,13 +21,12 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
-from docintel.documents.models import Document, StageStatus
+from docintel.documents.models import SETTLED_STATUSES, Document
 from docintel.task_runner import dispatch
 
 from .models import UploadRequest
 
 log = logging.getLogger(__name__)
-SETTLED = (StageStatus.DONE, StageStatus.FAILED)
 
 
 def webhook_secret() -> bytes:
@@ -43,7 +42,7 @@ def sign(body: bytes) -> str:
 @receiver(post_save, sender=Document, dispatch_uid="docintel-api-webhooks")
 def document_saved(sender, instance: Document, **kwargs) -> None:
     """Queue the webhooks of a document that just settled (sent after the transaction commits)."""
-    if instance.status not in SETTLED:
+    if instance.status not in SETTLED_STATUSES:
         return
     pending = UploadRequest.objects.filter(document=instance, notified_at__isnull=True)
     pending = pending.exclude(webhook_url="")
@@ -54,7 +53,7 @@ def document_saved(sender, instance: Document, **kwargs) -> None:
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def send_webhook(self, upload_request_id: int) -> None:
     upload = UploadRequest.objects.select_related("document").filter(pk=upload_request_id).first()
-    if upload is None or upload.document.status not in SETTLED:
+    if upload is None or upload.document.status not in SETTLED_STATUSES:
         return
     # Claim it first, so that two deliveries of this task never send twice.
     if not UploadRequest.objects.filter(pk=upload.pk, notified_at__isnull=True).update(

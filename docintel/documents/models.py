@@ -22,6 +22,10 @@ class StageStatus(models.TextChoices):
     SKIPPED = "skipped"
 
 
+# A document's overall status stops changing at one of these (until someone retries it).
+SETTLED_STATUSES = (StageStatus.DONE, StageStatus.FAILED)
+
+
 class Document(models.Model):
     """One original file (deduplicated by sha256) and the state of its processing.
 

@@ -6,11 +6,9 @@ import time
 
 from docintel.cli import DocumentCommand, existing_paths
 from docintel.documents.actions import upload_path
-from docintel.documents.models import Document, DocumentKind, StageStatus
+from docintel.documents.models import SETTLED_STATUSES, Document, DocumentKind, StageStatus
 from docintel.errors import InputError
 from docintel.task_runner import wait_idle
-
-SETTLED = {StageStatus.DONE, StageStatus.FAILED}
 
 
 class Command(DocumentCommand):
@@ -57,7 +55,7 @@ class Command(DocumentCommand):
         for document in documents.values():
             while True:
                 document.refresh_from_db()
-                if document.status in SETTLED or time.monotonic() > deadline:
+                if document.status in SETTLED_STATUSES or time.monotonic() > deadline:
                     break
                 time.sleep(0.5)
             record = {"id": str(document.pk), "status": document.status, "filename": document.filename}
