@@ -10,9 +10,10 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from docintel.errors import DocintelError
+from docintel.errors import DocintelError, InputError
 
 
 class DocumentCommand(BaseCommand):
@@ -52,6 +53,19 @@ class DocumentCommand(BaseCommand):
         sys.stdout.flush()
         if failed and not ok:
             raise CommandError(f"all {failed} input(s) failed")
+
+
+def read_input_file(path: Path) -> tuple[bytes, str]:
+    """The bytes of a file named on the command line and its media type, refused as an upload would be:
+    missing, larger than MAX_UPLOAD_MB, or neither PDF nor text."""
+    from docintel.documents.actions import media_type_for
+
+    if not path.is_file():
+        raise InputError("not_found", "no such file")
+    if path.stat().st_size > settings.MAX_UPLOAD_MB * 1024 * 1024:
+        raise InputError("file_too_large", f"the file is larger than {settings.MAX_UPLOAD_MB} MB")
+    data = path.read_bytes()
+    return data, media_type_for(path.name, data[:8192])
 
 
 def existing_paths(paths: Iterable[str]) -> list[Path]:

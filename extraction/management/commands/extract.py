@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import CommandError
 
-from docintel.cli import DocumentCommand, existing_paths
-from docintel.documents.actions import media_type_for
-from docintel.documents.parsing import ParseError, parse_file
+from docintel.cli import DocumentCommand, existing_paths, read_input_file
+from docintel.documents.parsing import parse_file
 from docintel.errors import DocintelError, InputError
 from extraction.backends import BACKEND_NAMES, get_backend
 from extraction.export import result_record
@@ -24,13 +22,8 @@ from extraction.schemas import get_schema
 
 def read_text(path: Path):
     """The parsed text of a PDF/TXT file, as the pipeline's parse stage would read it."""
-    if not path.is_file():
-        raise ParseError("not_found", "no such file")
-    if path.stat().st_size > settings.MAX_UPLOAD_MB * 1024 * 1024:
-        raise ParseError("file_too_large", f"the file is larger than {settings.MAX_UPLOAD_MB} MB")
-    with path.open("rb") as handle:
-        head = handle.read(8192)
-    parsed = parse_file(path, media_type_for(path.name, head))
+    _, media_type = read_input_file(path)
+    parsed = parse_file(path, media_type)
     if not parsed.text.strip():
         raise InputError("no_text", "the file has no text to extract from (scanned pages need OCR)")
     return parsed

@@ -9,12 +9,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import CommandError
 
-from docintel.cli import DocumentCommand, existing_paths
-from docintel.documents.actions import media_type_for
-from docintel.documents.parsing import ParseError, parse_file
+from docintel.cli import DocumentCommand, existing_paths, read_input_file
+from docintel.documents.parsing import parse_file
 
 
 class Command(DocumentCommand):
@@ -33,12 +31,8 @@ class Command(DocumentCommand):
             raise CommandError(f"cannot create the output folder {out}: {error.strerror}") from None
 
         def parse(path: Path) -> dict:
-            if not path.is_file():
-                raise ParseError("not_found", "no such file")
-            if path.stat().st_size > settings.MAX_UPLOAD_MB * 1024 * 1024:
-                raise ParseError("file_too_large", f"the file is larger than {settings.MAX_UPLOAD_MB} MB")
-            data = path.read_bytes()
-            parsed = parse_file(path, media_type_for(path.name, data[:8192]))
+            data, media_type = read_input_file(path)
+            parsed = parse_file(path, media_type)
             (out / f"{path.stem}.txt").write_text(parsed.text, encoding="utf-8")
             return {"id": path.stem, "pages": parsed.pages, "chars": len(parsed.text),
                     "sha256": hashlib.sha256(data).hexdigest(), "warnings": parsed.warnings}

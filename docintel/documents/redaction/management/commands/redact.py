@@ -14,10 +14,7 @@ from functools import partial
 from itertools import islice
 from pathlib import Path
 
-from django.conf import settings
-
-from docintel.cli import DocumentCommand, existing_paths
-from docintel.documents.actions import media_type_for
+from docintel.cli import DocumentCommand, existing_paths, read_input_file
 from docintel.documents.parsing import parse_file
 from docintel.documents.redaction.redact import MODES, Redaction, load_rules, redact_many
 from docintel.errors import InputError
@@ -91,12 +88,7 @@ class Command(DocumentCommand):
 
     def document(self, path: Path) -> Item:
         try:
-            if not path.is_file():
-                raise InputError("not_found", "no such file")
-            if path.stat().st_size > settings.MAX_UPLOAD_MB * 1024 * 1024:
-                raise InputError("file_too_large", f"the file is larger than {settings.MAX_UPLOAD_MB} MB")
-            data = path.read_bytes()
-            media_type = media_type_for(path.name, data[:8192])
+            data, media_type = read_input_file(path)
             if media_type == "text/plain":
                 try:  # exactly the input text, so offsets point into the file as it is
                     return Item(path.stem, data.decode("utf-8"))
