@@ -13,6 +13,7 @@ import re
 from django.db import transaction
 
 from . import chain, keys
+from .canonical import canonical_json
 
 ACTION_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
@@ -23,7 +24,7 @@ def canonical_details(details: dict | None) -> str:
     A round trip first turns non-string keys and tuples into what JSON readers will see.
     """
     normal = json.loads(json.dumps(details or {}, default=str, allow_nan=False))
-    return json.dumps(normal, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return canonical_json(normal).decode("ascii")
 
 
 def _actor_fields(actor) -> tuple[int | None, str, str]:

@@ -9,8 +9,10 @@ event, so an inference can always be traced to the exact instructions the model 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
+
+# Canonical (compact, sorted) JSON: fewer prompt tokens, and byte-identical across documents (cache).
+from .schemas import canonical_json
 
 TEMPLATE_VERSION = "extract-v1"
 
@@ -34,14 +36,9 @@ class Prompt:
     template_hash: str = TEMPLATE_SHA256
 
 
-def compact_schema(schema: dict) -> str:
-    # Compact JSON: fewer prompt tokens for small models, and byte-identical across documents (cache).
-    return json.dumps(schema, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-
-
 def extraction_prompt(schema: dict, text: str, *, part: int = 1, parts: int = 1, start: int = 0) -> Prompt:
     return Prompt([
-        {"role": "system", "content": SYSTEM.format(schema=compact_schema(schema))},
+        {"role": "system", "content": SYSTEM.format(schema=canonical_json(schema))},
         {"role": "user", "content": USER.format(part=part, parts=parts, start=start, end=start + len(text),
                                                 text=text)},
     ])
