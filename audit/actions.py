@@ -12,6 +12,8 @@ import re
 
 from django.db import transaction
 
+from docintel.accounts.roles import roles_of
+
 from . import chain, keys
 from .canonical import canonical_json
 
@@ -30,8 +32,6 @@ def canonical_details(details: dict | None) -> str:
 def _actor_fields(actor) -> tuple[int | None, str, str]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None, "", ""
-    from docintel.accounts.roles import roles_of
-
     return actor.pk, actor.get_username(), ",".join(sorted(roles_of(actor)))
 
 
@@ -50,24 +50,29 @@ def record_event(action: str, *, document=None, actor=None, purpose: str = "", d
     if sensitive is not None and document_id is None:
         raise ValueError("a sensitive payload needs a document: it is encrypted with the document's key")
     actor_id, username, role = _actor_fields(actor)
-    payload = None if sensitive is None else json.dumps(sensitive, default=str).encode()
-    data_key = None if payload is None else keys.document_key(document_id)  # read outside the lock
-
     # No savepoint: if the append fails, the caller's change must not commit without its event.
     with transaction.atomic(savepoint=False):
-        if payload is not None and data_key is None:  # first payload of this document, or a race:
-            chain.lock_for_append()  # keys are made under the append lock, never by two at once
-            data_key = keys.document_key(document_id)
-            if data_key is None:
-                data_key = keys.create_document_key(document_id)
-        if data_key == b"":
-            details = {**(details or {}), "sensitive_withheld": "document_erased"}
-            payload = None
+        sealed = ""
+        if sensitive is not None and document_id is not None:
+            sealed = _seal(document_id, json.dumps(sensitive, default=str).encode())
+            if not sealed:
+                details = {**(details or {}), "sensitive_withheld": "document_erased"}
         return chain.append(
             action=action, actor_id=actor_id, actor_username=username, actor_role=role,
             document_id=document_id, purpose=purpose or "", details_json=canonical_details(details),
-            sensitive="" if payload is None else keys.seal(data_key, document_id, payload),
+            sensitive=sealed,
         )
+
+
+def _seal(document_id: str, payload: bytes) -> str:
+    """``payload`` encrypted with the document's data key (made on first use); "" once it is erased."""
+    data_key = keys.document_key(document_id)  # read outside the lock
+    if data_key is None:  # first payload of this document, or a race:
+        chain.lock_for_append()  # keys are made under the append lock, never by two at once
+        data_key = keys.document_key(document_id)
+        if data_key is None:  # still none: an erased document keeps b"" and never gets a new key
+            data_key = keys.create_document_key(document_id)
+    return "" if data_key == b"" else keys.seal(data_key, document_id, payload)
 
 
 def read_sensitive(event) -> dict | None:
@@ -76,3 +81,13 @@ def read_sensitive(event) -> dict | None:
         return None
     clear = keys.unseal(str(event.document_id), event.sensitive)
     return None if clear is None else json.loads(clear)
+
+
+def record_denial(request, required: tuple[str, ...], document=None):
+    """Audit a refused request (the caller answers 403); with the document, it shows in its trail."""
+    user = getattr(request, "user", None)
+    return record_event(
+        "access.denied", document=document, actor=user if getattr(user, "is_authenticated", False) else None,
+        purpose="access control",
+        details={"path": request.path, "method": request.method, "required_roles": sorted(required)},
+    )

@@ -21,7 +21,6 @@ GENESIS_HASH = "0" * 64
 # Every field of an event, in the order exports write them; all but "hash" are hashed.
 EVENT_FIELDS = ("seq", "time", "action", "actor_id", "actor_username", "actor_role", "document_id",
                 "purpose", "details", "sensitive", "prev_hash", "hash")
-CHECKPOINT_FIELDS = ("size", "head_hash", "time")
 
 
 def canonical_json(value) -> bytes:

@@ -13,12 +13,20 @@ import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Field
 from django.utils import timezone
 
-from .canonical import GENESIS_HASH, checkpoint_message, checkpoint_signature_valid, load_public_key
+from .canonical import (
+    EVENT_FIELDS,
+    GENESIS_HASH,
+    checkpoint_message,
+    checkpoint_signature_valid,
+    load_public_key,
+)
 from .models import AuditCheckpoint, AuditEvent, format_time
 
 # Any fixed number: the key of the PostgreSQL advisory lock that serialises appends ("audit" in ASCII).
@@ -57,7 +65,9 @@ def canonical_parts(action: str, actor_id: int | None, actor_username: str, acto
                     sensitive: str) -> tuple[str, str]:
     """The canonical text before ``prev_hash`` and between it and ``seq`` (``,"time":"…"}`` closes
     it): what the ``audit_append`` SQL function completes under the lock."""
-    text = canonical_event_bytes(_SEQ_MARK, "", action, actor_id and int(actor_id), actor_username,
+    # Markers stand in for seq and prev_hash: the f-string takes any text where a number goes.
+    seq_mark: Any = _SEQ_MARK
+    text = canonical_event_bytes(seq_mark, "", action, actor_id and int(actor_id), actor_username,
                                  actor_role, document_id, purpose, details_json, sensitive,
                                  _PREV_MARK).decode("ascii")
     before_prev, _, rest = text.partition(_PREV_MARK)
@@ -82,9 +92,8 @@ def head() -> tuple[int, str]:
 
 _TABLE = AuditEvent._meta.db_table
 _HEAD_SQL = f"SELECT seq, hash FROM {_TABLE} ORDER BY seq DESC LIMIT 1"
-_COLUMNS = ("seq", "time", "action", "actor_id", "actor_username", "actor_role", "document_id", "purpose",
-            "details", "sensitive", "prev_hash", "hash")
-_INSERT_SQL = f"INSERT INTO {_TABLE} ({', '.join(_COLUMNS)}) VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
+_INSERT_SQL = (f"INSERT INTO {_TABLE} ({', '.join(EVENT_FIELDS)}) "
+               f"VALUES ({', '.join(['%s'] * len(EVENT_FIELDS))})")
 
 # PostgreSQL: lock, read the head, hash and insert in ONE round trip, so that the lock (held until the
 # caller commits) waits on no client. Each statement of a VOLATILE function sees a new snapshot, so the
@@ -106,7 +115,7 @@ BEGIN
     new_hash := encode(sha256(convert_to(
         p_before_prev || new_prev_hash || p_before_seq || new_seq::text || ',"time":"'
         || to_char(new_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '"}}', 'UTF8')), 'hex');
-    INSERT INTO {_TABLE} ({', '.join(_COLUMNS)})
+    INSERT INTO {_TABLE} ({', '.join(EVENT_FIELDS)})
         VALUES (new_seq, new_time, p_action, p_actor_id, p_actor_username, p_actor_role, p_document_id,
                 p_purpose, p_details, p_sensitive, new_prev_hash, new_hash);
     RETURN NEXT;
@@ -145,7 +154,7 @@ def append(*, action: str, actor_id, actor_username: str, actor_role: str, docum
     return AuditEvent(seq=seq, time=now, prev_hash=prev_hash, hash=digest, **fields)
 
 
-_FIELDS = [AuditEvent._meta.get_field(name) for name in _COLUMNS]
+_FIELDS: list[Field] = [AuditEvent._meta.get_field(name) for name in EVENT_FIELDS]  # type: ignore[misc]
 
 
 def make_checkpoint(size: int, head_hash: str, *, reason: str) -> AuditCheckpoint:
@@ -200,8 +209,8 @@ def rows(after_seq: int, until_seq: int | None = None) -> Iterator[tuple]:
             batch = [(seq, format_time(time), action, actor_id, username, role,
                       None if document_id is None else str(document_id), *rest)
                      for seq, time, action, actor_id, username, role, document_id, *rest
-                     in AuditEvent.objects.filter(seq__gt=after_seq).order_by("seq").values_list(*_COLUMNS)
-                     [:VERIFY_BATCH]]
+                     in AuditEvent.objects.filter(seq__gt=after_seq).order_by("seq")
+                     .values_list(*EVENT_FIELDS)[:VERIFY_BATCH]]
         if until_seq is not None:
             batch = [row for row in batch if row[0] <= until_seq]
         if not batch:
@@ -261,4 +270,4 @@ def time_range_to_seqs(since: datetime | None, until: datetime | None) -> tuple[
         events = events.filter(time__lt=until)
     first = events.order_by("seq").values_list("seq", flat=True).first()
     last = events.order_by("-seq").values_list("seq", flat=True).first()
-    return None if first is None else (first, last)
+    return None if first is None or last is None else (first, last)

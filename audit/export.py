@@ -7,6 +7,7 @@ signed at export time, with the public key that checks it.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -14,9 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from docintel.errors import InputError
+
 from . import chain, keys
+from .actions import record_event
 from .canonical import EVENT_FIELDS, GENESIS_HASH
 from .models import AuditEvent, format_time
 
@@ -127,3 +132,26 @@ def zip_bundle(span: ExportRange, export_format: str, *, actor=None):
                          json.dumps(manifest(span, export_format, filename=name, actor=actor), indent=2))
     bundle.seek(0)
     return bundle
+
+
+def export_response(request, since: datetime | None, until: datetime | None, export_format: str, *,
+                    zipped: bool, via: str):
+    """The export as a download (API and web page alike), recorded as ``audit.exported``."""
+    try:
+        span = plan_export(since, until)
+    except EmptyRange as error:
+        raise InputError("empty_range", str(error)) from None
+    record_event("audit.exported", actor=request.user, purpose="audit export", details={
+        "via": via, "format": export_format, "first_seq": span.first_seq, "last_seq": span.last_seq,
+        "count": span.count, "head_hash": span.head_hash})
+    name = filename_for(span, export_format)
+    if zipped:
+        return FileResponse(zip_bundle(span, export_format, actor=request.user), as_attachment=True,
+                            filename=f"{name}.zip", content_type="application/zip")
+    signed = manifest(span, export_format, filename=name, actor=request.user)
+    response = StreamingHttpResponse(
+        lines(span, export_format),
+        content_type="application/x-ndjson" if export_format == "jsonl" else "text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Audit-Manifest"] = base64.b64encode(json.dumps(signed).encode()).decode()
+    return response

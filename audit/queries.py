@@ -44,7 +44,7 @@ class EventFilterForm(forms.Form):
                 field.widget.attrs["aria-describedby"] = f"id_{name}-help"
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("since") and cleaned.get("until") and cleaned["since"] >= cleaned["until"]:
             raise forms.ValidationError("“From” must be before “Before”.")
         return cleaned
@@ -75,10 +75,6 @@ class EventFilterForm(forms.Form):
         """The filters in use, for the ``audit.read`` event (ids and names only)."""
         cleaned = getattr(self, "cleaned_data", {})
         return {name: str(value) for name, value in cleaned.items() if value not in (None, "")}
-
-    def error_message(self) -> str:
-        return "; ".join(f"{name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
-                         for name, errors in self.errors.items())
 
 
 # Past this many events not yet checked, the status page leaves the walk to ``audit_verify``.

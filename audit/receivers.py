@@ -71,7 +71,7 @@ def _groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs) 
             changed = {name: {instance.pk} for name in names}
         change = "added"
     elif action in ("post_remove", "post_clear"):
-        removing = getattr(instance, "_audit_removing", set())
+        removing: set = getattr(instance, "_audit_removing", set())
         changed = {instance.name: removing} if reverse else {name: {instance.pk} for name in removing}
         change = "removed"
     else:

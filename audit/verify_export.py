@@ -58,11 +58,12 @@ def _csv_records(path: Path) -> Iterator[tuple[int, dict]]:
             number = reader.line_num
             if len(row) != len(EVENT_FIELDS):
                 raise ExportInvalid(number, f"line {number} has {len(row)} cells, not {len(EVENT_FIELDS)}")
-            record = dict(zip(EVENT_FIELDS, row, strict=True))
+            record: dict[str, object] = dict(zip(EVENT_FIELDS, row, strict=True))
             try:
-                record["seq"] = int(record["seq"])
-                record["actor_id"] = int(record["actor_id"]) if record["actor_id"] else None
-                record["details"] = json.loads(record["details"])
+                record["seq"] = int(row[EVENT_FIELDS.index("seq")])
+                actor_id = row[EVENT_FIELDS.index("actor_id")]
+                record["actor_id"] = int(actor_id) if actor_id else None
+                record["details"] = json.loads(row[EVENT_FIELDS.index("details")])
             except ValueError:
                 raise ExportInvalid(number, f"line {number}: malformed seq, actor_id or details") from None
             record["document_id"] = record["document_id"] or None

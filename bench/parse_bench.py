@@ -31,8 +31,8 @@ import pypdfium2  # noqa: E402
 from django.conf import settings  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-from docintel.documents.parsing import parse_file  # noqa: E402
-from docintel.documents.parsing.fidelity import word_similarity  # noqa: E402
+from docintel.parsing import parse_file  # noqa: E402
+from docintel.parsing.fidelity import word_similarity  # noqa: E402
 
 ENGINES = ("pypdf", "pdfium")
 

@@ -33,8 +33,8 @@ logging.disable(logging.WARNING)
 
 from django.conf import settings  # noqa: E402
 
-from docintel.documents.redaction.engine import Rules, get_engine  # noqa: E402
-from docintel.documents.redaction.evaluation import (  # noqa: E402
+from docintel.redaction.engine import Rules, get_engine  # noqa: E402
+from docintel.redaction.evaluation import (  # noqa: E402
     evaluate,
     presidio_default_engine,
     presidio_default_finder,
@@ -60,7 +60,7 @@ def main() -> None:
     splits = {name: read_gold(GOLD / f"{name}.jsonl") for name in ("tune", "heldout")}
     texts = [r["text"] for records in splits.values() for r in records]
     pages = sum(len(t) for t in texts) / PAGE
-    rules = Rules(threshold=settings.REDACTION_SCORE_THRESHOLD)  # settings only: no admin rules in a bench
+    rules = Rules(threshold=settings.REDACTION_THRESHOLD)  # settings only: no admin rules in a bench
 
     engine, ours_load = timed(get_engine)
     baseline_engine, base_load = timed(presidio_default_engine)

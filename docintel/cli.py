@@ -9,11 +9,15 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from docintel.errors import DocintelError, InputError
+from docintel.errors import DocintelError, FileTooLarge, InputError
+from docintel.parsing import detect_media_type
+
+T = TypeVar("T")
 
 
 class DocumentCommand(BaseCommand):
@@ -30,8 +34,8 @@ class DocumentCommand(BaseCommand):
         else:
             self.stdout.write(summary or json.dumps(record, ensure_ascii=False))
 
-    def run_each(self, items: Iterable, handle: Callable[[object], dict], *, item_id: Callable, as_json: bool,
-                 summarise: Callable[[dict], str] | None = None) -> tuple[int, int]:
+    def run_each(self, items: Iterable[T], handle: Callable[[T], dict], *, item_id: Callable[[T], str],
+                 as_json: bool, summarise: Callable[[dict], str] | None = None) -> tuple[int, int]:
         """Run ``handle`` on each item; report errors per item. Returns (succeeded, failed)."""
         ok = failed = 0
         for item in items:
@@ -58,14 +62,12 @@ class DocumentCommand(BaseCommand):
 def read_input_file(path: Path) -> tuple[bytes, str]:
     """The bytes of a file named on the command line and its media type, refused as an upload would be:
     missing, larger than MAX_UPLOAD_MB, or neither PDF nor text."""
-    from docintel.documents.actions import media_type_for
-
     if not path.is_file():
         raise InputError("not_found", "no such file")
-    if path.stat().st_size > settings.MAX_UPLOAD_MB * 1024 * 1024:
-        raise InputError("file_too_large", f"the file is larger than {settings.MAX_UPLOAD_MB} MB")
+    if path.stat().st_size > settings.MAX_UPLOAD_BYTES:
+        raise FileTooLarge(message=f"the file is larger than {settings.MAX_UPLOAD_MB} MB")
     data = path.read_bytes()
-    return data, media_type_for(path.name, data[:8192])
+    return data, detect_media_type(path.name, data[:8192])
 
 
 def existing_paths(paths: Iterable[str]) -> list[Path]:

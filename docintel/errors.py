@@ -27,6 +27,14 @@ class InputError(DocintelError):
 
     default_code = "bad_input"
 
+    @classmethod
+    def from_form(cls, code: str, form) -> InputError:
+        """One sentence naming each field of an invalid Django form and what is wrong with it."""
+        return cls(code, "; ".join(
+            " ".join(str(message) for message in messages) if field == "__all__"
+            else f"{field}: {' '.join(str(message) for message in messages)}"
+            for field, messages in form.errors.items()))
+
 
 class ServiceUnavailable(DocintelError):
     """A dependency (model server, database) is down or timed out: retrying later may succeed."""
@@ -34,3 +42,32 @@ class ServiceUnavailable(DocintelError):
     default_code = "service_unavailable"
     http_status = 503
     retryable = True
+
+
+class FileTooLarge(InputError):
+    """The upload or file is over ``DOCINTEL_MAX_UPLOAD_MB``."""
+
+    default_code = "file_too_large"
+    http_status = 413
+
+
+class UnsupportedType(InputError):
+    """Not a file type docintel reads."""
+
+    default_code = "unsupported_type"
+    http_status = 415
+
+
+class NotReady(DocintelError):
+    """What was asked for does not exist yet (a stage has not run) or the document is in the wrong
+    state for the request (retrying a document that did not fail)."""
+
+    default_code = "not_ready"
+    http_status = 409
+
+
+class Erased(DocintelError):
+    """The document was erased (GDPR): only its audit trail remains."""
+
+    default_code = "erased"
+    http_status = 410

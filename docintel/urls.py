@@ -4,6 +4,5 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("docintel.api.urls")),
-    path("audit/", include("audit.urls")),
     path("", include("docintel.web.urls")),
 ]

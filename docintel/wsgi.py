@@ -8,6 +8,6 @@ application = get_wsgi_application()
 # Loaded by servers only (runserver, gunicorn): on the embedded default they also run the pipeline.
 from django.core.signals import request_started  # noqa: E402
 
-from docintel.documents.recovery import start_in_process_sweeper  # noqa: E402
+from docintel.documents.tasks import start_in_process_sweeper  # noqa: E402
 
 request_started.connect(start_in_process_sweeper, dispatch_uid="docintel.in_process_sweeper")

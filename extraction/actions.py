@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from django.db import transaction
 
 from audit.actions import record_event
 from docintel.errors import InputError
 
+from . import pointers
+from .json_schema import SchemaRef
 from .models import Correction, CorrectionStatus, Extraction
-from .schemas import SchemaRef, get_schema
+from .schemas import get_schema
 
 
 def store_extraction(document, result) -> Extraction:
@@ -25,18 +28,18 @@ def store_extraction(document, result) -> Extraction:
         )
 
 
-def _resolve(data, pointer: str) -> tuple[object, str | int]:
+def _resolve(data, pointer: str) -> tuple[Any, str | int]:
     """The container holding ``pointer``'s value and its key; InputError when there is no such field."""
     if not pointer.startswith("/"):
         raise InputError("bad_pointer", "a field is named by a JSON pointer such as /governing_law")
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/")]
+    names = pointers.parts(pointer)
     container = data
-    for index, part in enumerate(parts):
+    for index, part in enumerate(names):
         key: str | int = int(part) if isinstance(container, list) and part.isdigit() else part
-        last = index == len(parts) - 1
+        last = index == len(names) - 1
         try:
             if last:
-                if isinstance(container, list) and not key < len(container):
+                if isinstance(container, list) and not (isinstance(key, int) and key < len(container)):
                     raise IndexError
                 if isinstance(container, dict) and key not in container:
                     raise KeyError

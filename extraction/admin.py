@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from audit.admin import ReadOnlyAdmin
+
 from .models import Correction, Extraction, SchemaVersion
 from .schemas import register_schema
 
@@ -26,17 +28,6 @@ class SchemaVersionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or not obj.in_use
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Extraction)

@@ -40,6 +40,8 @@ class DateMention:
 def _to_iso(match: re.Match) -> str | None:
     month_raw = match.group("month").lower().rstrip(".")
     month = MONTHS.get(month_raw) if not month_raw.isdigit() else int(month_raw)
+    if month is None:
+        return None
     year = int(match.group("year"))
     if year < 100:
         year += 2000 if year < 50 else 1900

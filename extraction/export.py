@@ -7,8 +7,14 @@ as grounded.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
+from . import pointers
 from .grounding import leaves
 from .models import Extraction
+from .schemas import get_schema
 
 
 def _grounding(data: dict, schema: dict, grounding: dict, ungrounded: list[str]) -> dict:
@@ -31,8 +37,6 @@ def result_record(record_id: str, result) -> dict:
 def extraction_record(extraction: Extraction, with_corrections: bool = True) -> dict:
     """The §4 record of a stored extraction (API, web), plus ``ungrounded``, ``confidence`` and, with
     ``with_corrections``, the reviewers' ``corrections`` (the model's ``data`` is never changed)."""
-    from .schemas import get_schema
-
     schema = get_schema(extraction.schema_name, extraction.schema_version)
     record = {
         "id": str(extraction.document_id), "schema": extraction.schema_name,
@@ -50,3 +54,28 @@ def extraction_record(extraction: Extraction, with_corrections: bool = True) -> 
             "created": c.created.isoformat(),
         } for c in extraction.corrections.select_related("corrected_by")]
     return record
+
+
+def extraction_csv(record: dict) -> str:
+    """One row per field of an ``extraction_record``: the model's value, the reviewer's value when
+    corrected, and its grounding."""
+    corrections = {c["pointer"]: c for c in record.get("corrections", [])}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["field", "value", "model_value", "review", "grounded", "spans"])
+    for pointer, value in pointers.fields(record.get("data") or {}):
+        correction = corrections.get(pointer, {})
+        final = correction.get("value", value)
+        spans = record.get("grounding", {}).get(pointer, [])
+        writer.writerow([
+            pointer, value_text(final), value_text(value), correction.get("status", ""),
+            "yes" if spans else "no", " ".join(f"{s['start']}-{s['end']}" for s in spans),
+        ])
+    return out.getvalue()
+
+
+def value_text(value) -> str:
+    """A field's value as a person reads it: text as is, nothing for null, anything else as JSON."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

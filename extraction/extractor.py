@@ -7,6 +7,7 @@ plus escalation when configured; the default). The result says how it was reache
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from .backends import Backend, ModelFailed, PromptTooLong, get_backend, get_esca
 from .chunking import plan_chunks
 from .grounding import Span, ground, is_date_spec, locate, normalise
 from .inference import Audience, infer, sha256_text
-from .schemas import SchemaRef
+from .json_schema import SchemaRef
 
 MODES = ("hybrid", "model", "rules")
 # How much a source is trusted before grounding weighs in: regex hits on stock phrasing are right far
@@ -135,21 +136,20 @@ def _merge(schema: SchemaRef, text: str, candidates: list[Candidate]):
     return data, spans, ungrounded, confidence
 
 
-def _redact(text: str) -> str:
-    try:
-        from docintel.documents.redaction import redact_text
-    except ImportError:
-        raise ServiceUnavailable("redaction_unavailable", "redaction is not available, and this model may "
-                                 "only read redacted text") from None
-    return redact_text(text).redacted_text
+# The redacted text of the document, or a function that makes it when a model first needs it (the
+# caller knows where it comes from: the redact stage's result, or redaction run on the spot).
+RedactedText = str | Callable[[], str] | None
 
 
-def _model_text(text: str, redacted: str | None, sees_original: bool) -> tuple[str, bool]:
+def _model_text(text: str, redacted: RedactedText, sees_original: bool) -> tuple[str, bool]:
     """The text a model may read, and whether offsets in it are offsets in ``text``."""
     if sees_original:
         return text, True
-    redacted = _redact(text) if redacted is None else redacted
-    return redacted, redacted == text
+    if redacted is None:
+        raise ServiceUnavailable("redaction_unavailable", "this model may only read redacted text, and the "
+                                 "document has no redaction yet")
+    readable = redacted() if callable(redacted) else redacted
+    return readable, readable == text
 
 
 MIN_CHUNK_CHARS = 1000
@@ -193,7 +193,7 @@ def _ask_chunks(backend: Backend, schema: SchemaRef, text: str, original_offsets
             "completion_tokens": sum(c.completion_tokens for c in answer.calls),
             "latency_ms": sum(c.latency_ms for c in answer.calls),
         })
-        if answer.valid:
+        if answer.valid and answer.data is not None:
             window = (chunk.start, chunk.end) if original_offsets else None
             candidates.append(Candidate(f"{source}:{chunk.index}", answer.data, window=window))
     return candidates
@@ -214,10 +214,11 @@ def _escalation_reasons(schema: SchemaRef, steps: list[dict], ungrounded: list[s
 
 
 def extract(text: str, schema: SchemaRef, *, mode: str = "hybrid", backend: Backend | None = None,
-            page_offsets: list[int] | None = None, redacted_text: str | None = None, document=None,
+            page_offsets: list[int] | None = None, redacted_text: RedactedText = None, document=None,
             actor=None) -> ExtractionResult:
-    """Extract ``schema`` from ``text``. ``redacted_text`` (same document, PHI replaced) is what a model
-    reads when the settings do not let it read the original; escalation reads it by default."""
+    """Extract ``schema`` from ``text``. ``redacted_text`` (same document, PHI replaced; or a function
+    that returns it) is what a model reads when the settings do not let it read the original;
+    escalation reads it by default."""
     route: dict = {"mode": mode, "steps": [], "escalation": None}
     candidates: list[Candidate] = []
     models_used = []

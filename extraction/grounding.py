@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
+from . import pointers
 from .builtin_schemas import ISO_DATE
 from .dates import date_mentions, parse_date
 
@@ -113,8 +114,7 @@ def leaves(data, spec: dict, pointer: str = "") -> Iterator[tuple[str, object, d
     if isinstance(data, dict):
         properties = spec.get("properties", {})
         for key, value in data.items():
-            escaped = key.replace("~", "~0").replace("/", "~1")
-            yield from leaves(value, properties.get(key, {}), f"{pointer}/{escaped}")
+            yield from leaves(value, properties.get(key, {}), f"{pointer}/{pointers.escape(key)}")
     elif isinstance(data, list):
         for index, item in enumerate(data):
             yield from leaves(item, spec.get("items", {}), f"{pointer}/{index}")

@@ -16,9 +16,9 @@ from audit.actions import record_event
 
 from .backends import Backend, Completion
 from .chunking import Chunk
+from .json_schema import SchemaRef
 from .output import parse_answer
 from .prompts import Prompt, extraction_prompt, repair_prompt
-from .schemas import SchemaRef
 
 
 def sha256_text(text: str) -> str:

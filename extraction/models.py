@@ -7,6 +7,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from docintel.errors import NotReady
+
+from .json_schema import check_schema, schema_sha256
+
 
 class SchemaVersion(models.Model):
     """One version of a custom extraction schema. Immutable once an extraction used it: a change is a
@@ -28,8 +32,6 @@ class SchemaVersion(models.Model):
         return f"{self.name} v{self.version}"
 
     def save(self, *args, **kwargs) -> None:
-        from .schemas import schema_sha256
-
         if self.pk is not None:
             stored = SchemaVersion.objects.filter(pk=self.pk).values_list("sha256", flat=True).first()
             if stored and stored != schema_sha256(self.schema) and self.in_use:
@@ -38,8 +40,6 @@ class SchemaVersion(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        from .schemas import check_schema
-
         check_schema(self.name, self.schema)
 
     @property
@@ -75,6 +75,15 @@ class Extraction(models.Model):
 
 def current_extraction(document) -> Extraction | None:
     return document.extractions.order_by("-created", "-pk").first()
+
+
+def extraction_of(document) -> Extraction:
+    """The document's current extraction; ``Erased`` or ``NotReady`` (not extracted yet) otherwise."""
+    document.require_content()
+    extraction = current_extraction(document)
+    if extraction is None:
+        raise NotReady(message="no extraction yet (see the document's stages)")
+    return extraction
 
 
 class CorrectionStatus(models.TextChoices):

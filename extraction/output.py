@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
 
@@ -58,16 +59,20 @@ def _close_truncated(answer: str) -> str | None:
 def parse_answer(answer: str) -> tuple[object | None, list[str]]:
     """(parsed JSON or None, the repairs it took). Repairs: strip fences, drop prose before the object,
     close truncated JSON at its last complete value."""
-    repairs = []
-    text = answer or ""
-    steps = (("none", lambda t: t), ("strip_fences", _strip_fences), ("first_object", _first_object),
-             ("close_truncated", _close_truncated))
+    repairs: list[str] = []
+    text: str | None = answer or ""
+    steps: tuple[tuple[str, Callable[[str], str | None]], ...] = (
+        ("strip_fences", _strip_fences), ("first_object", _first_object),
+        ("close_truncated", _close_truncated))
+    try:
+        return json.loads(text or ""), repairs
+    except json.JSONDecodeError:
+        pass
     for name, step in steps:
-        text = step(text) if name != "none" else text
+        text = step(text or "")
         if text is None:
             break
-        if name != "none":
-            repairs.append(name)
+        repairs.append(name)
         try:
             return json.loads(text), repairs
         except (json.JSONDecodeError, TypeError):

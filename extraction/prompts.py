@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 
 # Canonical (compact, sorted) JSON: fewer prompt tokens, and byte-identical across documents (cache).
-from .schemas import canonical_json
+from .json_schema import schema_text
 
 TEMPLATE_VERSION = "extract-v1"
 
@@ -38,7 +38,7 @@ class Prompt:
 
 def extraction_prompt(schema: dict, text: str, *, part: int = 1, parts: int = 1, start: int = 0) -> Prompt:
     return Prompt([
-        {"role": "system", "content": SYSTEM.format(schema=canonical_json(schema))},
+        {"role": "system", "content": SYSTEM.format(schema=schema_text(schema))},
         {"role": "user", "content": USER.format(part=part, parts=parts, start=start, end=start + len(text),
                                                 text=text)},
     ])

@@ -41,6 +41,7 @@ TITLE = re.compile(
 )
 NOT_TITLE_START = re.compile(r"^(?:this|the|and|of|for|to|&|such|said|that|an?|execution\s+copy|\d+)\b[ \t]*",
                              re.IGNORECASE)
+WORD_AND_SPACE = re.compile(r"\S+\s+")
 RESTATED = re.compile(r"\b(?:This|THIS)\s+([^\n\"“(]{3,100}?(?:AGREEMENT|Agreement|CONTRACT|Contract))\b")
 
 
@@ -53,7 +54,10 @@ def _trim_to_restatement(text: str, start: int, end: int) -> int:
     title_words, said = text[start:end].split(), restated.group(1).casefold().split()
     if 2 <= len(said) < len(title_words) and [w.casefold() for w in title_words[-len(said):]] == said:
         for _ in range(len(title_words) - len(said)):
-            start = re.compile(r"\S+\s+").match(text, start).end()
+            word = WORD_AND_SPACE.match(text, start)
+            if word is None:
+                break
+            start = word.end()
     return start
 
 
@@ -134,7 +138,8 @@ PREAMBLE_END = re.compile(r"\b(?:WHEREAS|RECITALS|BACKGROUND|WITNESSETH|NOW,? TH
 
 
 def parties(text: str, proposal: Proposal, head_start: int) -> None:
-    found, floor, seen = [], head_start, set()
+    found: list[dict] = []
+    floor, seen = head_start, set()
     limit = min(len(text), head_start + PREAMBLE_CHARS)
     end = PREAMBLE_END.search(text, head_start + 50, limit)
     limit = end.start() if end else limit
@@ -194,7 +199,7 @@ def contract_dates(text: str, proposal: Proposal, head_start: int) -> None:
             effective.append(mention)
         if SIGNED_BEFORE.search(before):
             signed.append(mention)
-    agreement = (signed or [m for m in head if m not in effective] or head or [None])[0]
+    agreement = next(iter(signed or [m for m in head if m not in effective] or head), None)
     if agreement:
         proposal.put("agreement_date", agreement.iso, agreement.start, agreement.end)
     if effective:
@@ -338,10 +343,10 @@ def clinical_note(text: str, empty: dict) -> Proposal:
                     start, start + len(stripped), "exact")
                 proposal.data["allergies"].append(stripped)
     for pattern in VITALS:
-        match = re.search(pattern, text, re.IGNORECASE)
-        if match:
-            _record(proposal, "vitals", {"name": _group(match, 1), "value": _group(match, 2),
-                                         "unit": _group(match, 3)})
+        vital = re.search(pattern, text, re.IGNORECASE)
+        if vital:
+            _record(proposal, "vitals", {"name": _group(vital, 1), "value": _group(vital, 2),
+                                         "unit": _group(vital, 3)})
     follow = FOLLOW_UP.search(text)
     if follow:
         proposal.put("follow_up", follow.group(1).strip(), follow.start(1),

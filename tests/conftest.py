@@ -12,12 +12,18 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from rest_framework.test import APIClient
 
+from docintel.accounts.models import ApiToken
+from docintel.accounts.roles import Role, set_roles
+from docintel.documents.models import Document
 from tests.audit_flush import audit_log_flushable  # noqa: F401  (flushing past the append-only audit log)
+from tests.factories import DocumentFactory, UserFactory, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -123,3 +129,53 @@ def wait_for_status(document, statuses=("done", "failed"), timeout: float = 300.
         time.sleep(0.3)
     raise AssertionError(f"document {document.pk} still {document.status} after {timeout}s: "
                          f"{document.stages}")
+
+
+# --- People --------------------------------------------------------------------------------------------
+ROLES = [*Role.values, "none"]  # "none": signed in, no role at all
+
+
+@pytest.fixture
+def users(db) -> dict:
+    """One user per role (and one with none), keyed by role."""
+    return {role: make_user(role) for role in ROLES}
+
+
+@pytest.fixture
+def api_for(users):
+    """api_for("clerk") -> an APIClient sending that user's token."""
+
+    def client(role: str) -> APIClient:
+        _, key = ApiToken.issue(users[role], "tests")
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return api
+
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles(settings):
+    """Each test counts logins and requests from zero: the same cache backend (Redis in CI), its own
+    key prefix. (Clearing the cache would flush the Redis database the broker shares.)"""
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+
+
+@pytest.fixture
+def user_with_roles(db):
+    """user_with_roles("ann", "compliance", "admin"): a user holding exactly those roles."""
+
+    def make(username: str, *roles: str):
+        user = UserFactory(username=username)
+        set_roles(user, set(roles))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_document(db):
+    def make(name: str = "note.txt", text: str = "Patient John Smith, MRN 123456.") -> Document:
+        return DocumentFactory(filename=name, text=text)
+
+    return make

@@ -1,10 +1,12 @@
 """The five roles (contract §5) and the one place that answers "may this user do that?".
 
-A role is a Django group of the same name; superusers count as ``admin``.
+A role is a Django group of the same name; superusers count as ``admin``. Which documents a role may
+open is ``docintel.documents.access``; role changes are recorded by the audit app's receivers.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group
 from django.db import models
 
 
@@ -44,40 +46,8 @@ MANAGE_OWN_TOKENS = tuple(Role.values)
 SEES_ALL_DOCUMENTS = (Role.REVIEWER, Role.ADMIN, Role.SERVICE)
 
 
-def visible_documents(user, queryset=None):
-    """The documents ``user`` may open: all of them, their own and assigned ones, or none."""
-    from docintel.documents.models import Document
-
-    queryset = Document.objects.all() if queryset is None else queryset
-    if has_role(user, *SEES_ALL_DOCUMENTS):
-        return queryset
-    if has_role(user, *READ_DOCUMENTS):
-        from django.db.models import Q
-
-        return queryset.filter(Q(uploaded_by=user) | Q(assignments__user=user)).distinct()
-    return queryset.none()
-
-
-def can_open(user, document) -> bool:
-    return visible_documents(user).filter(pk=document.pk).exists()
-
-
-def record_denial(request, required: tuple[str, ...], document=None) -> None:
-    """Audit a refused request (the caller answers 403); with the document, it shows in its trail."""
-    from audit.actions import record_event
-
-    user = getattr(request, "user", None)
-    record_event(
-        "access.denied", document=document, actor=user if getattr(user, "is_authenticated", False) else None,
-        purpose="access control",
-        details={"path": request.path, "method": request.method, "required_roles": sorted(required)},
-    )
-
-
 def set_roles(user, roles) -> None:
     """Make ``user`` hold exactly ``roles`` (group changes are audited by the audit app's receivers)."""
-    from django.contrib.auth.models import Group
-
     unknown = set(roles) - set(Role.values)
     if unknown:
         raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}")

@@ -14,11 +14,6 @@ from docintel.errors import DocintelError
 
 log = logging.getLogger(__name__)
 
-# Input errors that have an HTTP status of their own.
-STATUS_BY_CODE = {"file_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-                  "unsupported_type": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE}
-
-
 def error_body(code: str, message: str) -> dict:
     return {"error": {"code": code, "message": message}}
 
@@ -35,8 +30,7 @@ def _message(detail) -> str:
 
 def exception_handler(exc, context):
     if isinstance(exc, DocintelError):
-        code = STATUS_BY_CODE.get(exc.code, exc.http_status)
-        return Response(error_body(exc.code, exc.message), status=code)
+        return Response(error_body(exc.code, exc.message), status=exc.http_status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -17,14 +13,18 @@ from rest_framework.response import Response
 
 from docintel.accounts import roles
 from docintel.accounts.models import DocumentAssignment
-from docintel.accounts.permissions import HasRole, deny
+from docintel.documents.access import document_for, record_read, visible_documents
 from docintel.documents.actions import retry_document, upload_document
-from docintel.documents.models import SETTLED_STATUSES, Document, DocumentKind, StageStatus
-from docintel.errors import InputError
+from docintel.documents.filters import DocumentFilterForm
+from docintel.documents.models import Document, DocumentKind, StageStatus
+from docintel.errors import FileTooLarge, InputError, NotReady
+from docintel.redaction.models import redaction_of
+from docintel.task_runner import dispatch
+from extraction.export import extraction_record
+from extraction.models import extraction_of
 
-from . import outputs
-from .filters import DocumentFilterForm
 from .models import UploadRequest
+from .permissions import HasRole
 from .serializers import (
     DocumentSerializer,
     ErrorSerializer,
@@ -71,26 +71,18 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
 
     def get_queryset(self):
-        queryset = roles.visible_documents(self.request.user).defer("text", "page_offsets")
+        queryset = visible_documents(self.request.user).defer("text", "page_offsets")
         queryset = queryset.order_by("-created")
         if self.action == "list":
             form = DocumentFilterForm(self.request.query_params)
             if not form.is_valid():
-                raise InputError("bad_filter", "; ".join(
-                    f"{field}: {' '.join(messages)}" for field, messages in form.errors.items()))
+                raise InputError.from_form("bad_filter", form)
             queryset = form.filter(queryset)
         return queryset
 
     def get_object(self):
         """The document; 404 if it does not exist, 403 (audited) if this user may not open it."""
-        try:
-            pk = uuid.UUID(self.kwargs["pk"])
-        except ValueError:
-            raise Http404("no such document") from None
-        document = get_object_or_404(Document.objects.defer("text", "page_offsets"), pk=pk)
-        if not roles.can_open(self.request.user, document):
-            deny(self.request, roles.SEES_ALL_DOCUMENTS, document)
-        return document
+        return document_for(self.request, self.kwargs["pk"])
 
     def get_parsers(self):
         if getattr(self, "action", None) == "create" or self.request is None or self.request.method == "POST":
@@ -101,8 +93,8 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         super().initial(request, *args, **kwargs)
         if self.action == "create":  # refuse an oversized body before reading it
             length = int(request.META.get("CONTENT_LENGTH") or 0)
-            if length > settings.MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024:
-                raise InputError("file_too_large", f"the file is larger than {settings.MAX_UPLOAD_MB} MB")
+            if length > settings.MAX_UPLOAD_BYTES + 64 * 1024:
+                raise FileTooLarge(message=f"the file is larger than {settings.MAX_UPLOAD_MB} MB")
 
     @extend_schema(
         summary="Upload a document", request=UploadSerializer, parameters=[IDEMPOTENCY_KEY],
@@ -117,8 +109,8 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         form = UploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
-        if upload.size > settings.MAX_UPLOAD_MB * 1024 * 1024:
-            raise InputError("file_too_large", f"the file is larger than {settings.MAX_UPLOAD_MB} MB")
+        if upload.size > settings.MAX_UPLOAD_BYTES:
+            raise FileTooLarge(message=f"the file is larger than {settings.MAX_UPLOAD_MB} MB")
         document, created = upload_document(
             upload.chunks(), filename=upload.name, kind=form.validated_data["kind"],
             schema_name=form.validated_data["schema"], actor=request.user, source="api",
@@ -136,8 +128,8 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["get"])
     def redacted(self, request, pk=None):
         document = self.get_object()
-        result = outputs.redaction_of(document)
-        outputs.record_read(document, request.user, "redacted_text", via="api")
+        result = redaction_of(document)
+        record_read(document, request.user, "redacted_text", via="api")
         return Response({"id": document.pk, "redacted_text": result.redacted_text,
                          "entities": result.entities, "mode": result.mode})
 
@@ -146,8 +138,8 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["get"])
     def extraction(self, request, pk=None):
         document = self.get_object()
-        record = outputs.extraction_record(document)
-        outputs.record_read(document, request.user, "extraction", via="api")
+        record = extraction_record(extraction_of(document))
+        record_read(document, request.user, "extraction", via="api")
         return Response(record)
 
     @extend_schema(summary="Retry a failed document", request=None, responses={
@@ -156,7 +148,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def retry(self, request, pk=None):
         document = self.get_object()
         if not retry_document(document, actor=request.user):
-            raise outputs.NotReady("not_failed", "only a failed document can be retried")
+            raise NotReady("not_failed", "only a failed document can be retried")
         document.refresh_from_db()
         return self._accepted(document, created=False)
 
@@ -173,9 +165,7 @@ def note_upload(document: Document, user, idempotency_key: str = "", webhook_url
                 user=user, document=document, idempotency_key=idempotency_key, webhook_url=webhook_url)
     except IntegrityError:  # the same key raced in from a parallel request: that one's document wins
         return UploadRequest.objects.get(user=user, idempotency_key=idempotency_key).document
-    if webhook_url and document.status in SETTLED_STATUSES:  # already finished: no later save will trigger it
-        from docintel.task_runner import dispatch
-
+    if webhook_url and document.is_settled:  # already finished: no later save will trigger it
         dispatch(send_webhook, upload.pk)
     return document
 

@@ -21,7 +21,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
-from docintel.documents.models import SETTLED_STATUSES, Document
+from docintel.documents.models import Document
 from docintel.task_runner import dispatch
 
 from .models import UploadRequest
@@ -42,7 +42,7 @@ def sign(body: bytes) -> str:
 @receiver(post_save, sender=Document, dispatch_uid="docintel-api-webhooks")
 def document_saved(sender, instance: Document, **kwargs) -> None:
     """Queue the webhooks of a document that just settled (sent after the transaction commits)."""
-    if instance.status not in SETTLED_STATUSES:
+    if not instance.is_settled:
         return
     pending = UploadRequest.objects.filter(document=instance, notified_at__isnull=True)
     pending = pending.exclude(webhook_url="")
@@ -53,7 +53,7 @@ def document_saved(sender, instance: Document, **kwargs) -> None:
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def send_webhook(self, upload_request_id: int) -> None:
     upload = UploadRequest.objects.select_related("document").filter(pk=upload_request_id).first()
-    if upload is None or upload.document.status not in SETTLED_STATUSES:
+    if upload is None or not upload.document.is_settled:
         return
     # Claim it first, so that two deliveries of this task never send twice.
     if not UploadRequest.objects.filter(pk=upload.pk, notified_at__isnull=True).update(

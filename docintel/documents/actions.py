@@ -5,7 +5,6 @@ call these; none of them writes documents directly.
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,25 +13,14 @@ from django.db import IntegrityError, transaction
 
 from audit.actions import record_event
 from docintel.errors import InputError
+from docintel.parsing import detect_media_type
 from docintel.task_runner import dispatch
 
 from . import storage
-from .models import Document, DocumentKind, StageStatus
+from .models import Document, DocumentKind
+from .pipeline import state
 from .pipeline.base import stage_names
-
-ACCEPTED_MEDIA_TYPES = {"application/pdf", "text/plain"}
-
-
-def media_type_for(filename: str, head: bytes) -> str:
-    """Decide by content first (an attacker controls the name), by extension for plain text."""
-    if head.lstrip()[:5] == b"%PDF-" or b"%PDF-" in head[:1024]:
-        return "application/pdf"
-    guessed, _ = mimetypes.guess_type(filename)
-    if guessed == "application/pdf":
-        return "application/pdf"  # claims to be a PDF; the parser will say what is wrong with it
-    if b"\x00" in head[:8192]:
-        raise InputError("unsupported_type", "only PDF and plain-text files are accepted")
-    return "text/plain"
+from .tasks import run_stage
 
 
 def upload_document(
@@ -54,13 +42,13 @@ def upload_document(
             break
     if not head:
         raise InputError("empty_file", "the file is empty")
-    media_type = media_type_for(filename, head)
+    media_type = detect_media_type(filename, head)
 
     def all_chunks():
         yield head
         yield from iterator
 
-    sha, size, _ = storage.store_chunks(all_chunks(), max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024)
+    sha, size, _ = storage.store_chunks(all_chunks(), max_bytes=settings.MAX_UPLOAD_BYTES)
     existing = Document.objects.filter(sha256=sha).first()
     if existing is not None:
         return existing, False
@@ -69,7 +57,7 @@ def upload_document(
             document = Document.objects.create(
                 filename=filename, kind=kind, schema_name=schema_name, sha256=sha, size=size,
                 media_type=media_type, uploaded_by=actor if getattr(actor, "pk", None) else None,
-                stages={name: {"status": StageStatus.QUEUED} for name in stage_names()},
+                stages=state.initial_stages(),
             )
             record_event(
                 "document.uploaded", document=document, actor=actor, purpose="ingestion",
@@ -88,8 +76,6 @@ def upload_path(path: Path, **kwargs) -> tuple[Document, bool]:
 
 
 def _queue_from(document: Document, name: str) -> None:
-    from .tasks import run_stage
-
     dispatch(run_stage, str(document.pk), name)
 
 
@@ -97,17 +83,9 @@ def retry_document(document: Document, *, actor=None) -> bool:
     """Re-queue a failed document from its first unfinished stage. False when nothing had failed."""
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document.pk)
-        if document.status != StageStatus.FAILED or document.is_erased:
+        first = state.reset_for_retry(document)
+        if first is None:
             return False
-        first = None
-        stages = dict(document.stages)
-        for name in stage_names():
-            if stages.get(name, {}).get("status") in (StageStatus.DONE, StageStatus.SKIPPED):
-                continue
-            first = first or name
-            stages[name] = {"status": StageStatus.QUEUED, "attempts": stages.get(name, {}).get("attempts", 0)}
-        document.stages = stages
-        document.status = StageStatus.QUEUED
         document.save(update_fields=["stages", "status", "updated"])
         record_event("document.retried", document=document, actor=actor, purpose="processing",
                      details={"from_stage": first})

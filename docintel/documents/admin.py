@@ -4,11 +4,34 @@ Documents change only through ``docintel.documents.actions`` and erasure, which 
 the text is left out of the admin because reading it there would be an unaudited view.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
 
-from audit.admin import erase_documents
-
+from .erasure import erase_document
 from .models import Document
+
+
+class ErasureForm(forms.Form):
+    reason = forms.CharField(max_length=500, help_text="The request's reference, e.g. “GDPR art. 17 request "
+                             "2026-114”. It is kept in the audit log: no personal data.")
+
+
+@admin.action(description="Erase selected documents (GDPR)", permissions=["delete"])
+def erase_documents(modeladmin, request, queryset):
+    """Asks for a reason on a confirmation page, then erases each document."""
+    form = ErasureForm(request.POST if "reason" in request.POST else None)
+    if form.is_valid():
+        for document in queryset:
+            erase_document(document, actor=request.user, reason=form.cleaned_data["reason"])
+        modeladmin.message_user(request, f"{queryset.count()} document(s) erased.", messages.SUCCESS)
+        return None
+    return TemplateResponse(request, "documents/erase_confirm.html", {
+        **modeladmin.admin_site.each_context(request), "title": "Erase documents (GDPR)", "form": form,
+        "documents": queryset, "opts": modeladmin.model._meta,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+    })
 
 
 @admin.register(Document)

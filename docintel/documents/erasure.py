@@ -22,8 +22,8 @@ from docintel.errors import InputError
 from . import storage
 from .models import Document
 
-# Outputs derived from a document's text, by (app label, model name); apps that are not installed are
-# skipped, so each area can land on its own.
+# Outputs derived from a document's text, by (app label, model name): looked up by name, because those
+# apps sit above documents and import it, never the other way round.
 DERIVED_OUTPUTS = (("redaction", "RedactionResult"), ("extraction", "Extraction"))
 ERASED_FILENAME = "[erased]"
 
@@ -31,10 +31,7 @@ ERASED_FILENAME = "[erased]"
 def _delete_derived(document: Document) -> dict[str, int]:
     deleted = {}
     for app_label, model_name in DERIVED_OUTPUTS:
-        try:
-            model = apps.get_model(app_label, model_name)
-        except LookupError:
-            continue
+        model = apps.get_model(app_label, model_name)
         count, _ = model.objects.filter(document_id=document.pk).delete()
         deleted[f"{app_label}.{model_name}"] = count
     return deleted

@@ -7,6 +7,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from docintel.errors import Erased
+
 
 class DocumentKind(models.TextChoices):
     AUTO = "auto", "Detect automatically"
@@ -64,6 +66,15 @@ class Document(models.Model):
     @property
     def is_erased(self) -> bool:
         return self.erased_at is not None
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status in SETTLED_STATUSES
+
+    def require_content(self) -> None:
+        """Raise ``Erased`` when the document's content and outputs are gone (GDPR erasure)."""
+        if self.is_erased:
+            raise Erased(message="this document was erased; only its audit trail remains")
 
     def stage(self, name: str) -> dict:
         return self.stages.get(name, {"status": StageStatus.QUEUED})

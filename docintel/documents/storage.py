@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from docintel.errors import FileTooLarge
+
 CHUNK = 1024 * 1024
 
 
@@ -20,10 +22,8 @@ def path_for(sha256: str) -> Path:
 def store_chunks(chunks: Iterable[bytes], *, max_bytes: int | None = None) -> tuple[str, int, Path]:
     """Stream bytes into the store; return (sha256, size, path). Identical content is stored once.
 
-    Raises ``InputError(file_too_large)`` past ``max_bytes`` without keeping anything.
+    Raises ``FileTooLarge`` past ``max_bytes`` without keeping anything.
     """
-    from docintel.errors import InputError
-
     root = Path(settings.DOCUMENT_STORE_DIR)
     root.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
@@ -34,7 +34,7 @@ def store_chunks(chunks: Iterable[bytes], *, max_bytes: int | None = None) -> tu
             for chunk in chunks:
                 size += len(chunk)
                 if max_bytes is not None and size > max_bytes:
-                    raise InputError("file_too_large", f"the file is larger than {max_bytes // CHUNK} MB")
+                    raise FileTooLarge(message=f"the file is larger than {max_bytes // CHUNK} MB")
                 digest.update(chunk)
                 out.write(chunk)
             out.flush()
@@ -52,11 +52,6 @@ def store_chunks(chunks: Iterable[bytes], *, max_bytes: int | None = None) -> tu
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
         raise
-
-
-def store_file(path: Path, *, max_bytes: int | None = None) -> tuple[str, int, Path]:
-    with open(path, "rb") as handle:
-        return store_chunks(iter(lambda: handle.read(CHUNK), b""), max_bytes=max_bytes)
 
 
 def delete(sha256: str) -> None:

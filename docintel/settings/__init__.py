@@ -7,33 +7,28 @@ for PostgreSQL and separate Celery workers, ``DOCINTEL_LLM_URL`` for a vLLM serv
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import dj_database_url
 
-from .env import env_bool, env_int, env_list, env_path, env_str
+from .env import env_bool, env_choice, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 # --- Where data lives --------------------------------------------------------------------------------
+# Reading settings creates nothing: ``manage.py init_data_dir`` (run by bin/setup) makes the data dir
+# and the embedded default's secret key, and a system check says so when they are missing.
 DATA_DIR = env_path("DOCINTEL_DATA_DIR", Path("var"), base=BASE_DIR)
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 DOCUMENT_STORE_DIR = DATA_DIR / "originals"  # content-addressed originals: originals/ab/cdef…
 KEYS_DIR = DATA_DIR / "keys"  # keys generated on first run of the embedded default
+SECRET_KEY_FILE = KEYS_DIR / "django_secret_key"  # the embedded default's secret key, one per data dir
 
 
 def _secret_key() -> str:
     configured = env_str("DOCINTEL_SECRET_KEY")
-    if configured:
+    if configured or not SECRET_KEY_FILE.is_file():
         return configured
-    # Embedded default: one random key per data dir, kept so that sessions survive restarts.
-    KEYS_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = KEYS_DIR / "django_secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return SECRET_KEY_FILE.read_text().strip()
 
 
 SECRET_KEY = _secret_key()
@@ -49,7 +44,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "docintel.sqlite3",
+            "NAME": str(DATA_DIR / "docintel.sqlite3"),
             # Worker threads and the web server share the file: wait for locks instead of failing.
             "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
         }
@@ -98,18 +93,19 @@ PIPELINE_STAGES = env_list(
     [
         "parse: docintel.documents.pipeline.parse.ParseStage",
         "classify: docintel.documents.pipeline.classify.ClassifyStage",
-        "redact: docintel.documents.pipeline.redact.RedactStage",
-        "extract: docintel.documents.pipeline.extract.ExtractStage",
+        "redact: docintel.redaction.stage.RedactStage",
+        "extract: extraction.stage.ExtractStage",
     ],
 )
 
 # --- Input limits (attacker-controlled files) --------------------------------------------------------
 MAX_UPLOAD_MB = env_int("DOCINTEL_MAX_UPLOAD_MB", 50, minimum=1)
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 MAX_PAGES = env_int("DOCINTEL_MAX_PAGES", 1000, minimum=1)
 PARSE_TIMEOUT_S = env_int("DOCINTEL_PARSE_TIMEOUT_S", 15, minimum=1)
 PARSE_MEMORY_MB = env_int("DOCINTEL_PARSE_MEMORY_MB", 1024, minimum=128)
 MAX_TEXT_CHARS = env_int("DOCINTEL_MAX_TEXT_CHARS", 5_000_000, minimum=1000)
-PDF_ENGINE = env_str("DOCINTEL_PDF_ENGINE", "pypdf")  # "pdfium": the faster optional engine
+PDF_ENGINE = env_choice("DOCINTEL_PDF_ENGINE", ("pypdf", "pdfium"), "pypdf")  # pdfium: faster, optional
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -127,7 +123,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "docintel.accounts",
     "docintel.documents",
-    "docintel.documents.redaction",
+    "docintel.redaction",
     "extraction",
     "audit",
     "docintel.web",
@@ -175,7 +171,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env_int("DOCINTEL_SESSION_AGE_S", 8 * 3600, minimum=60)
+SESSION_AGE_S = env_int("DOCINTEL_SESSION_AGE_S", 8 * 3600, minimum=60)
+SESSION_COOKIE_AGE = SESSION_AGE_S
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_COOKIES = env_bool("DOCINTEL_SECURE_COOKIES", False)  # true behind TLS (deploy/nginx)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
@@ -190,15 +187,25 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-# REST_FRAMEWORK, SPECTACULAR_SETTINGS and CACHES live in surfaces.py.
+# With Redis configured, caches (login throttling, rate limits) are shared by every web process.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "KEY_PREFIX": "docintel"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# REST_FRAMEWORK and SPECTACULAR_SETTINGS live in surfaces.py.
 
+LOG_LEVEL = env_choice("DOCINTEL_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
 # PHI never goes to logs: log ids and codes only. Verbose framework loggers stay at WARNING.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("DOCINTEL_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "presidio-analyzer": {"level": "ERROR"},
         "django.request": {"level": "ERROR"},

@@ -57,6 +57,13 @@ def env_list(name: str, default: list[str] | None = None, *, separator: str = ",
     return [item.strip() for item in raw.split(separator) if item.strip()]
 
 
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env_str(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def env_path(name: str, default: Path, *, base: Path) -> Path:
     raw = os.environ.get(name)
     path = Path(raw).expanduser() if raw and raw.strip() else default

@@ -2,18 +2,16 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_float, env_list, env_str
+from .env import env_choice, env_float, env_list
 
 # --- Redaction ---------------------------------------------------------------------------------------
 # Spans scored below this are not redacted (a RedactionPolicy row in the admin overrides it).
-REDACTION_SCORE_THRESHOLD = env_float("DOCINTEL_REDACTION_THRESHOLD", 0.35)
-if not 0.0 <= REDACTION_SCORE_THRESHOLD <= 1.0:
+REDACTION_THRESHOLD = env_float("DOCINTEL_REDACTION_THRESHOLD", 0.35)
+if not 0.0 <= REDACTION_THRESHOLD <= 1.0:
     raise ImproperlyConfigured("DOCINTEL_REDACTION_THRESHOLD must be between 0 and 1")
 # Comma-separated words never redacted (whole span, any case), e.g. the clinic's own name.
-REDACTION_ALLOW_LIST = env_list("DOCINTEL_REDACTION_ALLOW", [])
+REDACTION_ALLOW = env_list("DOCINTEL_REDACTION_ALLOW", [])
 # Comma-separated words always redacted; "TYPE:term" (e.g. "NAME:Gregory House") sets the type.
-REDACTION_DENY_LIST = env_list("DOCINTEL_REDACTION_DENY", [])
+REDACTION_DENY = env_list("DOCINTEL_REDACTION_DENY", [])
 # "placeholder" ([NAME], [MRN]...) or "pseudonym" (consistent surrogates per document) for the pipeline.
-REDACTION_MODE = env_str("DOCINTEL_REDACTION_MODE", "placeholder")
-if REDACTION_MODE not in ("placeholder", "pseudonym"):
-    raise ImproperlyConfigured("DOCINTEL_REDACTION_MODE must be 'placeholder' or 'pseudonym'")
+REDACTION_MODE = env_choice("DOCINTEL_REDACTION_MODE", ("placeholder", "pseudonym"), "placeholder")

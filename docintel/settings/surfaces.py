@@ -7,20 +7,12 @@ LOGIN_MAX_FAILURES = env_int("DOCINTEL_LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_S = env_int("DOCINTEL_LOGIN_LOCKOUT_S", 15 * 60, minimum=1)
 TRUST_X_REAL_IP = env_bool("DOCINTEL_TRUST_X_REAL_IP", False)  # only behind the bundled nginx
 
-# With Redis configured, throttling counters are shared by every web process; otherwise per process.
-_REDIS_URL = env_str("REDIS_URL")
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL,
-         "KEY_PREFIX": "docintel"}
-        if _REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
-
 # --- REST API ----------------------------------------------------------------------------------------
 API_PAGE_SIZE = env_int("DOCINTEL_API_PAGE_SIZE", 25, minimum=1)
 API_MAX_PAGE_SIZE = 100
+# Per token (or per signed-in user): requests of any kind, and uploads on their own.
+API_RATE = env_str("DOCINTEL_API_RATE", "1200/min")
+API_UPLOAD_RATE = env_str("DOCINTEL_API_UPLOAD_RATE", "300/min")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "docintel.accounts.authentication.ApiTokenAuthentication",
@@ -32,9 +24,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "docintel.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["docintel.api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        # Per token (or per signed-in user): requests of any kind, and uploads on their own.
-        "token": env_str("DOCINTEL_API_RATE", "1200/min"),
-        "uploads": env_str("DOCINTEL_API_UPLOAD_RATE", "300/min"),
+        "token": API_RATE,
+        "uploads": API_UPLOAD_RATE,
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -1,10 +1,21 @@
-from django.urls import include, path
+from django.contrib.auth import views as auth_views
+from django.urls import path
 
-from . import views
+from . import accounts, compliance, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("", include("docintel.accounts.urls")),
+    # Signing in and out, passwords, each person's API tokens.
+    path("login/", accounts.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/tokens/", accounts.tokens, name="tokens"),
+    path("account/tokens/<int:pk>/revoke/", accounts.revoke_token, name="revoke-token"),
+    path("account/password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
+    # The compliance officer's console.
+    path("audit/", compliance.events, name="audit-events"),
+    path("audit/documents/<uuid:pk>/", compliance.document_trail, name="audit-document"),
+    path("audit/export/", compliance.download_export, name="audit-export"),
+    path("audit/public-key.pem", compliance.public_key, name="audit-public-key"),
     path("upload/", views.upload, name="upload"),
     path("documents/", views.documents, name="documents"),
     path("documents/<uuid:pk>/", views.document, name="document"),

@@ -8,20 +8,28 @@ from contextlib import suppress
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from docintel.accounts import roles
-from docintel.accounts.permissions import deny, role_required
-from docintel.api import outputs
-from docintel.api.filters import DocumentFilterForm
+from docintel.documents.access import document_for, record_read, visible_documents
 from docintel.documents.actions import retry_document
-from docintel.documents.models import Document, DocumentKind, StageStatus
+from docintel.documents.filters import DocumentFilterForm
+from docintel.documents.models import DocumentKind
 from docintel.errors import DocintelError
+from docintel.redaction.models import redaction_of
+from docintel.redaction.pdf import redacted_pdf_bytes
+from extraction import pointers
+from extraction.actions import correct_field
+from extraction.export import extraction_csv, extraction_record, value_text
+from extraction.models import extraction_of
+from extraction.schemas import schema_names
 
 from .highlight import marked_text
+from .paging import page_of, query_without_page
+from .permissions import role_required
 
 PAGE_SIZE = 25
 
@@ -33,19 +41,8 @@ def home(request):
     return redirect("audit-events")  # compliance officers start at the audit log
 
 
-def _document(request, pk, *, with_text: bool = False) -> Document:
-    """The document, if this user may open it; 404 if it does not exist, 403 (audited) if not theirs."""
-    documents = Document.objects.all() if with_text else Document.objects.defer("text")
-    document = get_object_or_404(documents, pk=pk)
-    if not roles.can_open(request.user, document):
-        deny(request, roles.SEES_ALL_DOCUMENTS, document)
-    return document
-
-
 @role_required(*roles.in_web(roles.UPLOAD))
 def upload(request):
-    from extraction.schemas import schema_names
-
     return render(request, "web/upload.html", {
         "kinds": DocumentKind.choices, "schemas": schema_names(), "max_mb": settings.MAX_UPLOAD_MB,
     })
@@ -54,28 +51,25 @@ def upload(request):
 @role_required(*roles.in_web(roles.READ_DOCUMENTS))
 def documents(request):
     form = DocumentFilterForm(request.GET or None)
-    queryset = roles.visible_documents(request.user).defer("text", "page_offsets").order_by("-created")
+    queryset = visible_documents(request.user).defer("text", "page_offsets").order_by("-created")
     if form.is_bound:
         queryset = form.filter(queryset)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "web/documents.html", {
-        "form": form, "page": page, "query": query.urlencode(),
+        "form": form, "page": page_of(request, queryset, PAGE_SIZE), "query": query_without_page(request),
         "can_upload": roles.has_role(request.user, *roles.UPLOAD),
     })
 
 
 @role_required(*roles.in_web(roles.READ_DOCUMENTS))
 def document(request, pk):
-    document = _document(request, pk, with_text=True)
-    context = {"document": document, "settled": document.status in (StageStatus.DONE, StageStatus.FAILED),
+    document = document_for(request, pk, with_text=True)
+    context = {"document": document, "settled": document.is_settled,
                "can_correct": roles.has_role(request.user, *roles.CORRECT_EXTRACTIONS),
                "can_audit": roles.has_role(request.user, *roles.READ_AUDIT),
                "stages": [(name, document.stage(name)) for name in document.stages]}
     if not document.is_erased:
         context.update(_outputs(document))
-    outputs.record_read(document, request.user, "document_page", via="web")
+    record_read(document, request.user, "document_page", via="web")
     return render(request, "web/document.html", context)
 
 
@@ -83,36 +77,29 @@ def _outputs(document) -> dict:
     """Redaction and extraction of a document for its page; missing parts simply stay empty."""
     redaction = extraction = None
     with suppress(DocintelError):
-        redaction = outputs.redaction_of(document)
+        redaction = redaction_of(document)
     with suppress(DocintelError):
-        extraction = outputs.extraction_of(document)
+        extraction = extraction_of(document)
     fields = _fields(extraction) if extraction else []
     text_html = marked_text(
         document.text, redaction.entities if redaction else [],
         {field["id"]: field["spans"] for field in fields},
     )
     return {"redaction": redaction, "extraction": extraction, "fields": fields, "text_html": text_html,
-            "entity_counts": _count_types(redaction.entities) if redaction else []}
-
-
-def _count_types(entities) -> list[tuple[str, int]]:
-    counts: dict[str, int] = {}
-    for entity in entities:
-        counts[entity["type"]] = counts.get(entity["type"], 0) + 1
-    return sorted(counts.items())
+            "entity_counts": sorted(redaction.counts().items()) if redaction else []}
 
 
 def _fields(extraction) -> list[dict]:
     """One row per leaf of the extracted data, with its grounding spans and latest review."""
     latest = {c.pointer: c for c in extraction.corrections.select_related("corrected_by")}
     rows = []
-    for index, (pointer, value) in enumerate(outputs.flatten(extraction.data or {})):
+    for index, (pointer, value) in enumerate(pointers.fields(extraction.data or {})):
         spans = [span for key, found in extraction.grounding.items()
                  if key == pointer or key.startswith(pointer + "/") for span in found]
         rows.append({
             "id": f"f{index}", "pointer": pointer, "label": field_label(pointer),
-            "value": outputs.cell(value), "type": _json_type(value), "spans": spans,
-            "shown": "" if value in (None, "", [], {}) else outputs.cell(value),
+            "value": value_text(value), "type": _json_type(value), "spans": spans,
+            "shown": "" if value in (None, "", [], {}) else value_text(value),
             "confidence": extraction.confidence.get(pointer),
             "ungrounded": pointer in extraction.ungrounded or (not spans and value not in (None, "", [])),
             "review": latest.get(pointer),
@@ -122,9 +109,9 @@ def _fields(extraction) -> list[dict]:
 
 def field_label(pointer: str) -> str:
     """'/parties/0/name' -> 'parties 1 name': words a reviewer reads, not a JSON pointer."""
-    parts = [str(int(p) + 1) if p.isdigit() else p.replace("~1", "/").replace("~0", "~").replace("_", " ")
-             for p in pointer.strip("/").split("/")]
-    return " ".join(parts) or "(value)"
+    words = [str(int(part) + 1) if part.isdigit() else part.replace("_", " ")
+             for part in pointers.parts(pointer)]
+    return " ".join(words) or "(value)"
 
 
 def _json_type(value) -> str:
@@ -138,7 +125,7 @@ def _json_type(value) -> str:
 @require_POST
 @role_required(*roles.in_web(roles.READ_DOCUMENTS))
 def retry(request, pk):
-    document = _document(request, pk)
+    document = document_for(request, pk)
     if retry_document(document, actor=request.user):
         messages.success(request, "Processing restarted from the step that failed.")
     else:
@@ -149,17 +136,15 @@ def retry(request, pk):
 @require_POST
 @role_required(*roles.in_web(roles.CORRECT_EXTRACTIONS))
 def correct(request, pk):
-    from extraction.actions import correct_field
-
-    document = _document(request, pk)
+    document = document_for(request, pk)
     try:
-        extraction = outputs.extraction_of(document)
+        extraction = extraction_of(document)
     except DocintelError as error:
         messages.error(request, error.message)
         return redirect("document", pk=document.pk)
     pointer = request.POST.get("pointer", "")
     confirm = request.POST.get("decision") == "confirm"
-    model_value = dict(outputs.flatten(extraction.data or {})).get(pointer)
+    model_value = dict(pointers.fields(extraction.data or {})).get(pointer)
     value = _parse_value(request.POST.get("value", ""), like=model_value)
     try:
         correct_field(extraction, pointer, value, actor=request.user, confirm=confirm)
@@ -182,8 +167,6 @@ def _parse_value(raw: str, *, like=None):
 
 
 def document_url(document) -> str:
-    from django.urls import reverse
-
     return reverse("document", args=[document.pk])
 
 
@@ -197,23 +180,24 @@ DOWNLOADS = {
 
 @role_required(*roles.in_web(roles.READ_DOCUMENTS))
 def download(request, pk, name):
-    document = _document(request, pk)
+    document = document_for(request, pk)
     if name not in DOWNLOADS:
         raise Http404("no such download")
     what, content_type = DOWNLOADS[name]
+    body: str | bytes
     try:
         if what == "redacted_text":
-            body = outputs.redaction_of(document).redacted_text
+            body = redaction_of(document).redacted_text
         elif what == "redacted_pdf":
-            body = outputs.redacted_pdf(document)
+            body = redacted_pdf_bytes(document)
         elif what == "extraction_json":
-            body = json.dumps(outputs.extraction_record(document), indent=2, ensure_ascii=False)
+            body = json.dumps(extraction_record(extraction_of(document)), indent=2, ensure_ascii=False)
         else:
-            body = outputs.extraction_csv(outputs.extraction_record(document))
+            body = extraction_csv(extraction_record(extraction_of(document)))
     except DocintelError as error:
         return render(request, "web/not_available.html", {"document": document, "error": error},
                       status=error.http_status)
-    outputs.record_read(document, request.user, what, via="web", download=True)
+    record_read(document, request.user, what, via="web", download=True)
     response = HttpResponse(body, content_type=content_type)
     stem = document.filename.rsplit(".", 1)[0] or "document"
     response["Content-Disposition"] = f'attachment; filename="{_safe(stem)}-{name}"'

@@ -17,6 +17,7 @@ import threading
 import time
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -104,9 +105,10 @@ class EmbeddedBackend(Backend):
         with self.lock:
             started = time.monotonic()
             try:
-                result = self.llm.create_chat_completion(
-                    messages=messages, grammar=self._grammar(schema), temperature=0.0, max_tokens=max_tokens,
-                    seed=0,
+                # Not streamed, so llama.cpp answers with one completion dict (its stubs allow an iterator).
+                result: Any = self.llm.create_chat_completion(
+                    messages=messages,  # type: ignore[arg-type]  # OpenAI-style role/content dicts
+                    grammar=self._grammar(schema), temperature=0.0, max_tokens=max_tokens, seed=0,
                 )
             except (RuntimeError, ValueError) as error:  # llama.cpp's own failures; never the text (PHI)
                 raise ModelFailed(message=f"the embedded model failed with {type(error).__name__}") from None

@@ -66,6 +66,9 @@ class OpenAIBackend(Backend):
             self.format_style = "json_object"
             response = self._post({**body, "response_format": self._response_format(schema)})
         latency_ms = round((time.monotonic() - started) * 1000)
+        if response is None:  # neither form of structured output was understood
+            raise ServiceUnavailable("model_bad_response", f"the language model server at {self.url_name} "
+                                     "accepts no structured-output request")
         try:
             payload = response.json()
             choice = payload["choices"][0]

@@ -16,7 +16,7 @@ from audit.actions import record_event
 from audit.models import AuditEvent
 from docintel.accounts.models import ApiToken
 from docintel.accounts.roles import set_roles
-from tests.audit.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +40,8 @@ def last(action: str) -> AuditEvent:
 
 
 @pytest.mark.parametrize("role", ["clerk", "reviewer", "service"])
-def test_other_roles_get_403_and_the_attempt_is_recorded(make_user, role):
-    user = make_user(f"{role}-1", role)
+def test_other_roles_get_403_and_the_attempt_is_recorded(user_with_roles, role):
+    user = user_with_roles(f"{role}-1", role)
     for path in ("/api/v1/audit/events/", "/api/v1/audit/export/?format=jsonl", "/api/v1/audit/status/"):
         response = api_client(user).get(path)
         assert response.status_code == 403, path
@@ -50,17 +50,18 @@ def test_other_roles_get_403_and_the_attempt_is_recorded(make_user, role):
         assert denied.actor_username == f"{role}-1" and denied.details_dict["path"] == path.split("?")[0]
 
 
-def test_a_clerk_is_refused_the_audit_page_and_that_is_recorded(client, make_user):
-    make_user("carl", "clerk")
+def test_a_clerk_is_refused_the_audit_page_and_that_is_recorded(client, user_with_roles):
+    user_with_roles("carl", "clerk")
     client.login(username="carl", password=PASSWORD)
     assert client.get("/audit/").status_code == 403
     assert last("access.denied").actor_username == "carl"
 
 
-def test_compliance_lists_and_filters_events_and_each_read_is_recorded(make_user):
-    officer = make_user("olivia", "compliance")
+def test_compliance_lists_and_filters_events_and_each_read_is_recorded(user_with_roles):
+    officer = user_with_roles("olivia", "compliance")
     document = uuid.uuid4()
-    record_event("document.viewed", document=document, actor=make_user("carl", "clerk"), purpose="review")
+    clerk = user_with_roles("carl", "clerk")
+    record_event("document.viewed", document=document, actor=clerk, purpose="review")
     record_event("stage.completed", document=document, details={"stage": "parse"})
     api = api_client(officer)
     body = api.get("/api/v1/audit/events/", {"document": str(document)}).json()
@@ -75,18 +76,18 @@ def test_compliance_lists_and_filters_events_and_each_read_is_recorded(make_user
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_filter"
 
 
-def test_time_filters_accept_any_iso_offset_and_refuse_moments_out_of_range(make_user):
-    api = api_client(make_user("olivia", "compliance"))
+def test_time_filters_accept_any_iso_offset_and_refuse_moments_out_of_range(user_with_roles):
+    api = api_client(user_with_roles("olivia", "compliance"))
     # PostgreSQL refuses offsets beyond ±15:59 in a query; the filter compares in UTC instead.
     assert api.get("/api/v1/audit/events/", {"until": "3937-07-27T06:51:21+16:54"}).status_code == 200
     out_of_range = api.get("/api/v1/audit/export/", {"until": "9999-12-31T23:00:00-05:00"})
     assert out_of_range.status_code == 400 and out_of_range.json()["error"]["code"] == "bad_filter"
 
 
-def test_the_export_endpoint_streams_a_verifiable_export(make_user, tmp_path):
+def test_the_export_endpoint_streams_a_verifiable_export(user_with_roles, tmp_path):
     from audit.verify_export import verify
 
-    officer = make_user("olivia", "compliance")
+    officer = user_with_roles("olivia", "compliance")
     for number in range(3):
         record_event("document.viewed", document=uuid.uuid4(), details={"n": number})
     response = api_client(officer).get("/api/v1/audit/export/?format=jsonl")
@@ -100,10 +101,10 @@ def test_the_export_endpoint_streams_a_verifiable_export(make_user, tmp_path):
     assert api_client(officer).get("/api/v1/audit/export/?format=xml").status_code in (400, 404)
 
 
-def test_the_web_page_shows_chain_status_and_downloads_a_zip(client, make_user, tmp_path):
+def test_the_web_page_shows_chain_status_and_downloads_a_zip(client, user_with_roles, tmp_path):
     from audit.verify_export import verify
 
-    make_user("olivia", "compliance")
+    user_with_roles("olivia", "compliance")
     record_event("document.viewed", document=uuid.uuid4())
     client.login(username="olivia", password=PASSWORD)
     page = client.get("/audit/", {"action": "document.viewed"})
@@ -116,9 +117,9 @@ def test_the_web_page_shows_chain_status_and_downloads_a_zip(client, make_user, 
     assert verify(tmp_path / name)["ok"]
 
 
-def test_the_document_trail_shows_who_saw_it(client, make_user):
-    make_user("olivia", "compliance")
-    clerk = make_user("carl", "clerk")
+def test_the_document_trail_shows_who_saw_it(client, user_with_roles):
+    user_with_roles("olivia", "compliance")
+    clerk = user_with_roles("carl", "clerk")
     document = uuid.uuid4()
     record_event("document.viewed", document=document, actor=clerk)
     client.login(username="olivia", password=PASSWORD)
@@ -126,8 +127,8 @@ def test_the_document_trail_shows_who_saw_it(client, make_user):
     assert page.status_code == 200 and b"carl" in page.content and b"document.viewed" in page.content
 
 
-def test_sign_ins_failed_sign_ins_and_role_changes_are_recorded(client, make_user):
-    user = make_user("rita", "reviewer")
+def test_sign_ins_failed_sign_ins_and_role_changes_are_recorded(client, user_with_roles):
+    user = user_with_roles("rita", "reviewer")
     assert last("auth.role_changed").details_dict == {"user_id": user.pk, "username": "rita",
                                                       "role": "reviewer", "change": "added"}
     client.post("/login/", {"username": "rita", "password": "wrong password"})
@@ -149,13 +150,13 @@ def test_the_public_key_is_public(client):
     assert APIClient().get("/api/v1/audit/public-key/").json()["algorithm"] == "ed25519"
 
 
-def test_a_role_change_made_during_a_request_names_who_made_it(make_user, django_user_model):
+def test_a_role_change_made_during_a_request_names_who_made_it(user_with_roles, django_user_model):
     from django.contrib.auth.models import Group
 
     from audit.middleware import AuditActorMiddleware
 
     admin = django_user_model.objects.create_superuser("root", password="an admin password 42")
-    target = make_user("rita", "reviewer")
+    target = user_with_roles("rita", "reviewer")
     target.groups.add(Group.objects.get(name="clerk"))  # outside a request: no actor to name
     assert last("auth.role_changed").actor_username == ""
 

@@ -17,8 +17,8 @@ from tests.audit.conftest import run_command, verify_json
 pytestmark = pytest.mark.django_db
 
 
-def test_events_form_a_gapless_chain_that_verifies(make_user):
-    officer = make_user("olivia", "compliance")
+def test_events_form_a_gapless_chain_that_verifies(user_with_roles):
+    officer = user_with_roles("olivia", "compliance")
     document_id = uuid.uuid4()
     first = record_event("document.viewed", document=document_id, actor=officer, purpose="review",
                          details={"page": 2})

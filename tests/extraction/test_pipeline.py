@@ -20,7 +20,7 @@ from tests.extraction.conftest import SHORT_CONTRACT, FakeVLLM, free_port
 from tests.extraction.test_http_backend import ANSWER, GOOD
 
 STAGES = ["parse: docintel.documents.pipeline.parse.ParseStage",
-          "extract: docintel.documents.pipeline.extract.ExtractStage"]
+          "extract: extraction.stage.ExtractStage"]
 RECORD_KEYS = {"id", "schema", "schema_version", "data", "grounding", "valid", "model", "escalated",
                "text_sha256"}
 
@@ -72,7 +72,7 @@ def test_model_server_down_fails_the_stage_clearly_and_a_retry_succeeds_once_it_
     assert inference.count() == 1
 
     # Idempotent: running the stage again keeps the one extraction.
-    from docintel.documents.pipeline.extract import ExtractStage
+    from extraction.stage import ExtractStage
 
     ExtractStage().run(document)
     assert document.extractions.count() == 1
@@ -139,6 +139,7 @@ def test_the_model_answer_is_screened_and_ungrounded_values_are_flagged(db, fake
 
 
 def test_invalid_first_line_output_escalates_with_redacted_text(db, settings, fake_vllm):
+    from docintel.redaction.text import redact_text
     from extraction.backends.openai_http import OpenAIBackend
     from extraction.extractor import extract
     from extraction.schemas import get_schema
@@ -149,7 +150,8 @@ def test_invalid_first_line_output_escalates_with_redacted_text(db, settings, fa
     try:
         fake_vllm.reply((200, "I am a small model and I ramble.", "stop"))
         slm = OpenAIBackend(fake_vllm.url, "slm", max_prompt_chars=20000, max_retries=0)
-        result = extract(SHORT_CONTRACT, get_schema("contract"), mode="hybrid", backend=slm)
+        result = extract(SHORT_CONTRACT, get_schema("contract"), mode="hybrid", backend=slm,
+                         redacted_text=lambda: redact_text(SHORT_CONTRACT).redacted_text)
     finally:
         escalation.stop()
     assert result.escalated and result.route["escalation"] == {

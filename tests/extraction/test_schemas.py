@@ -7,12 +7,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 
-from docintel.documents.models import Document
 from docintel.errors import InputError
 from extraction.actions import store_extraction
 from extraction.extractor import extract
 from extraction.models import SchemaVersion
 from extraction.schemas import get_schema, register_schema
+from tests.factories import DocumentFactory
 
 CONTRACT_FIELDS = ["document_name", "document_type", "parties", "agreement_date", "effective_date",
                    "expiration_date", "governing_law", "renewal_term", "notice_period_to_terminate_renewal",
@@ -59,8 +59,7 @@ def test_custom_schemas_are_validated_and_versioned():
 @pytest.mark.django_db
 def test_a_custom_schema_used_by_an_extraction_cannot_change_or_go():
     row = register_schema("invoice", INVOICE)
-    document = Document.objects.create(filename="i.txt", sha256="a" * 64, size=10, media_type="text/plain",
-                                       text="Invoice INV-7 due March 3, 2021", kind="contract")
+    document = DocumentFactory(filename="i.txt", text="Invoice INV-7 due March 3, 2021", kind="contract")
     schema = get_schema("invoice")
     extraction = store_extraction(document, extract(document.text, schema, mode="rules"))
     assert (extraction.custom_schema_id, extraction.schema_version) == (row.pk, "1")

@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from pypdf import PdfReader
 
-from docintel.documents.parsing import parse_file
-from docintel.documents.parsing.fidelity import word_similarity
-from docintel.documents.parsing.normalize import clean_page
-from docintel.documents.parsing.pdf import extract_pdf
+from docintel.parsing import parse_file
+from docintel.parsing.fidelity import word_similarity
+from docintel.parsing.normalize import clean_page
+from docintel.parsing.pdf import extract_pdf
 from tests.parsing.conftest import CONTRACT_IDS, CONTRACTS
 
 MIN_SIMILARITY = 0.95

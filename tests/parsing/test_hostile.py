@@ -12,8 +12,8 @@ import time
 import pytest
 
 from docintel.documents.models import Document
-from docintel.documents.parsing import ParseError, parse_file
-from docintel.documents.parsing.sandbox import Limits, run_isolated
+from docintel.parsing import ParseError, parse_file
+from docintel.parsing.sandbox import Limits, run_isolated
 from tests.conftest import ROOT, worker_environment
 from tests.parsing.hostile import HOSTILE, slow
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from docintel.documents.parsing.normalize import assemble, clean_page, join_hyphenated, normalise_pages
+from docintel.parsing.normalize import assemble, clean_page, join_hyphenated, normalise_pages
 
 
 def test_ligatures_become_letters():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from docintel.documents.parsing import ParseError, parse_file
+from docintel.parsing import ParseError, parse_file
 
 NOTE = "Patient: Zoë Müller\nSeen on 3 März 2024 \u2013 follow-up in 2 weeks.\n"
 

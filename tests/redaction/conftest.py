@@ -3,20 +3,20 @@ and documents to redact."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pytest
 
 from docintel.documents.models import Document
 from tests.conftest import FIXTURES
+from tests.factories import DocumentFactory
 
 GOLD = FIXTURES / "clinical_notes"
 
 
 @pytest.fixture(scope="session")
 def engine():
-    from docintel.documents.redaction.engine import get_engine
+    from docintel.redaction.engine import get_engine
 
     return get_engine()
 
@@ -34,9 +34,6 @@ def gold_notes() -> dict[str, list[dict]]:
 @pytest.fixture
 def make_document(db):
     def make(text: str, name: str = "note.txt") -> Document:
-        sha256 = hashlib.sha256(name.encode() + text.encode()).hexdigest()
-        return Document.objects.create(
-            filename=name, sha256=sha256, size=len(text), media_type="text/plain", text=text, page_offsets=[0]
-        )
+        return DocumentFactory(filename=name, text=text)
 
     return make

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from docintel.documents.redaction.pdf import render_text_pdf
+from docintel.redaction.pdf import render_text_pdf
 
 from .conftest import GOLD
 

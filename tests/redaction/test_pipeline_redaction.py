@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from docintel.documents.actions import upload_document
-from docintel.documents.redaction.models import RedactionResult
+from docintel.redaction.models import RedactionResult
 from tests.conftest import CeleryWorker, purge_broker, require_services, wait_for_status
 
 STAGES = [
     "parse: docintel.documents.pipeline.parse.ParseStage",
     "classify: docintel.documents.pipeline.classify.ClassifyStage",
-    "redact: docintel.documents.pipeline.redact.RedactStage",
+    "redact: docintel.redaction.stage.RedactStage",
 ]
 NOTE = (
     b"DISCHARGE SUMMARY\nPatient Name: OKAFOR, CHIDI   MRN: 004821937\nDOB: 03/14/1931\n"

@@ -6,9 +6,9 @@ from itertools import pairwise
 
 import pytest
 
-from docintel.documents.redaction.engine import Rules
-from docintel.documents.redaction.entities import ENTITY_TYPES
-from docintel.documents.redaction.redact import redact_text
+from docintel.redaction.engine import Rules
+from docintel.redaction.entities import ENTITY_TYPES
+from docintel.redaction.text import redact_text
 
 RULES = Rules(threshold=0.35)
 

@@ -6,13 +6,13 @@ import re
 
 import pytest
 
-from docintel.documents.redaction.models import (
+from docintel.redaction.models import (
     AllowListEntry,
     CustomRecognizer,
     DenyListEntry,
     RedactionPolicy,
 )
-from docintel.documents.redaction.redact import load_rules, redact_many, redact_text
+from docintel.redaction.text import load_rules, redact_many, redact_text
 
 NOTE = (
     "Patient: SMITH, JOHN  MRN 00482913\nMr. Smith was seen by Dr. Alvarez on 03/14/2023. "
@@ -65,8 +65,8 @@ def test_no_gold_phi_string_survives(engine, gold_notes, db, split, allowed):
 
 
 def test_settings_allow_and_deny_lists(engine, db, settings):
-    settings.REDACTION_ALLOW_LIST = ["Alvarez"]
-    settings.REDACTION_DENY_LIST = ["Project Nightingale", "NAME:Bubbles"]
+    settings.REDACTION_ALLOW = ["Alvarez"]
+    settings.REDACTION_DENY = ["Project Nightingale", "NAME:Bubbles"]
     text = "Seen by Dr. Alvarez for Project Nightingale; the therapy dog Bubbles helped."
     redaction = redact_text(text)
     assert "Alvarez" in redaction.redacted_text

@@ -9,9 +9,9 @@ import json
 from pypdf import PdfReader
 
 from audit.models import AuditEvent
-from docintel.documents.pipeline.redact import RedactStage
-from docintel.documents.redaction import redacted_pdf_bytes
-from docintel.documents.redaction.models import RedactionResult
+from docintel.redaction.models import RedactionResult
+from docintel.redaction.pdf import redacted_pdf_bytes
+from docintel.redaction.stage import RedactStage
 
 NOTE = (
     "DISCHARGE SUMMARY\nPatient Name: OKAFOR, CHIDI\nMRN: 004821937   DOB: 03/14/1931\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from docintel.documents import storage
-from docintel.documents.parsing import parse_file
+from docintel.parsing import parse_file
 
 from .base import Stage
 

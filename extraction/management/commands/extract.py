@@ -12,8 +12,9 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from docintel.cli import DocumentCommand, existing_paths, read_input_file
-from docintel.documents.parsing import parse_file
 from docintel.errors import DocintelError, InputError
+from docintel.parsing import parse_file
+from docintel.redaction.text import redact_text
 from extraction.backends import BACKEND_NAMES, get_backend
 from extraction.export import result_record
 from extraction.extractor import MODES, extract
@@ -51,7 +52,8 @@ class Command(DocumentCommand):
         def run(path: Path) -> dict:
             parsed = read_text(path)
             result = extract(parsed.text, schema, mode=options["mode"], backend=backend,
-                             page_offsets=parsed.page_offsets)
+                             page_offsets=parsed.page_offsets,
+                             redacted_text=lambda: redact_text(parsed.text).redacted_text)
             return result_record(path.stem, result)
 
         def summarise(record: dict) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from docintel.cli import DocumentCommand, existing_paths, read_input_file
-from docintel.documents.parsing import parse_file
+from docintel.parsing import parse_file
 
 
 class Command(DocumentCommand):

@@ -1,0 +1,61 @@
+"""Who may open which document, and the audited ways of opening one or being refused.
+
+Web pages and API endpoints alike call these: ``document_for`` (404 when missing, 403 with an
+``access.denied`` event when not theirs), ``visible_documents`` for lists, ``record_read`` for every
+view or download of a document's content (contract §7: every view is an event).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from audit.actions import record_denial, record_event
+from docintel.accounts import roles
+
+from .models import Document
+
+
+def visible_documents(user, queryset=None):
+    """The documents ``user`` may open: all of them, their own and assigned ones, or none."""
+    queryset = Document.objects.all() if queryset is None else queryset
+    if roles.has_role(user, *roles.SEES_ALL_DOCUMENTS):
+        return queryset
+    if roles.has_role(user, *roles.READ_DOCUMENTS):
+        return queryset.filter(Q(uploaded_by=user) | Q(assignments__user=user)).distinct()
+    return queryset.none()
+
+
+def can_open(user, document) -> bool:
+    return visible_documents(user).filter(pk=document.pk).exists()
+
+
+def deny(request, required: tuple[str, ...], document=None):
+    """Audit the refusal and raise 403 (rendered by the 403 template or the API error handler)."""
+    record_denial(request, required, document)
+    raise PermissionDenied("Your role does not allow this.")
+
+
+def document_for(request, pk, *, with_text: bool = False) -> Document:
+    """The document ``pk`` if the signed-in user may open it: 404 when there is none, 403 (audited)
+    when it is not theirs. Without ``with_text`` the text and page offsets stay in the database."""
+    try:
+        pk = uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404("no such document") from None
+    documents = Document.objects.all() if with_text else Document.objects.defer("text", "page_offsets")
+    document = documents.filter(pk=pk).first()
+    if document is None:
+        raise Http404("no such document")
+    if not can_open(request.user, document):
+        deny(request, roles.SEES_ALL_DOCUMENTS, document)
+    return document
+
+
+def record_read(document, actor, what: str, *, via: str, download: bool = False) -> None:
+    """The event of one view (a page, a response) or download (a file) of a document's content."""
+    record_event("document.downloaded" if download else "document.viewed", document=document, actor=actor,
+                 purpose="document access", details={"what": what, "via": via})

@@ -1,0 +1,66 @@
+"""Property-based run of the whole API against its own OpenAPI schema: no input makes it answer 5xx,
+and every answer matches the schema. Bounded: a few examples per operation."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from docintel import task_runner
+from docintel.accounts.models import ApiToken
+from docintel.documents.actions import upload_document
+from tests.factories import make_user
+
+
+@pytest.fixture
+def api_schema(transactional_db, settings):
+    """The schema, served by the real WSGI app. As Django's test client does, keep the app from closing
+    the test's database connection at the end of each request. Uploads go through the parse stage only
+    (the API is under test, not the models), finished before the database is flushed."""
+    from docintel.wsgi import application
+
+    settings.PIPELINE_STAGES = ["parse: docintel.documents.pipeline.parse.ParseStage"]
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+        task_runner.wait_idle(300)
+
+
+@pytest.fixture
+def admin_token(transactional_db) -> str:
+    admin = make_user("admin", "schemathesis-admin")
+    upload_document([b"A short agreement between Acme and Beta."], filename="sample.txt", actor=admin)
+    return ApiToken.issue(admin, "schemathesis")[1]
+
+
+def test_api_never_answers_with_a_server_error(api_schema, admin_token):
+    headers = {"Authorization": f"Token {admin_token}"}
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert len(operations) >= 6
+
+    failures = {}
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=12, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def check(case):
+            response = case.call(headers=headers)
+            case.validate_response(response, checks=[not_a_server_error, status_code_conformance,
+                                                     response_schema_conformance])
+
+        try:
+            check()
+        except (Exception, BaseExceptionGroup) as failure:  # each operation runs; failures reported together
+            failures[operation.label] = str(failure)[:2000]
+    assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
