@@ -71,6 +71,7 @@ def manage(env, *args) -> str:
 
 
 def seed(env, count: int) -> str:
+    manage(env, "init_data_dir")
     manage(env, "migrate", "-v0")
     token = manage(env, "issue_token", "bench", "--role", "admin").strip()
     code = (

@@ -221,6 +221,7 @@ def timed(function):
 
 
 def main() -> None:
+    call_command("init_data_dir")
     call_command("migrate", verbosity=0)
     create_plain_table()
     print(f"# audit bench: PostgreSQL {connection.pg_version}, {ARGS.writers} writers x {ARGS.seconds:.0f}s, "

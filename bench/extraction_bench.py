@@ -124,6 +124,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    call_command("init_data_dir")
     call_command("migrate", verbosity=0)  # the audit log of the model calls needs its tables
     from extraction.backends import get_backend
     from extraction.evaluation import contract_file, read_labels, score_record

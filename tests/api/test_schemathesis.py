@@ -39,8 +39,12 @@ def api_schema(transactional_db, settings):
 @pytest.fixture
 def admin_token(transactional_db) -> str:
     admin = make_user("admin", "schemathesis-admin")
+    token = ApiToken.issue(admin, "schemathesis")[1]
     upload_document([b"A short agreement between Acme and Beta."], filename="sample.txt", actor=admin)
-    return ApiToken.issue(admin, "schemathesis")[1]
+    # SQLite's shared in-memory test database refuses a second writer outright (no busy wait): let the
+    # in-process runner finish the upload's parse before the test writes again.
+    task_runner.wait_idle(300)
+    return token
 
 
 def test_api_never_answers_with_a_server_error(api_schema, admin_token):

@@ -31,7 +31,8 @@ def _manage(data_dir, *args) -> subprocess.CompletedProcess:
 
 
 def test_a_fresh_sqlite_database_rejects_changes_from_plain_sql(tmp_path):
-    """The embedded default, migrated like an operator would, then edited with the sqlite3 module."""
+    """The embedded default, set up like an operator would, then edited with the sqlite3 module."""
+    _manage(tmp_path, "init_data_dir")
     _manage(tmp_path, "migrate", "--noinput")
     _manage(tmp_path, "audit_verify")  # records audit.verified: now there are rows to attack
     _manage(tmp_path, "audit_export", "--out", str(tmp_path / "log.jsonl"))  # and a checkpoint

@@ -71,8 +71,8 @@ def test_redacted_pdf_contains_no_redacted_text(engine, make_document):
 def test_pdf_before_redaction_is_a_clear_error(make_document):
     import pytest
 
-    from docintel.errors import InputError
+    from docintel.errors import NotReady
 
-    with pytest.raises(InputError) as error:
+    with pytest.raises(NotReady) as error:
         redacted_pdf_bytes(make_document("nothing yet"))
-    assert error.value.code == "not_redacted"
+    assert error.value.code == "not_ready" and error.value.http_status == 409
