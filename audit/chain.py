@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import Field
 from django.utils import timezone
 
+from . import keys
 from .canonical import (
     EVENT_FIELDS,
     GENESIS_HASH,
@@ -158,8 +159,6 @@ _FIELDS: list[Field] = [AuditEvent._meta.get_field(name) for name in EVENT_FIELD
 
 
 def make_checkpoint(size: int, head_hash: str, *, reason: str) -> AuditCheckpoint:
-    from . import keys
-
     signed_at = format_time(timezone.now())
     return AuditCheckpoint.objects.create(
         size=size, head_hash=head_hash, time=signed_at, key_id=keys.signing_key_id(),
@@ -222,8 +221,6 @@ def rows(after_seq: int, until_seq: int | None = None) -> Iterator[tuple]:
 def verify_chain(*, after_seq: int = 0, after_hash: str = GENESIS_HASH) -> Verification:
     """Recompute every hash and link after ``after_seq`` (whose hash the caller vouches for), and check
     every signed checkpoint against the chain. The first problem stops the walk and is named."""
-    from . import keys
-
     result = Verification(verified_up_to=after_seq, head_hash=after_hash)
     public_key, signer = load_public_key(keys.public_key_pem()), keys.signing_key_id()
     checkpoints: dict[int, list[dict]] = {}

@@ -11,6 +11,8 @@ import base64
 import csv
 import io
 import json
+import tempfile
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -119,9 +121,6 @@ def filename_for(span: ExportRange, export_format: str) -> str:
 
 def zip_bundle(span: ExportRange, export_format: str, *, actor=None):
     """The export and its manifest in one zip (what a person downloads), as a temporary file."""
-    import tempfile
-    import zipfile
-
     name = filename_for(span, export_format)
     bundle = tempfile.TemporaryFile()  # noqa: SIM115  (handed to the response, which closes it)
     with zipfile.ZipFile(bundle, "w", compression=zipfile.ZIP_DEFLATED) as archive:

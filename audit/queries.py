@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import chain
-from .models import AuditEvent
+from .models import AuditCheckpoint, AuditEvent
 
 
 class UTCDateTimeField(forms.DateTimeField):
@@ -105,7 +105,5 @@ def chain_status() -> dict:
 
 
 def _last_checkpoint() -> dict | None:
-    from .models import AuditCheckpoint
-
     checkpoint = AuditCheckpoint.objects.order_by("-size", "-id").first()
     return checkpoint.as_dict() if checkpoint else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
@@ -55,8 +56,6 @@ def dispatch(task, *args) -> None:
 
 def wait_idle(timeout: float | None = None) -> bool:
     """Block until every in-process task (and what it queued) has finished. True when idle."""
-    import time
-
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         with _lock:

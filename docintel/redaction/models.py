@@ -11,6 +11,7 @@ from docintel.documents.models import Document
 from docintel.errors import NotReady
 
 from .entities import ENTITY_TYPES, count_types
+from .recognizers import Recognizer
 
 ENTITY_CHOICES = [(name, name) for name in ENTITY_TYPES]
 
@@ -105,8 +106,6 @@ class CustomRecognizer(models.Model):
             raise ValidationError({"regex": f"not a valid regular expression: {error}"}) from None
 
     def recognizer(self):
-        from .recognizers import Recognizer
-
         attributes = {
             "entity": self.entity_type,
             "patterns": ((self.regex, self.score),),

@@ -13,6 +13,7 @@ from django.db import DatabaseError
 
 from .engine import Entity, Rules, get_engine
 from .entities import ENTITY_TYPES, count_types
+from .models import AllowListEntry, CustomRecognizer, DenyListEntry, RedactionPolicy
 from .pseudonyms import Pseudonymizer
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,6 @@ class Redaction:
 
 def load_rules() -> Rules:
     """The deployment's rules: settings first, then what an admin added (models.py)."""
-    from .models import AllowListEntry, CustomRecognizer, DenyListEntry, RedactionPolicy
-
     threshold = settings.REDACTION_THRESHOLD
     allow = {term.strip().lower() for term in settings.REDACTION_ALLOW if term.strip()}
     deny = [parse_deny_entry(entry) for entry in settings.REDACTION_DENY if entry.strip()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -24,8 +25,6 @@ def _moment(value: str | None, name: str):
     if parsed is None:
         raise CommandError(f"--{name} must be an ISO 8601 date or time, not {value!r}")
     if parsed.tzinfo is None:
-        from datetime import UTC
-
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
