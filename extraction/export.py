@@ -30,8 +30,13 @@ def result_record(record_id: str, result) -> dict:
         "data": result.data,
         "grounding": _grounding(result.data, result.schema.schema, result.grounding, result.ungrounded),
         "valid": result.valid, "model": result.model, "escalated": result.escalated,
-        "text_sha256": result.text_sha256,
+        "text_sha256": result.text_sha256, **_review(result.clauses, result.risks),
     }
+
+
+def _review(clauses: dict, risks: list) -> dict:
+    """The clause review (§8) and its risk flags, for contracts (other schemas have none)."""
+    return {"clauses": clauses, "risks": risks} if clauses else {}
 
 
 def extraction_record(extraction: Extraction, with_corrections: bool = True) -> dict:
@@ -45,7 +50,7 @@ def extraction_record(extraction: Extraction, with_corrections: bool = True) -> 
         "valid": extraction.valid, "model": extraction.model, "escalated": extraction.escalated,
         "text_sha256": extraction.text_sha256,
         "ungrounded": extraction.ungrounded, "confidence": extraction.confidence,
-        "created": extraction.created.isoformat(),
+        "created": extraction.created.isoformat(), **_review(extraction.clauses, extraction.risks),
     }
     if with_corrections:
         record["corrections"] = [{

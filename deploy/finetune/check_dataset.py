@@ -38,7 +38,8 @@ def problems(path: Path, schema: dict) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dataset", type=Path)
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--schema", help="a built-in docintel schema name")

@@ -101,7 +101,7 @@ CATEGORIES: list[Category] = [
        keywords=r"\bterminat\w+[^.]{0,80}\b(?:for\s+convenience|without\s+cause|for\s+any\s+reason)",
        rules=r"\bterminat\w+\b[^.]{0,120}\b(?:for\s+(?:its\s+)?convenience|without\s+cause|for\s+any\s+"
              r"(?:or\s+no\s+)?reason|at\s+any\s+time\b[^.]{0,80}\b(?:upon|by|with)\b[^.]{0,40}\bnotice|"
-             r"upon\s+(?:\w+\s+){0,3}(?:\(\d+\)\s+)?(?:days?|months?)['’]?\s+(?:prior\s+)?(?:written\s+)?"
+             r"upon\s+(?:\w+\s+){0,3}(?:\(\d+\)\s+)?(?:days?|months?)['\u2019]?\s+(?:prior\s+)?(?:written\s+)?"
              r"notice)|\bat\s+any\s+time\b[^.]{0,60}\bterminat\w+"),
     _C("Rofr/Rofo/Rofn", "Does a party have a right of first refusal, offer or negotiation?",
        keywords=r"\bright\s+of\s+first\b|\bfirst\s+refusal\b",

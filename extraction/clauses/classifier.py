@@ -9,6 +9,7 @@ the coefficients and the thresholds chosen by cross-validation.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -30,7 +31,7 @@ HEADING_WEIGHT = 0.5  # a heading says what a section is about, less surely than
 def features(sentence: str, heading: str) -> list[str]:
     """The tokens one sentence is described by (before counting and weighting)."""
     words = ["#" if NUMBER.search(w) else w for w in WORD.findall(sentence.lower())]
-    tokens = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    tokens = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
     tokens += [f"h:{w}" for w in WORD.findall(heading.lower()) if not NUMBER.search(w)]
     for category in CATEGORIES:
         if category.keywords and category.keyword_re.search(sentence):
@@ -100,8 +101,9 @@ class ClauseClassifier:
             unknown = [name for name in categories if name not in BY_NAME]
             if unknown:
                 raise ValueError(f"the clause classifier names unknown categories: {unknown}")
-            return cls({term: i for i, term in enumerate(terms)}, data["idf"], data["coef"],
-                       data["intercept"], categories, data["present"], data["uncertain"], str(data["version"]))
+            vocabulary = {term: i for i, term in enumerate(terms)}
+            return cls(vocabulary, data["idf"], data["coef"], data["intercept"],
+                       categories, data["present"], data["uncertain"], str(data["version"]))
 
 
 @cache

@@ -20,7 +20,7 @@ def contract_text(labels_path: Path, contract_id: str, file_format: str = "txt")
     if file_format == "txt":
         return path.read_text(encoding="utf-8", errors="replace")
     from docintel.cli import read_input_file
-    from docintel.documents.parsing import parse_file
+    from docintel.parsing import parse_file
 
     _, media_type = read_input_file(path)
     return parse_file(path, media_type).text

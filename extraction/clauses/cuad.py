@@ -51,7 +51,9 @@ class SpacedText:
         return self.origin[at], self.origin[at + len(key) - 1] + 1
 
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "ʺ": '"', "–": "-", "—": "-"})
+_QUOTES = str.maketrans({
+    "\u201c": '"',
+    "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u02ba": '"', "\u2013": "-", "\u2014": "-"})
 
 
 def _fold(char: str) -> str:

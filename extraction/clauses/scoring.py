@@ -50,8 +50,12 @@ class CategoryScore:
         f1 = 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp + self.fp + self.fn else None
         return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn,
                 "precision": _round(precision), "recall": _round(recall), "f1": _round(f1),
-                "evidence_overlap": _round(sum(self.overlaps) / len(self.overlaps) if self.overlaps else None),
-                "evidence_coverage": _round(sum(self.coverage) / len(self.coverage) if self.coverage else None)}
+                "evidence_overlap": _round(_mean(self.overlaps)),
+                "evidence_coverage": _round(_mean(self.coverage))}
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
 
 
 def _round(value: float | None) -> float | None:
@@ -65,7 +69,8 @@ class ClauseScores:
         self.categories: dict[str, CategoryScore] = defaultdict(CategoryScore)
         self.contracts = 0
 
-    def add(self, findings: dict[str, dict], gold: dict[str, list[GoldClause]], present: dict[str, bool]) -> None:
+    def add(self, findings: dict[str, dict], gold: dict[str, list[GoldClause]],
+            present: dict[str, bool]) -> None:
         self.contracts += 1
         for category in CATEGORIES:
             name = category.name

@@ -9,6 +9,7 @@ blank line, or a line break before a clause number, starts a new paragraph.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -19,16 +20,16 @@ NEW_PART = re.compile(rf"\n[ \t]*(?={MARKER}[ \t]+\S)", re.IGNORECASE)
 BLANK = re.compile(r"\n[ \t\f\r]*\n\s*")
 # A heading at the start of a paragraph: its number and a short title in title or capital case, ended
 # by a period, a colon, a dash or the end of the line ("21. Governing Law and Jurisdiction").
-_TITLE_WORD = r"(?:[A-Z][\w'’/&-]*|of|and|or|the|to|for|in|on|by|with|a|an|upon|&|-)"
+_TITLE_WORD = r"(?:[A-Z][\w'\u2019/&-]*|of|and|or|the|to|for|in|on|by|with|a|an|upon|&|-)"
 HEADING = re.compile(
-    rf"^[ \t]*(?:{MARKER}[ \t]+)?(?P<title>[A-Z][\w'’/&-]*(?:[ \t]+{_TITLE_WORD}){{0,9}})"
-    rf"(?P<stop>[ \t]*(?:[.:]|[-–—])(?=\s)|[ \t]*(?:\n|$))",
+    rf"^[ \t]*(?:{MARKER}[ \t]+)?(?P<title>[A-Z][\w'\u2019/&-]*(?:[ \t]+{_TITLE_WORD}){{0,9}})"
+    rf"(?P<stop>[ \t]*(?:[.:]|[-\u2013\u2014])(?=\s)|[ \t]*(?:\n|$))",
     re.IGNORECASE | re.MULTILINE,
 )
 NUMBER_ONLY = re.compile(rf"^[ \t]*{MARKER}[ \t]*$", re.IGNORECASE)
 # Where a sentence ends: . ! ? (and a closing quote or bracket), then space and something that starts a
 # sentence. Abbreviations and initials do not end one.
-SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
 ABBREVIATION = re.compile(
     r"(?:\b(?:inc|corp|co|ltd|llc|l\.l\.c|n\.a|no|nos|sec|secs|art|para|st|mr|mrs|ms|dr|jr|sr|vs|v|etc|e\.g|"
     r"i\.e|u\.s|u\.k|s\.a|b\.v|n\.v|a\.g|g\.m\.b\.h|p\.c|l\.p|p\.a|pty|plc|approx|est|fig|ex|exh|cf|al|"
@@ -53,7 +54,7 @@ def _paragraphs(text: str):
     """(start, end) of each paragraph."""
     cuts = sorted({0, len(text), *(m.start() for m in BLANK.finditer(text)),
                    *(m.start() + 1 for m in NEW_PART.finditer(text))})
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    for start, end in itertools.pairwise(cuts):
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():
@@ -114,7 +115,7 @@ def _joined(text: str, paragraphs: list[tuple[int, int]]) -> list[tuple[int, int
             after_furniture = True
             continue
         if after_furniture and kept and piece[:1].islower() and \
-                not text[kept[-1][1] - 1] in ".:;!?":
+                text[kept[-1][1] - 1] not in ".:;!?":
             kept[-1] = (kept[-1][0], end)
         else:
             kept.append((start, end))
@@ -140,7 +141,7 @@ def segment(text: str) -> list[Unit]:
         title = HEADING.match(piece)
         if title and title.group("title") and _is_heading_line(title.group(0)) and \
                 len(title.group("title").split()) <= 10 and title.end() < len(piece):
-            heading = " ".join(title.group(0).split()).rstrip(".:-–— ")
+            heading = " ".join(title.group(0).split()).rstrip(".:-\u2013\u2014 ")
             add(start, start + title.end(), "heading")
             body = start + title.end()
             while body < end and text[body].isspace():

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .categories import CATEGORIES
-from .classifier import ClauseClassifier, features, tfidf_rows
+from .classifier import ARTEFACT, ClauseClassifier, features, tfidf_rows
 from .cuad import GoldClause, gold_clauses, is_present
 from .segment import Unit, segment
 
@@ -81,7 +81,8 @@ def _vocabulary(contracts: list[LabelledContract], tokens: dict[str, list[list[s
                 seen.add(token)
         for token in seen:
             contract_count[token] = contract_count.get(token, 0) + 1
-    kept = [t for t, n in contract_count.items() if n >= MIN_FEATURE_CONTRACTS or t.startswith(("kw:", "rule:"))]
+    kept = [t for t, n in contract_count.items()
+            if n >= MIN_FEATURE_CONTRACTS or t.startswith(("kw:", "rule:"))]
     kept.sort(key=lambda t: (-unit_count[t], t))
     kept = sorted(kept[:MAX_FEATURES])
     vocabulary = {token: column for column, token in enumerate(kept)}
@@ -169,21 +170,25 @@ def cross_validate(contracts: list[LabelledContract], *, fold_count: int = 5,
 
 
 def main() -> None:
-    import django
-
     parser = argparse.ArgumentParser(description="Train the shipped clause classifier.")
     parser.add_argument("labels", type=Path)
-    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--format", choices=("txt", "pdf"), default="txt",
+                        help="the corpus' reference text (its labels were made on it) or parsed PDFs")
+    parser.add_argument("--out", type=Path, default=ARTEFACT)
     args = parser.parse_args()
-    django.setup()
+    if args.format == "pdf":
+        import os
+
+        import django
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "docintel.settings")
+        django.setup()
     from .corpus import read_corpus
 
-    contracts = read_corpus(args.labels)
-    model = fit(contracts, version=f"cuad-{len(contracts)}")
-    from .classifier import ARTEFACT
-
-    model.save(args.out or ARTEFACT)
-    print(f"trained on {len(contracts)} contracts, {len(model.vocabulary)} features -> {args.out or ARTEFACT}")
+    contracts = read_corpus(args.labels, args.format)
+    model = fit(contracts, version=f"cuad-{len(contracts)}-{args.format}")
+    model.save(args.out)
+    print(f"trained on {len(contracts)} contracts, {len(model.vocabulary)} features -> {args.out}")
 
 
 if __name__ == "__main__":

@@ -34,10 +34,10 @@ NOTICE_BEFORE = re.compile(r"\bnotice\b|\bprior\b|\bbefore\b|\bin\s+advance\b", 
 JURISDICTION = re.compile(
     r"\blaws?\s+(?:in\s+force\s+in\s+|of\s+|prevailing\s+in\s+)(?:the\s+)?(?:(?:State|Commonwealth|Province|"
     r"Republic|Kingdom|Federal\s+Republic)\s+of\s+)?"
-    r"(?P<place>(?!United\s+States\b)[A-Z][\w'’.]*(?:\s+(?:of\s+)?[A-Z][\w'’]*){0,3})"
+    r"(?P<place>(?!United\s+States\b)[A-Z][\w'\u2019.]*(?:\s+(?:of\s+)?[A-Z][\w'\u2019]*){0,3})"
 )
 MONEY = re.compile(
-    r"(?P<currency>US\s?\$|U\.S\.\s?\$|\$|USD|EUR|€|£|GBP|CHF)\s?(?P<amount>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?P<currency>US\s?\$|U\.S\.\s?\$|\$|USD|EUR|\u20ac|\u00a3|GBP|CHF)\s?(?P<amount>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s?(?P<scale>million|thousand|billion))?",
     re.IGNORECASE,
 )
@@ -98,9 +98,10 @@ def notice_period(text: str, start: int, end: int) -> Value | None:
     best = None
     for found in durations(text, start, end):
         after = NOTICE_BEFORE.search(text, found.end, min(end, found.end + 40))
-        before = list(re.finditer(r"\bnotice\b|\bat\s+least\b", text[max(start, found.start - 40):found.start],
-                                  re.IGNORECASE))
-        gaps = ([after.start() - found.end] if after else []) + ([40 - before[-1].end()] if before else [])
+        lead = text[max(start, found.start - 40):found.start]
+        before = list(re.finditer(r"\bnotice\b|\bat\s+least\b", lead, re.IGNORECASE))
+        gaps = [after.start() - found.end] if after else []
+        gaps += [len(lead) - before[-1].end()] if before else []
         distance = min(gaps, default=None)
         if distance is not None and (best is None or distance < best[0]):
             best = (distance, found)
@@ -123,7 +124,7 @@ def liability_cap(text: str, start: int, end: int) -> Value | None:
         amount = float(money.group("amount").replace(",", ""))
         scale = (money.group("scale") or "").lower()
         amount *= {"thousand": 1e3, "million": 1e6, "billion": 1e9}.get(scale, 1)
-        currency = {"$": "USD", "us$": "USD", "u.s.$": "USD", "€": "EUR", "£": "GBP"}.get(
+        currency = {"$": "USD", "us$": "USD", "u.s.$": "USD", "\u20ac": "EUR", "\u00a3": "GBP"}.get(
             money.group("currency").replace(" ", "").lower(), money.group("currency").upper())
         return Value({"amount": int(amount) if amount.is_integer() else amount, "currency": currency},
                      money.start(), money.end())

@@ -33,7 +33,8 @@ class Command(BaseCommand):
                             help="leave out extractions that reviewers only confirmed")
         parser.add_argument("--original", action="store_true",
                             help="use the original text (needs DOCINTEL_TRAINING_SEES_ORIGINAL=1)")
-        parser.add_argument("--window", type=int, default=EXAMPLE_CHARS, help="characters of text per example")
+        parser.add_argument("--window", type=int, default=EXAMPLE_CHARS,
+                            help="characters of text per example")
         parser.add_argument("--json", action="store_true", help="print a summary as one JSON line")
 
     def handle(self, *args, **options) -> None:

@@ -7,6 +7,7 @@ not support it). No document is stored; every model call is still in the audit l
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -51,9 +52,11 @@ class Command(DocumentCommand):
 
         def run(path: Path) -> dict:
             parsed = read_text(path)
+            redaction = cache(lambda: redact_text(parsed.text))  # at most once, for both uses
             result = extract(parsed.text, schema, mode=options["mode"], backend=backend,
                              page_offsets=parsed.page_offsets,
-                             redacted_text=lambda: redact_text(parsed.text).redacted_text)
+                             redacted_text=lambda: redaction().redacted_text,
+                             phi_entities=lambda: redaction().entity_dicts())
             return result_record(path.stem, result)
 
         def summarise(record: dict) -> str:
