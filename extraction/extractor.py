@@ -259,7 +259,8 @@ def extract(text: str, schema: SchemaRef, *, mode: str = "hybrid", backend: Back
             data, spans, ungrounded, confidence = _merge(schema, text, candidates)
             models_used.append(escalation.model)
             escalated = True
-    clauses, risks = {}, []
+    clauses: dict = {}
+    risks: list = []
     if schema.name == "contract" and schema.custom_id is None:
         clauses, risks = _review_contract(text, data, spans, ungrounded, confidence)
     if schema.name == "clinical_note" and schema.custom_id is None:

@@ -27,7 +27,8 @@ from django.conf import settings
 from .grounding import is_date_spec, leaves, locate
 from .models import CorrectionStatus, Extraction
 from .prompts import extraction_prompt
-from .schemas import SchemaRef, canonical_json, get_schema
+from .json_schema import SchemaRef, schema_text
+from .schemas import get_schema
 
 EXAMPLE_CHARS = 4000  # the window of a training example: what one embedded prompt carries
 FEW_SHOT_CHARS = 1200  # a few-shot example is short: it costs prompt time on every document
@@ -93,7 +94,7 @@ def within(schema: SchemaRef, data: dict, text: str) -> dict:
     def stated(value, spec: dict) -> bool:
         return all(locate(text, v, is_date=is_date_spec(s)) is not None for _, v, s in leaves(value, spec))
 
-    kept = {}
+    kept: dict[str, object] = {}
     for name, spec in schema.schema["properties"].items():
         value = data.get(name)
         if isinstance(value, list):
@@ -130,7 +131,7 @@ def examples(schema_name: str, *, include_confirmed: bool = True, sees_original:
 def chat_record(schema: SchemaRef, example: Example) -> dict:
     """One training line: the inference prompt for the window, and the reviewed answer."""
     prompt = extraction_prompt(schema.schema, example.text)
-    return {"messages": [*prompt.messages, {"role": "assistant", "content": canonical_json(example.answer)}]}
+    return {"messages": [*prompt.messages, {"role": "assistant", "content": schema_text(example.answer)}]}
 
 
 def few_shot_messages(schema: SchemaRef, count: int) -> list[dict]:
@@ -141,5 +142,5 @@ def few_shot_messages(schema: SchemaRef, count: int) -> list[dict]:
     for example in examples(schema.name, include_confirmed=False, sees_original=False,
                             window=FEW_SHOT_CHARS, limit=count):
         prompt = extraction_prompt(schema.schema, example.text)
-        turns += [prompt.messages[1], {"role": "assistant", "content": canonical_json(example.answer)}]
+        turns += [prompt.messages[1], {"role": "assistant", "content": schema_text(example.answer)}]
     return turns

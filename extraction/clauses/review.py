@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .categories import BY_NAME, CATEGORIES, SCHEMA_KEYS
 from .classifier import ClauseClassifier, shipped
 from .segment import Unit, segment
@@ -45,7 +47,7 @@ class ClauseFinding:
 class ClauseReview:
     findings: dict[str, ClauseFinding]
     units: list[Unit]
-    scores: object  # (units, classified categories) array of the classifier
+    scores: np.ndarray  # (units, classified categories) array of the classifier
     classified: list[str]  # the categories (columns of ``scores``) the classifier decided
     classifier_version: str
     metadata_names = frozenset(METADATA_FIELDS)

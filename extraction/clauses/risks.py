@@ -37,9 +37,9 @@ def risk_flags(clauses: dict[str, dict]) -> list[dict]:
         window = notice["value"] if notice["present"] else None
         reason = "renews automatically" + (f"; notice to stop it: {window}" if window else "")
         names = ["Renewal Term"] + (["Notice Period To Terminate Renewal"] if notice["present"] else [])
-        flag = _flag("auto_renewal", names, reason, clauses, renewal["confidence"])
-        flag["renewal_term"], flag["notice_period"] = renewal["value"], window
-        flags.append(flag)
+        renews = _flag("auto_renewal", names, reason, clauses, renewal["confidence"])
+        renews["renewal_term"], renews["notice_period"] = renewal["value"], window
+        flags.append(renews)
     for flag, (name, reason) in FLAGS.items():
         if clauses[name]["present"]:
             flags.append(_flag(flag, [name], reason, clauses, clauses[name]["confidence"]))

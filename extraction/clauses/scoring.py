@@ -28,7 +28,7 @@ def evidence_overlap(predicted: list[tuple[int, int]], gold: list[GoldClause]) -
     right = sum(any(_overlaps(p, g) for g in clauses) for p in predicted) / len(predicted)
     found = sum(any(_overlaps(p, g) for p in predicted) for g in clauses) / len(clauses)
     f1 = 2 * right * found / (right + found) if right + found else 0.0
-    labelled = set()
+    labelled: set[int] = set()
     for start, end in clauses:
         labelled.update(range(start, end))
     covered = sum(1 for start, end in predicted for i in range(start, end) if i in labelled)

@@ -20,7 +20,8 @@ from django.db import transaction
 from audit.actions import record_event
 from docintel.errors import DocintelError
 from extraction.learning import EXAMPLE_CHARS, chat_record, examples
-from extraction.schemas import canonical_json, get_schema
+from extraction.json_schema import schema_text
+from extraction.schemas import get_schema
 
 
 class Command(BaseCommand):
@@ -55,7 +56,7 @@ class Command(BaseCommand):
             with partial.open("w", encoding="utf-8") as handle:
                 for example in examples(schema.name, include_confirmed=not options["corrected_only"],
                                         sees_original=options["original"], window=options["window"]):
-                    line = canonical_json(chat_record(schema, example)) + "\n"
+                    line = schema_text(chat_record(schema, example)) + "\n"
                     handle.write(line)
                     digest.update(line.encode())
                     lines += 1
