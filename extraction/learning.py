@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from .grounding import is_date_spec, leaves, locate
+from .json_schema import SchemaRef, schema_text
 from .models import CorrectionStatus, Extraction
 from .prompts import extraction_prompt
-from .json_schema import SchemaRef, schema_text
 from .schemas import get_schema
 
 EXAMPLE_CHARS = 4000  # the window of a training example: what one embedded prompt carries

@@ -89,12 +89,20 @@ def _classified(name: str, column: int, text: str, units: list[Unit], scores, mo
     best = float(column_scores.max(initial=0.0))
     threshold, doubtful = float(model.present[column]), float(model.uncertain[column])
     if best < doubtful:
-        return ClauseFinding(False, confidence=1.0 - best)
+        return ClauseFinding(False, confidence=_confidence(best, threshold))
     ranked = sorted(range(len(units)), key=lambda row: -column_scores[row])
     chosen = [row for row in ranked[:MAX_EVIDENCE] if column_scores[row] >= min(threshold, best)]
     evidence = sorted((units[row].start, units[row].end) for row in chosen)
     present = True if best >= threshold else None
-    return ClauseFinding(present, evidence, _value(name, text, evidence), best)
+    return ClauseFinding(present, evidence, _value(name, text, evidence), _confidence(best, threshold))
+
+
+def _confidence(best: float, threshold: float) -> float:
+    """How sure the verdict is, 0.5 at the threshold (the scores themselves are not calibrated: the
+    thresholds cross-validation chose range from 0.05 to 0.99)."""
+    if best >= threshold:
+        return 0.5 + 0.5 * (best - threshold) / max(1e-6, 1.0 - threshold)
+    return 0.5 + 0.5 * (threshold - best) / max(1e-6, threshold)
 
 
 def _from_fields(name: str, text: str, units: list[Unit], data: dict, grounding: dict) -> ClauseFinding:
@@ -141,7 +149,7 @@ def settle_with_rules(text: str, review: ClauseReview) -> ClauseReview:
             rule = BY_NAME[name].rule_re
             hits = [span for span in finding.evidence if rule.search(text, *span)]
             settled[name] = (ClauseFinding(True, hits, _value(name, text, hits), finding.confidence)
-                             if hits else ClauseFinding(False, confidence=1.0 - finding.confidence))
+                             if hits else ClauseFinding(False, confidence=finding.confidence))
     return ClauseReview(settled, review.units, review.scores, review.classified, review.classifier_version)
 
 

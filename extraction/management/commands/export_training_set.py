@@ -19,8 +19,8 @@ from django.db import transaction
 
 from audit.actions import record_event
 from docintel.errors import DocintelError
-from extraction.learning import EXAMPLE_CHARS, chat_record, examples
 from extraction.json_schema import schema_text
+from extraction.learning import EXAMPLE_CHARS, chat_record, examples
 from extraction.schemas import get_schema
 
 
