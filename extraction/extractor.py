@@ -238,7 +238,7 @@ def extract(text: str, schema: SchemaRef, *, mode: str = "hybrid", backend: Back
             route["steps"].append({"source": "rules", "valid": not schema.errors(proposal.data)})
             models_used.append("rules")
     if mode in ("model", "hybrid"):
-        backend = backend or get_backend()
+        backend = backend or get_backend(schema_name=schema.name)
         readable, same_offsets = _model_text(text, redacted_text, settings.SLM_SEES_ORIGINAL)
         candidates += _ask(backend, schema, readable, same_offsets, "model",
                            Audience(document, actor, route="slm"), page_offsets, route["steps"])

@@ -84,8 +84,8 @@ def scrub(data: dict, schema: dict, text: str, entities: list[dict]) -> Scrubbed
         parts = pointer[1:].split("/")
         if kept is None:
             refused.append(pointer)
-            main = len(parts) == 2 or parts[2] == _main(schema, parts[0])
-            if len(parts) >= 2 and parts[1].isdigit() and main:
+            in_list = len(parts) >= 2 and parts[1].isdigit()
+            if in_list and (len(parts) == 2 or parts[2] == _main(schema, parts[0])):
                 dropped_items.add((parts[0], int(parts[1])))  # an item without its main fact is no item
                 continue
             _set(data, parts, None)

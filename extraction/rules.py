@@ -349,7 +349,8 @@ def _encounter_date(text: str) -> DateMention | None:
 
 
 def clinical_note(text: str, empty: dict) -> Proposal:
-    lists: dict[str, list] = {name: [] for name in ("diagnoses", "medications", "allergies", "vitals", "labs")}
+    lists: dict[str, list] = {name: [] for name in ("diagnoses", "medications", "allergies", "vitals",
+                                                    "labs")}
     proposal = Proposal({**empty, **lists})
     kind = NOTE_TYPE.search(text, 0, min(len(text), 600))
     if kind:

@@ -122,8 +122,9 @@ def _clauses(extraction) -> tuple[list[dict], list[dict]]:
         review = latest.get(pointer)
         state = review.value if review and review.status == "corrected" else finding.get("present")
         rows.append({"id": f"c{index}", "name": name, "pointer": pointer,
-                     "spans": finding.get("evidence") or [], "state": CLAUSE_STATE.get(state, "uncertain"), "value": value_text(finding.get("value")),
-                     "confidence": finding.get("confidence"), "review": review})
+                     "spans": finding.get("evidence") or [], "state": CLAUSE_STATE.get(state, "uncertain"),
+                     "value": value_text(finding.get("value")), "confidence": finding.get("confidence"),
+                     "review": review})
     order = {"present": 0, "uncertain": 1, "absent": 2}
     rows.sort(key=lambda row: order[row["state"]])
     risks = [{"id": f"r{index}", "flag": risk["flag"].replace("_", " "), "reason": risk["reason"],

@@ -46,7 +46,8 @@ class Command(DocumentCommand):
     def handle(self, *args, **options) -> None:
         try:
             schema = get_schema(options["schema"])
-            backend = None if options["mode"] == "rules" else get_backend(options["backend"])
+            backend = (None if options["mode"] == "rules"
+                       else get_backend(options["backend"], schema_name=schema.name))
         except DocintelError as error:
             raise CommandError(f"{error.code}: {error.message}") from None
 

@@ -48,7 +48,7 @@ class Command(DocumentCommand):
             mode, backend_name = "model", "embedded"
         try:
             schema = get_schema(options["schema"])
-            backend = None if mode == "rules" else get_backend(backend_name)
+            backend = None if mode == "rules" else get_backend(backend_name, schema_name=schema.name)
         except DocintelError as error:
             raise CommandError(f"{error.code}: {error.message}") from None
         if schema.name == "clinical_note":
