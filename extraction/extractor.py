@@ -23,6 +23,7 @@ from .clauses.risks import risk_flags
 from .grounding import Span, ground, is_date_spec, locate, normalise
 from .inference import Audience, infer, sha256_text
 from .json_schema import SchemaRef
+from .learning import few_shot_messages
 from .phi import scrub
 
 MODES = ("hybrid", "model", "rules")
@@ -185,9 +186,14 @@ def _ask_chunks(backend: Backend, schema: SchemaRef, text: str, original_offsets
                          overlap=settings.EXTRACTION_CHUNK_OVERLAP, max_chunks=settings.EXTRACTION_MAX_CHUNKS,
                          page_offsets=page_offsets if original_offsets else None)
     candidates = []
+    # Reviewers' corrections of the same schema, shown before the document (redacted text only).
+    examples = few_shot_messages(schema, settings.EXTRACTION_FEW_SHOT)
+    if examples:
+        route_steps.append({"source": f"{source}:few_shot", "examples": len(examples) // 2})
     for chunk in chunks:
         try:
-            answer = infer(backend, schema, text, chunk, parts=len(chunks), audience=audience)
+            answer = infer(backend, schema, text, chunk, parts=len(chunks), audience=audience,
+                           examples=examples)
         except ModelFailed as error:
             route_steps.append({"source": f"{source}:{chunk.index}", "backend": backend.name,
                                 "chunk": chunk.as_dict(), "valid": False, "problems": [error.code]})
