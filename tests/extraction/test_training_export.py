@@ -23,7 +23,8 @@ REDACTED = "Master Services Agreement between Acme Ltd and [NAME]. Governed by t
 
 
 def _check_dataset():
-    spec = importlib.util.spec_from_file_location("check_dataset", ROOT / "deploy" / "finetune" / "check_dataset.py")
+    path = ROOT / "deploy" / "finetune" / "check_dataset.py"
+    spec = importlib.util.spec_from_file_location("check_dataset", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
