@@ -76,6 +76,16 @@ def extraction_csv(record: dict) -> str:
             pointer, value_text(final), value_text(value), correction.get("status", ""),
             "yes" if spans else "no", " ".join(f"{s['start']}-{s['end']}" for s in spans),
         ])
+    for name, finding in (record.get("clauses") or {}).items():  # the clause review, one row per category
+        pointer = f"/clauses/{pointers.escape(name)}/present"
+        correction = corrections.get(pointer, {})
+        state = {True: "present", False: "absent", None: "uncertain"}
+        spans = finding.get("evidence") or []
+        writer.writerow([
+            f"clause: {name}", state.get(correction.get("value", finding["present"]), "uncertain"),
+            state[finding["present"]], correction.get("status", ""), "yes" if spans else "no",
+            " ".join(f"{s['start']}-{s['end']}" for s in spans),
+        ])
     return out.getvalue()
 
 

@@ -50,3 +50,14 @@ def test_a_reviewer_marks_a_clause_absent(client, contract):
     correction = extraction.corrections.get()
     assert (correction.pointer, correction.value, correction.status) == (
         "/clauses/Anti-Assignment/present", False, "corrected")
+
+
+def test_exports_carry_the_clauses_and_their_evidence(contract):
+    from extraction.export import extraction_csv, extraction_record
+
+    extraction, _ = contract
+    record = extraction_record(extraction)
+    assert record["clauses"]["Anti-Assignment"]["evidence"] == [{"start": 0, "end": 51}]
+    assert record["risks"][0]["flag"] == "anti_assignment"
+    rows = extraction_csv(record).splitlines()
+    assert "clause: Anti-Assignment,present,present,,yes,0-51" in rows
