@@ -8,7 +8,6 @@ found in the text with spacing ignored (PDF text and the corpus' text wrap lines
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 
 from .categories import CATEGORIES
@@ -69,11 +68,6 @@ def clause_texts(labels: dict, category: str) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def answer(labels: dict, category: str) -> str:
-    """The category's answer column (CUAD spells one of them with a space: '...Renewal- Answer')."""
-    return (labels.get(f"{category}-Answer") or labels.get(f"{category}- Answer") or "").strip()
-
-
 def gold_clauses(text: str, labels: dict, spaced: SpacedText | None = None) -> dict[str, list[GoldClause]]:
     """Every labelled clause of every category, located in ``text``. A part not found is left out."""
     spaced = spaced or SpacedText(text)
@@ -94,6 +88,3 @@ def gold_clauses(text: str, labels: dict, spaced: SpacedText | None = None) -> d
 def is_present(labels: dict, category: str) -> bool:
     """CUAD's verdict: a category is present when a clause was marked for it."""
     return bool(clause_texts(labels, category))
-
-
-DATE = re.compile(r"^\s*(\d{1,2}|\[\])/(\d{1,2}|\[\])/(\d{2}|\d{4})\s*$")

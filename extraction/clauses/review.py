@@ -36,7 +36,7 @@ class ClauseFinding:
     evidence: list[tuple[int, int]] = field(default_factory=list)
     value: object = None
     confidence: float = 0.0
-    source: str = "classifier"  # classifier | fields | model
+    source: str = "classifier"  # classifier | fields (the metadata categories)
 
     def as_dict(self) -> dict:
         return {"present": self.present, "evidence": [{"start": s, "end": e} for s, e in self.evidence],
