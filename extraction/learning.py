@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from . import pointers
 from .grounding import is_date_spec, leaves, locate
 from .json_schema import SchemaRef, schema_text
 from .models import CorrectionStatus, Extraction
@@ -47,22 +48,6 @@ class Example:
         return self.extraction.document
 
 
-def _set(data: dict, pointer: str, value) -> bool:
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/")]
-    container = data
-    try:
-        for part in parts[:-1]:
-            container = container[int(part) if isinstance(container, list) else part]
-        last = parts[-1]
-        if isinstance(container, list):
-            container[int(last)] = value
-        else:
-            container[last] = value
-    except (KeyError, IndexError, ValueError, TypeError):
-        return False
-    return True
-
-
 def reviewed_data(extraction: Extraction) -> tuple[dict, int, int]:
     """(the extraction's data with the reviewers' newest verdict per field applied, corrected count,
     confirmed count)."""
@@ -72,7 +57,8 @@ def reviewed_data(extraction: Extraction) -> tuple[dict, int, int]:
         newest[correction.pointer] = correction
     corrected = confirmed = 0
     for pointer, correction in newest.items():
-        if correction.status == CorrectionStatus.CORRECTED and _set(data, pointer, correction.value):
+        corrects = correction.status == CorrectionStatus.CORRECTED
+        if corrects and pointers.assign(data, pointer, correction.value):
             corrected += 1
         elif correction.status == CorrectionStatus.CONFIRMED:
             confirmed += 1

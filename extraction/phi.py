@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import pointers
 from .grounding import is_date_spec, leaves
 
 # Entity types that may stay: the schema's date fields hold dates by design.
@@ -57,13 +58,6 @@ def _clean(value: str, identifiers: list[tuple[str, str]], date_field: bool) -> 
     return (value if len(WORD.findall(value)) >= MIN_LEFT_CHARS else None), True
 
 
-def _set(data, parts: list[str], value) -> None:
-    for part in parts[:-1]:
-        data = data[int(part)] if isinstance(data, list) else data[part]
-    last = parts[-1]
-    data[int(last) if isinstance(data, list) else last] = value
-
-
 def _main(schema: dict, name: str) -> str | None:
     """The first property of a list's items (a diagnosis' description, a medication's name)."""
     properties = schema["properties"].get(name, {}).get("items", {}).get("properties", {})
@@ -88,10 +82,10 @@ def scrub(data: dict, schema: dict, text: str, entities: list[dict]) -> Scrubbed
             if in_list and (len(parts) == 2 or parts[2] == _main(schema, parts[0])):
                 dropped_items.add((parts[0], int(parts[1])))  # an item without its main fact is no item
                 continue
-            _set(data, parts, None)
+            pointers.assign(data, pointer, None)
         else:
             cleaned.append(pointer)
-            _set(data, parts, kept)
+            pointers.assign(data, pointer, kept)
     for name, index in sorted(dropped_items, reverse=True):
         data[name].pop(index)
     return Scrubbed(data, cleaned, refused)
