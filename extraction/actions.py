@@ -24,7 +24,7 @@ def store_extraction(document, result) -> Extraction:
             custom_schema_id=result.schema.custom_id, data=result.data, grounding=result.grounding,
             ungrounded=result.ungrounded, confidence=result.confidence, valid=result.valid,
             model=result.model, escalated=result.escalated, route=result.route,
-            text_sha256=result.text_sha256,
+            clauses=result.clauses, risks=result.risks, text_sha256=result.text_sha256,
         )
 
 
@@ -59,20 +59,46 @@ def _corrected_data(schema: SchemaRef, data: dict, pointer: str, value) -> None:
         raise InputError("invalid_correction", f"the corrected value breaks the schema at {problems[0]}")
 
 
+CLAUSES = "/clauses/"
+CLAUSE_PARTS = ("present", "value", "evidence")
+
+
+def _clause_correction(pointer: str, value):
+    """A reviewer's verdict on a clause: ``present`` is true, false or null (uncertain); ``evidence`` a
+    list of {start, end}; ``value`` any JSON."""
+    part = pointers.parts(pointer)[-1]
+    if part not in CLAUSE_PARTS:
+        raise InputError("unknown_field", f"a clause is corrected by its {', '.join(CLAUSE_PARTS)}")
+    if part == "present" and value not in (True, False, None):
+        raise InputError("invalid_correction", "a clause's presence is true, false or null")
+    if part == "evidence" and not (isinstance(value, list) and all(
+            isinstance(span, dict) and isinstance(span.get("start"), int) and isinstance(span.get("end"), int)
+            and 0 <= span["start"] < span["end"] for span in value)):
+        raise InputError("invalid_correction", "evidence is a list of {start, end} character offsets")
+    return value
+
+
 def correct_field(extraction: Extraction, pointer: str, value=None, *, actor, confirm: bool = False,
                   note: str = "") -> Correction:
     """Record a reviewer's correction (or confirmation) of one field, beside the model's output.
 
-    The extraction's ``data`` stays as the model produced it; ``extraction_record`` shows both.
+    The extraction's ``data`` stays as the model produced it; ``extraction_record`` shows both. A
+    clause of the review is corrected the same way, by ``/clauses/<category>/present`` (or ``value``,
+    ``evidence``), the category escaped as a JSON pointer key (``Rofr~1Rofo~1Rofn``).
     Callers check the reviewer role (docintel.accounts.roles) before calling.
     """
-    container, key = _resolve(extraction.data, pointer)
-    previous = container[key]
-    if confirm:
-        value = previous
+    if pointer.startswith(CLAUSES):
+        container, key = _resolve({"clauses": extraction.clauses}, pointer)
+        previous = container[key]
+        value = previous if confirm else _clause_correction(pointer, value)
     else:
-        schema = get_schema(extraction.schema_name, extraction.schema_version)
-        _corrected_data(schema, extraction.data, pointer, value)
+        container, key = _resolve(extraction.data, pointer)
+        previous = container[key]
+        if confirm:
+            value = previous
+        else:
+            schema = get_schema(extraction.schema_name, extraction.schema_version)
+            _corrected_data(schema, extraction.data, pointer, value)
     status = CorrectionStatus.CONFIRMED if confirm else CorrectionStatus.CORRECTED
     with transaction.atomic():
         correction = Correction.objects.create(extraction=extraction, pointer=pointer, value=value,

@@ -146,3 +146,63 @@ def read_labels(path: Path) -> list[dict]:
 def contract_file(labels_path: Path, contract_id: str, file_format: str) -> Path:
     """The corpus layout: labels.jsonl beside pdf/<id>.pdf and txt/<id>.txt."""
     return labels_path.parent / file_format / f"{contract_id}.{file_format}"
+
+
+# --- clinical notes (fixtures/clinical_extraction/notes.jsonl: text, facts, phi) ----------------------
+CLINICAL_LISTS = {"diagnoses": ("description", ("icd10",)),
+                  "medications": ("name", ("dose", "route", "frequency")),
+                  "labs": ("name", ("value", "unit"))}
+
+
+def _same(a, b) -> bool:
+    return normalise(str(a or "")) == normalise(str(b or ""))
+
+
+def _list_scores(found: list, expected: list, key: str, parts: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    """(right, out of) per measure: items found (recall), items right (precision), each part right."""
+    matched, used = [], set()
+    for item in expected:
+        for index, candidate in enumerate(found):
+            if index not in used and isinstance(candidate, dict) and fuzz.token_set_ratio(
+                    normalise(str(candidate.get(key) or "")), normalise(item[key])) >= NAME_MATCH:
+                used.add(index)
+                matched.append((item, candidate))
+                break
+    scores = {"recall": (len(matched), len(expected)), "precision": (len(matched), len(found))}
+    for part in parts:
+        right = sum(_same(item[part], candidate.get(part)) for item, candidate in matched)
+        scores[part] = (right, len(matched))
+    return scores
+
+
+def phi_leaks(data: dict, identifiers: list[str]) -> list[str]:
+    """Pointers of values that contain one of the note's direct identifiers."""
+    leaks = []
+    for pointer, value, _ in leaves(data, {}):
+        for identifier in identifiers:
+            if re.search(r"(?<!\w)" + re.escape(identifier) + r"(?!\w)", str(value), re.IGNORECASE):
+                leaks.append(pointer)
+                break
+    return leaks
+
+
+def score_clinical(data: dict, note: dict) -> dict[str, tuple[int, int]]:
+    """(right, out of) per measure for one note's extraction against its known facts."""
+    facts = note["facts"]
+    scores = {"note_type": (int(_same(data.get("note_type"), facts["note_type"])), 1),
+              "encounter_date": (int(data.get("encounter_date") == facts["encounter_date"]), 1),
+              "encounter_not_birth_date": (int(data.get("encounter_date") != note["birth_date"]), 1)}
+    for name, (key, parts) in CLINICAL_LISTS.items():
+        if not facts[name] and not data.get(name):
+            continue
+        for measure, counts in _list_scores(data.get(name) or [], facts[name], key, parts).items():
+            scores[f"{name}.{measure}"] = counts
+    if facts["allergies"] or data.get("allergies"):
+        found = [normalise(str(a)) for a in data.get("allergies") or []]
+        right = sum(normalise(a) in found for a in facts["allergies"])
+        scores["allergies.recall"] = (right, len(facts["allergies"]))
+        scores["allergies.precision"] = (right, len(found))
+    leaks = phi_leaks(data, note["phi"])
+    values = sum(1 for _ in leaves(data, {}))
+    scores["values_without_phi"] = (values - len(leaks), values)
+    return scores

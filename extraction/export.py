@@ -30,8 +30,13 @@ def result_record(record_id: str, result) -> dict:
         "data": result.data,
         "grounding": _grounding(result.data, result.schema.schema, result.grounding, result.ungrounded),
         "valid": result.valid, "model": result.model, "escalated": result.escalated,
-        "text_sha256": result.text_sha256,
+        "text_sha256": result.text_sha256, **_review(result.clauses, result.risks),
     }
+
+
+def _review(clauses: dict, risks: list) -> dict:
+    """The clause review (§8) and its risk flags, for contracts (other schemas have none)."""
+    return {"clauses": clauses, "risks": risks} if clauses else {}
 
 
 def extraction_record(extraction: Extraction, with_corrections: bool = True) -> dict:
@@ -45,7 +50,7 @@ def extraction_record(extraction: Extraction, with_corrections: bool = True) -> 
         "valid": extraction.valid, "model": extraction.model, "escalated": extraction.escalated,
         "text_sha256": extraction.text_sha256,
         "ungrounded": extraction.ungrounded, "confidence": extraction.confidence,
-        "created": extraction.created.isoformat(),
+        "created": extraction.created.isoformat(), **_review(extraction.clauses, extraction.risks),
     }
     if with_corrections:
         record["corrections"] = [{
@@ -70,6 +75,16 @@ def extraction_csv(record: dict) -> str:
         writer.writerow([
             pointer, value_text(final), value_text(value), correction.get("status", ""),
             "yes" if spans else "no", " ".join(f"{s['start']}-{s['end']}" for s in spans),
+        ])
+    for name, finding in (record.get("clauses") or {}).items():  # the clause review, one row per category
+        pointer = f"/clauses/{pointers.escape(name)}/present"
+        correction = corrections.get(pointer, {})
+        state = {True: "present", False: "absent", None: "uncertain"}
+        spans = finding.get("evidence") or []
+        writer.writerow([
+            f"clause: {name}", state.get(correction.get("value", finding["present"]), "uncertain"),
+            state[finding["present"]], correction.get("status", ""), "yes" if spans else "no",
+            " ".join(f"{s['start']}-{s['end']}" for s in spans),
         ])
     return out.getvalue()
 

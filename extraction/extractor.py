@@ -17,9 +17,14 @@ from docintel.errors import ServiceUnavailable
 from . import rules
 from .backends import Backend, ModelFailed, PromptTooLong, get_backend, get_escalation_backend
 from .chunking import plan_chunks
+from .clauses.categories import SCHEMA_KEYS
+from .clauses.review import review_clauses, schema_clause_fields
+from .clauses.risks import risk_flags
 from .grounding import Span, ground, is_date_spec, locate, normalise
 from .inference import Audience, infer, sha256_text
 from .json_schema import SchemaRef
+from .learning import few_shot_messages
+from .phi import scrub
 
 MODES = ("hybrid", "model", "rules")
 # How much a source is trusted before grounding weighs in: regex hits on stock phrasing are right far
@@ -58,6 +63,8 @@ class ExtractionResult:
     route: dict
     text_sha256: str
     seconds_in_models: float = 0.0
+    clauses: dict = field(default_factory=dict)  # contracts: the clause review (CUAD categories)
+    risks: list = field(default_factory=list)  # contracts: risk flags raised by the review
 
 
 def _empty(value) -> bool:
@@ -139,6 +146,7 @@ def _merge(schema: SchemaRef, text: str, candidates: list[Candidate]):
 # The redacted text of the document, or a function that makes it when a model first needs it (the
 # caller knows where it comes from: the redact stage's result, or redaction run on the spot).
 RedactedText = str | Callable[[], str] | None
+PhiEntities = list[dict] | Callable[[], list[dict] | None] | None
 
 
 def _model_text(text: str, redacted: RedactedText, sees_original: bool) -> tuple[str, bool]:
@@ -178,9 +186,14 @@ def _ask_chunks(backend: Backend, schema: SchemaRef, text: str, original_offsets
                          overlap=settings.EXTRACTION_CHUNK_OVERLAP, max_chunks=settings.EXTRACTION_MAX_CHUNKS,
                          page_offsets=page_offsets if original_offsets else None)
     candidates = []
+    # Reviewers' corrections of the same schema, shown before the document (redacted text only).
+    examples = few_shot_messages(schema, settings.EXTRACTION_FEW_SHOT)
+    if examples:
+        route_steps.append({"source": f"{source}:few_shot", "examples": len(examples) // 2})
     for chunk in chunks:
         try:
-            answer = infer(backend, schema, text, chunk, parts=len(chunks), audience=audience)
+            answer = infer(backend, schema, text, chunk, parts=len(chunks), audience=audience,
+                           examples=examples)
         except ModelFailed as error:
             route_steps.append({"source": f"{source}:{chunk.index}", "backend": backend.name,
                                 "chunk": chunk.as_dict(), "valid": False, "problems": [error.code]})
@@ -214,11 +227,13 @@ def _escalation_reasons(schema: SchemaRef, steps: list[dict], ungrounded: list[s
 
 
 def extract(text: str, schema: SchemaRef, *, mode: str = "hybrid", backend: Backend | None = None,
-            page_offsets: list[int] | None = None, redacted_text: RedactedText = None, document=None,
-            actor=None) -> ExtractionResult:
+            page_offsets: list[int] | None = None, redacted_text: RedactedText = None,
+            phi_entities: PhiEntities = None, document=None, actor=None) -> ExtractionResult:
     """Extract ``schema`` from ``text``. ``redacted_text`` (same document, PHI replaced; or a function
     that returns it) is what a model reads when the settings do not let it read the original;
-    escalation reads it by default."""
+    escalation reads it by default. ``phi_entities`` (the redaction engine's entities of ``text``, or a
+    function that returns them) keep identifiers out of a clinical note's values. A contract also gets
+    its clause review, which fills the schema's clause keys."""
     route: dict = {"mode": mode, "steps": [], "escalation": None}
     candidates: list[Candidate] = []
     models_used = []
@@ -229,7 +244,7 @@ def extract(text: str, schema: SchemaRef, *, mode: str = "hybrid", backend: Back
             route["steps"].append({"source": "rules", "valid": not schema.errors(proposal.data)})
             models_used.append("rules")
     if mode in ("model", "hybrid"):
-        backend = backend or get_backend()
+        backend = backend or get_backend(schema_name=schema.name)
         readable, same_offsets = _model_text(text, redacted_text, settings.SLM_SEES_ORIGINAL)
         candidates += _ask(backend, schema, readable, same_offsets, "model",
                            Audience(document, actor, route="slm"), page_offsets, route["steps"])
@@ -250,6 +265,12 @@ def extract(text: str, schema: SchemaRef, *, mode: str = "hybrid", backend: Back
             data, spans, ungrounded, confidence = _merge(schema, text, candidates)
             models_used.append(escalation.model)
             escalated = True
+    clauses: dict = {}
+    risks: list = []
+    if schema.name == "contract" and schema.custom_id is None:
+        clauses, risks = _review_contract(text, data, spans, ungrounded, confidence)
+    if schema.name == "clinical_note" and schema.custom_id is None:
+        route["phi"] = _keep_identifiers_out(schema, text, data, spans, ungrounded, confidence, phi_entities)
     problems = schema.errors(data)
     seconds = sum(step.get("latency_ms", 0) for step in route["steps"]) / 1000
     return ExtractionResult(
@@ -257,5 +278,57 @@ def extract(text: str, schema: SchemaRef, *, mode: str = "hybrid", backend: Back
         grounding={pointer: [span.as_dict()] for pointer, span in sorted(spans.items())},
         ungrounded=sorted(ungrounded), confidence=confidence, valid=not problems,
         model="+".join(models_used), escalated=escalated, route=route, text_sha256=sha256_text(text),
-        seconds_in_models=seconds,
+        seconds_in_models=seconds, clauses=clauses, risks=risks,
     )
+
+
+def _forget(pointer: str, spans: dict, ungrounded: list[str], confidence: dict) -> None:
+    """Drop what is known about ``pointer`` and the values under it."""
+    def under(p: str) -> bool:
+        return p == pointer or p.startswith(f"{pointer}/")
+    for known in [p for p in spans if under(p)]:
+        del spans[known]
+    for known in [p for p in confidence if under(p)]:
+        del confidence[known]
+    ungrounded[:] = [p for p in ungrounded if not under(p)]
+
+
+def _review_contract(text: str, data: dict, spans: dict[str, Span], ungrounded: list[str],
+                     confidence: dict[str, float]) -> tuple[dict, list]:
+    """The clause review of a contract; the schema's clause keys take its evidence sentence."""
+    grounding = {pointer: [span.as_dict()] for pointer, span in spans.items()}
+    review = review_clauses(text, data=data, grounding=grounding)
+    for key, filled in schema_clause_fields(text, review).items():
+        pointer = f"/{key}"
+        _forget(pointer, spans, ungrounded, confidence)
+        data[key] = None
+        if filled is not None:
+            sentence, (start, end) = filled
+            data[key] = sentence
+            spans[pointer] = Span(start, end, "exact")
+            confidence[pointer] = round(review.findings[SCHEMA_KEYS[key]].confidence, 3)
+    clauses = review.as_dict()
+    return clauses, risk_flags(clauses)
+
+
+def _keep_identifiers_out(schema: SchemaRef, text: str, data: dict, spans: dict[str, Span],
+                          ungrounded: list[str], confidence: dict[str, float], entities: PhiEntities) -> dict:
+    """No identifier the redaction engine found in ``text`` stays in a clinical note's values."""
+    found = entities() if callable(entities) else entities
+    if found is None:
+        raise ServiceUnavailable("redaction_unavailable", "a clinical note's values are checked for "
+                                 "identifiers by redaction, and the document has no redaction yet")
+    scrubbed = scrub(data, schema.schema, text, found)
+    touched = {pointer[1:].split("/")[0] for pointer in scrubbed.refused + scrubbed.cleaned}
+    for name in touched:  # items may have moved up a list: the field is grounded again, whole
+        field_confidence = confidence.get(f"/{name}", UNGROUNDED_WEIGHT)
+        _forget(f"/{name}", spans, ungrounded, confidence)
+        spec = schema.schema["properties"][name]
+        grounded = ground({name: data[name]}, {"properties": {name: spec}}, text)
+        spans.update(grounded.spans)
+        ungrounded.extend(grounded.ungrounded)
+        if not _empty(data[name]):
+            confidence[f"/{name}"] = field_confidence
+        for pointer in [*grounded.spans, *grounded.ungrounded]:
+            confidence[pointer] = round(grounded.confidence(pointer) or UNGROUNDED_WEIGHT, 3)
+    return {"cleaned": len(scrubbed.cleaned), "refused": len(scrubbed.refused)}

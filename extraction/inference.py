@@ -91,11 +91,12 @@ def _check(parsed, schema: SchemaRef) -> tuple[dict | None, list[str], list[str]
 
 
 def infer(backend: Backend, schema: SchemaRef, text: str, chunk: Chunk, *, parts: int,
-          audience: Audience) -> Inference:
+          audience: Audience, examples: list[dict] | None = None) -> Inference:
     """Ask ``backend`` for ``schema`` over ``text[chunk.start:chunk.end]``; at most two calls."""
     piece = text[chunk.start:chunk.end]
     input_sha256 = sha256_text(piece)
-    prompt = extraction_prompt(schema.schema, piece, part=chunk.index + 1, parts=parts, start=chunk.start)
+    prompt = extraction_prompt(schema.schema, piece, part=chunk.index + 1, parts=parts, start=chunk.start,
+                               examples=examples)
     completion, parsed, repairs = _complete(piece, prompt, backend, schema, audience, input_sha256)
     data, problems, filled = _check(parsed, schema)
     calls = [completion]

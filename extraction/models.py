@@ -63,6 +63,9 @@ class Extraction(models.Model):
     model = models.CharField(max_length=200)
     escalated = models.BooleanField(default=False)
     route = models.JSONField(default=dict, help_text="chunks, backends, escalation decision and reason")
+    clauses = models.JSONField(default=dict, blank=True,
+                               help_text="contracts: CUAD category -> {present, evidence, value, confidence}")
+    risks = models.JSONField(default=list, blank=True, help_text="contracts: raised risk flags with evidence")
     text_sha256 = models.CharField(max_length=64)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 

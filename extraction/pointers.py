@@ -25,3 +25,22 @@ def fields(value, pointer: str = "") -> Iterator[tuple[str, object]]:
             yield from fields(item, f"{pointer}/{index}")
     else:
         yield pointer, value
+
+
+def assign(data, pointer: str, value) -> bool:
+    """Put ``value`` at ``pointer`` inside ``data``; False when there is no such place."""
+    names = parts(pointer)
+    if not names:
+        return False
+    container = data
+    try:
+        for name in names[:-1]:
+            container = container[int(name)] if isinstance(container, list) else container[name]
+        last = names[-1]
+        if isinstance(container, list):
+            container[int(last)] = value
+        else:
+            container[last] = value
+    except (KeyError, IndexError, ValueError, TypeError):
+        return False
+    return True

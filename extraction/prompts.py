@@ -36,9 +36,13 @@ class Prompt:
     template_hash: str = TEMPLATE_SHA256
 
 
-def extraction_prompt(schema: dict, text: str, *, part: int = 1, parts: int = 1, start: int = 0) -> Prompt:
+def extraction_prompt(schema: dict, text: str, *, part: int = 1, parts: int = 1, start: int = 0,
+                      examples: list[dict] | None = None) -> Prompt:
+    """``examples``: user/assistant turns of reviewed documents (``learning.few_shot_messages``), put
+    between the fixed system prompt and the document, so the prefix cache still holds the system part."""
     return Prompt([
         {"role": "system", "content": SYSTEM.format(schema=schema_text(schema))},
+        *(examples or []),
         {"role": "user", "content": USER.format(part=part, parts=parts, start=start, end=start + len(text),
                                                 text=text)},
     ])

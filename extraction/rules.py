@@ -281,18 +281,34 @@ def contract(text: str, empty: dict) -> Proposal:
 NOTE_TYPE = re.compile(r"\b(discharge summary|progress note|history and physical|h&p|consultation(?: note)?|"
                        r"operative (?:note|report)|emergency department note|clinic note|office visit|"
                        r"admission note|procedure note)\b", re.IGNORECASE)
-ENCOUNTER = re.compile(r"(?:date\s+of\s+(?:service|visit|encounter|admission)|visit\s+date|encounter\s+date|"
-                       r"DOS)\s*:?\s*", re.IGNORECASE)
+# The visit or admission date, by its label; a date of birth is never an encounter date.
+ENCOUNTER = re.compile(r"(?:date\s+of\s+(?:service|visit|encounter|admission)|(?:visit|encounter|admission|"
+                       r"service)\s+date|admitted(?:\s+on)?|(?:seen|saw)\s+(?:\w+\s+){0,4}on|\bDOS)\s*:?\s*",
+                       re.IGNORECASE)
+BIRTH = re.compile(r"(?:\bDOB|\bD\.O\.B|birth|\bborn)\W{0,3}(?:\w+\W{1,3}){0,2}$", re.IGNORECASE)
+_CODE = r"[A-TV-Z][0-9][0-9AB](?:\.[0-9A-Z]{1,4})?"
 ICD10 = re.compile(r"(?m)^[ \t]*(?:[-*•]|\d+[.)])?[ \t]*([A-Za-z][^\n:()\[\]]{2,80}?)[ \t]*"
                    r"[(\[\-\u2013:,]?[ \t]*"
-                   r"(?:ICD-?10(?:-CM)?:?[ \t]*)?([A-TV-Z][0-9][0-9AB](?:\.[0-9A-Z]{1,4})?)\b[)\]]?")
+                   rf"(?:ICD-?10(?:-CM)?:?[ \t]*)?({_CODE})\b[)\]]?")
+# A condition with its code in brackets inside a sentence: "...are cellulitis of left leg (L03.116) and ...".
+ICD10_INLINE = re.compile(rf"(?:(?<=[;:])|(?<=\band)|(?<=\bare)|(?<=\bis))[ \t]*"
+                          rf"([A-Za-z][A-Za-z ,'\-]{{2,60}}?)"
+                          rf"[ \t]*[(\[][ \t]*(?:ICD-?10(?:-CM)?:?[ \t]*)?({_CODE})[ \t]*[)\]]")
+_SALT = (r"(?:[ \t]+(?:sulfate|tartrate|succinate|glargine|lispro|aspart|sodium|potassium|hydrochloride|HCl|"
+         r"XL|ER|SR))?")
 MEDICATION = re.compile(
-    r"(?m)^[ \t]*(?:[-*•]|\d+[.)])?[ \t]*([A-Z][A-Za-z\-]{2,30})[ \t]+"
-    r"(\d+(?:\.\d+)?[ \t]*(?:mg|mcg|g|mL|units?|IU))"
+    rf"(?<![\w/])([A-Za-z][A-Za-z\-]{{2,30}}{_SALT})[ \t]+"
+    r"(\d+(?:\.\d+)?[ \t]*(?:mg|mcg|g|mL|units?|IU))\b"
     r"(?:[ \t]+(PO|IV|IM|SC|SQ|SL|subcutaneous(?:ly)?|oral(?:ly)?|by mouth|topical(?:ly)?|inhaled))?"
-    r"(?:[ \t]+(once daily|twice daily|daily|BID|TID|QID|q\d+h|every \d+ hours|at bedtime|nightly|weekly|"
-    r"as needed|PRN|QHS|QD))?", re.IGNORECASE)
-ALLERGIES = re.compile(r"(?im)^[ \t]*allergies[ \t]*:[ \t]*(.+)$")
+    r"(?:[ \t]+(once daily|twice daily|daily|BID|TID|QID|q\d+h|every \d+ hours(?: as needed)?|at bedtime|"
+    r"nightly|every night|weekly|as needed|PRN|QHS|QD))?", re.IGNORECASE)
+# A laboratory result: a known test, its value and its unit.
+LAB = re.compile(
+    r"\b(Hemoglobin|Hgb|Sodium|Potassium|Creatinine|Glucose|HbA1c|A1c|WBC|TSH|INR|BNP|LDL|HDL|Platelets|"
+    r"ALT|AST|BUN|Troponin|Lactate|CRP|Chloride|Bicarbonate|Albumin|Calcium|Magnesium)\b[ \t:]*"
+    r"(\d+(?:\.\d+)?)(?:[ \t]*(g/dL|mg/dL|mmol/L|mEq/L|%|10\^9/L|mIU/L|pg/mL|ng/mL|ng/L|U/L|mg/L|K/uL))?")
+ALLERGIES = re.compile(r"(?im)\b(?:known[ \t]+)?allergies[ \t]*:[ \t]*([^.\n]+)")
+NO_ALLERGY = re.compile(r"^(?:NKDA|NKA|none|no known)", re.IGNORECASE)
 # Each vital sign: (label as written)(value)(unit, when written).
 VITALS = [
     r"\b(BP|blood pressure)[ \t:]*(\d{2,3}/\d{2,3})[ \t]*(mmHg)?",
@@ -319,25 +335,45 @@ def _group(match: re.Match, group: int) -> tuple[str, int, int] | None:
     return (match.group(group), *_span(match, group)) if match.group(group) else None
 
 
+def _encounter_date(text: str) -> DateMention | None:
+    """The date a label names as the visit or admission; else the first date near the top that is not
+    a date of birth."""
+    for label in ENCOUNTER.finditer(text):
+        mentions = date_mentions(text, label.end(), label.end() + 40)
+        if mentions and mentions[0].start - label.end() < 5:
+            return mentions[0]
+    for mention in date_mentions(text, 0, min(len(text), 600)):
+        if not BIRTH.search(text[max(0, mention.start - 30):mention.start]):
+            return mention
+    return None
+
+
 def clinical_note(text: str, empty: dict) -> Proposal:
-    proposal = Proposal({**empty, "diagnoses": [], "medications": [], "allergies": [], "vitals": []})
+    lists: dict[str, list] = {name: [] for name in ("diagnoses", "medications", "allergies", "vitals",
+                                                    "labs")}
+    proposal = Proposal({**empty, **lists})
     kind = NOTE_TYPE.search(text, 0, min(len(text), 600))
     if kind:
         proposal.put("note_type", kind.group(1), *_span(kind, 1))
-    label = ENCOUNTER.search(text)
-    mentions = date_mentions(text, label.end(), label.end() + 40) if label else date_mentions(text, 0, 600)
-    if mentions:
-        proposal.put("encounter_date", mentions[0].iso, mentions[0].start, mentions[0].end)
-    for match in ICD10.finditer(text):
-        _record(proposal, "diagnoses", {"description": _group(match, 1), "icd10": _group(match, 2)})
+    encounter = _encounter_date(text)
+    if encounter:
+        proposal.put("encounter_date", encounter.iso, encounter.start, encounter.end)
+    codes = set()
+    for match in [*ICD10.finditer(text), *ICD10_INLINE.finditer(text)]:
+        if match.group(2) not in codes:
+            codes.add(match.group(2))
+            _record(proposal, "diagnoses", {"description": _group(match, 1), "icd10": _group(match, 2)})
     for match in MEDICATION.finditer(text):
         _record(proposal, "medications", {"name": _group(match, 1), "dose": _group(match, 2),
                                           "route": _group(match, 3), "frequency": _group(match, 4)})
+    for match in LAB.finditer(text):
+        _record(proposal, "labs", {"name": _group(match, 1), "value": _group(match, 2),
+                                   "unit": _group(match, 3)})
     allergies = ALLERGIES.search(text)
     if allergies:
         for item in re.finditer(r"[^,;]+", allergies.group(1)):
             stripped = item.group(0).strip()
-            if stripped:
+            if stripped and not NO_ALLERGY.match(stripped):
                 start = item.start() + item.group(0).index(stripped) + allergies.start(1)
                 proposal.spans[f"/allergies/{len(proposal.data['allergies'])}"] = Span(
                     start, start + len(stripped), "exact")

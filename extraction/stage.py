@@ -32,7 +32,8 @@ class ExtractStage(Stage):
                 and (current.schema_name, current.schema_version) == (schema.name, schema.version)):
             return
         result = extract(document.text, schema, page_offsets=document.page_offsets,
-                         redacted_text=_redacted_text(document), document=document)
+                         redacted_text=_redacted_text(document), phi_entities=lambda: _entities(document),
+                         document=document)
         store_extraction(document, result)
 
 
@@ -40,5 +41,13 @@ def _redacted_text(document) -> str | None:
     """The redact stage's output, when there is one (models that may not read the original need it)."""
     try:
         return document.redaction.redacted_text
+    except (ObjectDoesNotExist, AttributeError):
+        return None
+
+
+def _entities(document) -> list[dict] | None:
+    """Where the redact stage found identifiers (None when it has not run)."""
+    try:
+        return document.redaction.entities
     except (ObjectDoesNotExist, AttributeError):
         return None

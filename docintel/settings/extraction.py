@@ -31,6 +31,15 @@ EMBEDDED_LLM_THREADS = env_int("DOCINTEL_EMBEDDED_LLM_THREADS", 2, minimum=1)
 # Another GGUF file than the packaged one; it must still match the sha256 pinned in the code.
 EMBEDDED_LLM_PATH = env_str("DOCINTEL_EMBEDDED_LLM_PATH")
 
+# --- Learning from reviewers' corrections (extraction/learning.py, deploy/finetune/) ----------------------
+# Training exports show redacted text unless this allows the original (the file leaves access control).
+TRAINING_SEES_ORIGINAL = env_bool("DOCINTEL_TRAINING_SEES_ORIGINAL", False)
+# How many of a schema's newest corrected examples go before every prompt of that schema (0: none).
+EXTRACTION_FEW_SHOT = env_int("DOCINTEL_EXTRACTION_FEW_SHOT", 0, minimum=0)
+# Per-schema served model names, e.g. "contract=contract-lora,clinical_note=clinical-lora": vLLM serves
+# one LoRA adapter per schema (--enable-lora --lora-modules); other schemas use DOCINTEL_LLM_MODEL.
+LLM_SCHEMA_MODELS = env_str("DOCINTEL_LLM_SCHEMA_MODELS")
+
 # --- Chunking of long documents -----------------------------------------------------------------------
 # At most this many prompts per document and model: bounds the time a contract takes.
 EXTRACTION_MAX_CHUNKS = env_int("DOCINTEL_EXTRACTION_MAX_CHUNKS", 2, minimum=1)

@@ -81,11 +81,13 @@ def _outputs(document) -> dict:
     with suppress(DocintelError):
         extraction = extraction_of(document)
     fields = _fields(extraction) if extraction else []
+    clauses, risks = _clauses(extraction) if extraction else ([], [])
     text_html = marked_text(
         document.text, redaction.entities if redaction else [],
-        {field["id"]: field["spans"] for field in fields},
+        {row["id"]: row["spans"] for row in [*fields, *clauses, *risks]},
     )
     return {"redaction": redaction, "extraction": extraction, "fields": fields, "text_html": text_html,
+            "clauses": clauses, "risks": risks,
             "entity_counts": sorted(redaction.counts().items()) if redaction else []}
 
 
@@ -105,6 +107,29 @@ def _fields(extraction) -> list[dict]:
             "review": latest.get(pointer),
         })
     return rows
+
+
+CLAUSE_STATE = {True: "present", False: "absent", None: "uncertain"}
+
+
+def _clauses(extraction) -> tuple[list[dict], list[dict]]:
+    """The clause review's rows (present and uncertain first) and its risk flags, each with the spans
+    of its evidence, so that the same highlight shows where a clause is."""
+    latest = {c.pointer: c for c in extraction.corrections.select_related("corrected_by")}
+    rows = []
+    for index, (name, finding) in enumerate((extraction.clauses or {}).items()):
+        pointer = f"/clauses/{pointers.escape(name)}/present"
+        review = latest.get(pointer)
+        state = review.value if review and review.status == "corrected" else finding.get("present")
+        rows.append({"id": f"c{index}", "name": name, "pointer": pointer,
+                     "spans": finding.get("evidence") or [], "state": CLAUSE_STATE.get(state, "uncertain"),
+                     "value": value_text(finding.get("value")), "confidence": finding.get("confidence"),
+                     "review": review})
+    order = {"present": 0, "uncertain": 1, "absent": 2}
+    rows.sort(key=lambda row: order[row["state"]])
+    risks = [{"id": f"r{index}", "flag": risk["flag"].replace("_", " "), "reason": risk["reason"],
+              "spans": risk.get("evidence") or []} for index, risk in enumerate(extraction.risks or [])]
+    return rows, risks
 
 
 def field_label(pointer: str) -> str:
@@ -152,7 +177,8 @@ def correct(request, pk):
         messages.error(request, f"Not saved: {getattr(error, 'message', str(error))}")
     else:
         messages.success(request, f"{'Confirmed' if confirm else 'Corrected'} {pointer}.")
-    return redirect(f"{request.build_absolute_uri(document_url(document))}#fields")
+    anchor = "clauses" if pointer.startswith("/clauses/") else "fields"
+    return redirect(f"{request.build_absolute_uri(document_url(document))}#{anchor}")
 
 
 def _parse_value(raw: str, *, like=None):

@@ -55,8 +55,19 @@ class Backend:
         raise NotImplementedError
 
 
-def get_backend(name: str | None = None) -> Backend:
-    """The first-line backend: ``name``, or the OpenAI-compatible server when one is configured."""
+def schema_model(schema_name: str | None) -> str:
+    """The served model for a schema: its LoRA adapter where ``DOCINTEL_LLM_SCHEMA_MODELS`` names one
+    (``contract=contract-lora,...``), else ``DOCINTEL_LLM_MODEL`` (deploy/finetune/)."""
+    for pair in (settings.LLM_SCHEMA_MODELS or "").split(","):
+        schema, _, model = pair.partition("=")
+        if schema.strip() and schema.strip() == schema_name and model.strip():
+            return model.strip()
+    return settings.LLM_MODEL
+
+
+def get_backend(name: str | None = None, *, schema_name: str | None = None) -> Backend:
+    """The first-line backend: ``name``, or the OpenAI-compatible server when one is configured (asked
+    for the schema's own model, see ``schema_model``)."""
     name = name or ("openai" if settings.LLM_URL else "embedded")
     if name == "embedded":
         from .embedded import EmbeddedBackend
@@ -65,7 +76,7 @@ def get_backend(name: str | None = None) -> Backend:
     if name == "openai":
         if not settings.LLM_URL:
             raise InputError("backend_not_configured", "set DOCINTEL_LLM_URL to use the openai backend")
-        return _http_backend(settings.LLM_URL, settings.LLM_MODEL, settings.LLM_CHUNK_CHARS)
+        return _http_backend(settings.LLM_URL, schema_model(schema_name), settings.LLM_CHUNK_CHARS)
     raise InputError("unknown_backend", f"backend must be one of {', '.join(BACKEND_NAMES)}")
 
 

@@ -112,7 +112,7 @@ def test_extract_command_prints_exactly_the_contract_record(capsys, db):
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["id"] for line in lines] == ["short_contract", "cuad-3816e40deb", "file"]
     for record in lines[:2]:
-        assert set(record) == RECORD_KEYS and record["valid"]
+        assert set(record) == RECORD_KEYS | {"clauses", "risks"} and record["valid"]  # §8: contracts
         assert record["schema"] == "contract" and record["model"] == "rules"
     assert lines[0]["data"]["parties"][1] == {"name": "Northwind Health LLC", "role": "Customer"}
     assert lines[0]["grounding"]["/governing_law"] and lines[1]["data"]["governing_law"] == "Pennsylvania"

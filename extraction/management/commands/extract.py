@@ -7,6 +7,7 @@ not support it). No document is stored; every model call is still in the audit l
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -45,15 +46,18 @@ class Command(DocumentCommand):
     def handle(self, *args, **options) -> None:
         try:
             schema = get_schema(options["schema"])
-            backend = None if options["mode"] == "rules" else get_backend(options["backend"])
+            backend = (None if options["mode"] == "rules"
+                       else get_backend(options["backend"], schema_name=schema.name))
         except DocintelError as error:
             raise CommandError(f"{error.code}: {error.message}") from None
 
         def run(path: Path) -> dict:
             parsed = read_text(path)
+            redaction = cache(lambda: redact_text(parsed.text))  # at most once, for both uses
             result = extract(parsed.text, schema, mode=options["mode"], backend=backend,
                              page_offsets=parsed.page_offsets,
-                             redacted_text=lambda: redact_text(parsed.text).redacted_text)
+                             redacted_text=lambda: redaction().redacted_text,
+                             phi_entities=lambda: redaction().entity_dicts())
             return result_record(path.stem, result)
 
         def summarise(record: dict) -> str:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 import time
+from functools import cache
 from pathlib import Path
 
 from django.core.management.base import CommandError
 
 from docintel.cli import DocumentCommand
 from docintel.errors import DocintelError
+from docintel.redaction.text import redact_text
 from extraction.backends import BACKEND_NAMES, get_backend
-from extraction.evaluation import Scores, contract_file, read_labels
+from extraction.evaluation import Scores, contract_file, read_labels, score_clinical
 from extraction.export import result_record
 from extraction.extractor import MODES, extract
 from extraction.management.commands.extract import read_text
@@ -29,7 +31,9 @@ class Command(DocumentCommand):
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
         parser.add_argument("labels", type=Path, help="labels.jsonl (CUAD columns per contract)")
-        parser.add_argument("--schema", default="contract", choices=["contract"])
+        parser.add_argument("--schema", default="contract", choices=["contract", "clinical_note"],
+                            help="contract: CUAD labels.jsonl; clinical_note: notes with known facts "
+                                 "(fixtures/clinical_extraction/notes.jsonl)")
         parser.add_argument("--mode", choices=(*MODES, "embedded"), default="hybrid")
         parser.add_argument("--backend", choices=BACKEND_NAMES, default=None)
         parser.add_argument("--format", choices=("pdf", "txt"), default="pdf",
@@ -44,9 +48,12 @@ class Command(DocumentCommand):
             mode, backend_name = "model", "embedded"
         try:
             schema = get_schema(options["schema"])
-            backend = None if mode == "rules" else get_backend(backend_name)
+            backend = None if mode == "rules" else get_backend(backend_name, schema_name=schema.name)
         except DocintelError as error:
             raise CommandError(f"{error.code}: {error.message}") from None
+        if schema.name == "clinical_note":
+            self._clinical(options, schema, mode, backend)
+            return
         contracts = read_labels(options["labels"])[:options["limit"] or None]
         scores = Scores()
 
@@ -74,4 +81,41 @@ class Command(DocumentCommand):
             self.stdout.write(f"  grounding precision {summary['grounding_precision']} "
                               f"({summary['grounded_spans']} spans, "
                               f"{summary['ungrounded_values']} ungrounded values)")
+        self.finish(ok, failed)
+
+    def _clinical(self, options, schema, mode, backend) -> None:
+        """Per-field scores on notes with known facts; every value checked for the note's identifiers."""
+        notes = read_labels(options["labels"])[:options["limit"] or None]
+        totals: dict[str, list[int]] = {}
+        styles: dict[str, dict[str, list[int]]] = {}
+
+        def run(note: dict) -> dict:
+            redaction = cache(lambda: redact_text(note["text"]))
+            result = extract(note["text"], schema, mode=mode, backend=backend,
+                             redacted_text=lambda: redaction().redacted_text,
+                             phi_entities=lambda: redaction().entity_dicts())
+            scored = score_clinical(result.data, note)
+            for measure, (right, total) in scored.items():
+                for table in (totals, styles.setdefault(note.get("style", ""), {})):
+                    counts = table.setdefault(measure, [0, 0])
+                    counts[0] += right
+                    counts[1] += total
+            return {"id": note["id"], "scores": scored}
+
+        ok, failed = self.run_each(notes, run, item_id=lambda n: n["id"], as_json=options["json"],
+                                   summarise=lambda r: f"{r['id']}: {r['scores']}")
+
+        def ratios(table: dict[str, list[int]]) -> dict[str, float | None]:
+            return {m: round(r / t, 3) if t else None for m, (r, t) in sorted(table.items())}
+
+        summary = {"schema": "clinical_note", "mode": mode, "notes": len(notes), "failed": failed,
+                   "fields": ratios(totals), "counts": totals,
+                   "by_style": {style: ratios(table) for style, table in sorted(styles.items())}}
+        if options["json"]:
+            self.stdout.write(json.dumps({"summary": summary}))
+        else:
+            self.stdout.write(f"{len(notes)} notes, mode {mode}, {failed} failed")
+            for measure, value in summary["fields"].items():
+                right, total = totals[measure]
+                self.stdout.write(f"  {measure:<28} {value if value is not None else '-'}  ({right}/{total})")
         self.finish(ok, failed)

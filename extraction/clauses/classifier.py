@@ -1,0 +1,112 @@
+"""The clause classifier: for every sentence of a contract, how likely it is to be each category's
+clause. Trained on the labelled contracts (``training.py``), shipped as ``classifier.npz``.
+
+Features: the sentence's words and word pairs, the words of the heading it sits under (``h:``), and
+which categories' keywords and rules it matches (``kw:``, ``rule:``), weighted by tf-idf; one logistic
+regression per category. Reading it needs numpy only: the file holds the vocabulary, the idf weights,
+the coefficients and the thresholds chosen by cross-validation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from .categories import BY_NAME, CATEGORIES
+from .segment import Unit
+
+ARTEFACT = Path(__file__).with_name("classifier.npz")
+WORD = re.compile(r"\b\w\w+\b")
+NUMBER = re.compile(r"\d")
+HEADING_WEIGHT = 0.5  # a heading says what a section is about, less surely than the sentence itself
+
+
+def features(sentence: str, heading: str) -> list[str]:
+    """The tokens one sentence is described by (before counting and weighting)."""
+    words = ["#" if NUMBER.search(w) else w for w in WORD.findall(sentence.lower())]
+    tokens = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+    tokens += [f"h:{w}" for w in WORD.findall(heading.lower()) if not NUMBER.search(w)]
+    for category in CATEGORIES:
+        if category.keywords and category.keyword_re.search(sentence):
+            tokens.append(f"kw:{category.name}")
+        if category.rules and category.rule_re.search(sentence):
+            tokens.append(f"rule:{category.name}")
+    return tokens
+
+
+def tfidf_rows(token_lists: list[list[str]], vocabulary: dict[str, int], idf: np.ndarray):
+    """tf-idf rows (sublinear tf, l2-normalised), sparse as (row, column, value) arrays."""
+    rows, cols, vals = [], [], []
+    for row, tokens in enumerate(token_lists):
+        counts: dict[int, float] = {}
+        for token in tokens:
+            column = vocabulary.get(token)
+            if column is not None:
+                counts[column] = counts.get(column, 0.0) + (HEADING_WEIGHT if token.startswith("h:") else 1.0)
+        weights = {c: (1.0 + math.log(n) if n >= 1 else n) * float(idf[c]) for c, n in counts.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        for column, weight in weights.items():
+            rows.append(row)
+            cols.append(column)
+            vals.append(weight / norm)
+    return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals, dtype=np.float32)
+
+
+@dataclass
+class ClauseClassifier:
+    vocabulary: dict[str, int]
+    idf: np.ndarray  # (features,)
+    coef: np.ndarray  # (features, categories)
+    intercept: np.ndarray  # (categories,)
+    categories: list[str]
+    present: np.ndarray  # per category: a sentence at least this likely makes the clause present
+    uncertain: np.ndarray  # per category: between this and ``present`` the verdict is "uncertain"
+    version: str
+
+    def scores(self, text: str, units: list[Unit]) -> np.ndarray:
+        """(units, categories) probabilities; headings score 0 (they are never evidence)."""
+        logits = np.tile(self.intercept.astype(np.float32), (len(units), 1))
+        rows, cols, vals = tfidf_rows([features(text[u.start:u.end], u.heading) for u in units],
+                                      self.vocabulary, self.idf)
+        if len(rows):
+            np.add.at(logits, rows, self.coef[cols].astype(np.float32) * vals[:, None])
+        probabilities = 1.0 / (1.0 + np.exp(-logits))
+        for row, unit in enumerate(units):
+            if unit.kind != "sentence":
+                probabilities[row] = 0.0
+        return probabilities
+
+    def save(self, path: Path = ARTEFACT) -> None:
+        terms = [""] * len(self.vocabulary)
+        for term, column in self.vocabulary.items():
+            terms[column] = term
+        np.savez_compressed(
+            path, terms=np.array(json.dumps(terms)), idf=self.idf.astype(np.float32),
+            coef=self.coef.astype(np.float16), intercept=self.intercept.astype(np.float32),
+            categories=np.array(json.dumps(self.categories)), present=self.present.astype(np.float32),
+            uncertain=self.uncertain.astype(np.float32), version=np.array(self.version))
+
+    @classmethod
+    def load(cls, path: Path = ARTEFACT) -> ClauseClassifier:
+        with np.load(path, allow_pickle=False) as data:
+            terms = json.loads(str(data["terms"]))
+            categories = json.loads(str(data["categories"]))
+            unknown = [name for name in categories if name not in BY_NAME]
+            if unknown:
+                raise ValueError(f"the clause classifier names unknown categories: {unknown}")
+            vocabulary = {term: i for i, term in enumerate(terms)}
+            return cls(vocabulary, data["idf"], data["coef"], data["intercept"],
+                       categories, data["present"], data["uncertain"], str(data["version"]))
+
+
+@cache
+def shipped() -> ClauseClassifier:
+    """The classifier that ships with docintel (loaded once per process)."""
+    return ClauseClassifier.load(ARTEFACT)

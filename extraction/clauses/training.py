@@ -1,0 +1,195 @@
+"""Training the clause classifier on labelled contracts, and cross-validating it.
+
+    .venv/bin/python -m extraction.clauses.training ../shared/corpus/contracts/labels.jsonl
+
+writes ``extraction/clauses/classifier.npz`` (the file that ships). Folds are split by contract, so a
+contract's sentences are never both trained on and scored. Thresholds are chosen on out-of-fold scores
+of the training contracts only (an inner split), then the classifier is fitted on all of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .categories import CATEGORIES
+from .classifier import ARTEFACT, ClauseClassifier, features, tfidf_rows
+from .cuad import GoldClause, gold_clauses, is_present
+from .segment import Unit, segment
+
+REVIEWED = [category.name for category in CATEGORIES if not category.metadata]
+MIN_FEATURE_CONTRACTS = 2  # a word seen in one contract only is that contract's, not the category's
+MAX_FEATURES = 20000
+REGULARISATION = 4.0  # logistic regression's C, chosen by cross-validation on the 40 CUAD contracts
+UNCERTAIN_SHARE = 0.6  # a best sentence scoring from 60% of the threshold up to it is "uncertain"
+SEED = 0
+
+
+@dataclass
+class LabelledContract:
+    id: str
+    text: str
+    units: list[Unit]
+    gold: dict[str, list[GoldClause]]
+    present: dict[str, bool]
+
+    def unit_labels(self, category: str) -> np.ndarray:
+        """1 for each unit that is (mostly) part of a labelled clause of ``category``."""
+        labels = np.zeros(len(self.units), dtype=np.int8)
+        for row, unit in enumerate(self.units):
+            for clause in self.gold[category]:
+                shared = min(unit.end, clause.end) - max(unit.start, clause.start)
+                if shared > 0 and (shared >= 0.5 * (unit.end - unit.start)
+                                   or shared >= 0.5 * (clause.end - clause.start)):
+                    labels[row] = 1
+                    break
+        return labels
+
+
+def labelled_contract(contract_id: str, text: str, labels: dict) -> LabelledContract:
+    return LabelledContract(contract_id, text, segment(text), gold_clauses(text, labels),
+                            {category.name: is_present(labels, category.name) for category in CATEGORIES})
+
+
+def _tokens(contract: LabelledContract) -> list[list[str]]:
+    return [features(contract.text[u.start:u.end], u.heading) for u in contract.units]
+
+
+def _matrix(token_lists: list[list[str]], vocabulary: dict[str, int], idf: np.ndarray):
+    from scipy.sparse import csr_matrix
+
+    rows, cols, vals = tfidf_rows(token_lists, vocabulary, idf)
+    return csr_matrix((vals, (rows, cols)), shape=(len(token_lists), len(vocabulary)), dtype=np.float32)
+
+
+def _vocabulary(contracts: list[LabelledContract], tokens: dict[str, list[list[str]]]):
+    """Features seen in at least two training contracts (the most frequent ones), with their idf."""
+    contract_count: dict[str, int] = {}
+    unit_count: dict[str, int] = {}
+    units = 0
+    for contract in contracts:
+        seen = set()
+        for unit_tokens in tokens[contract.id]:
+            units += 1
+            for token in set(unit_tokens):
+                unit_count[token] = unit_count.get(token, 0) + 1
+                seen.add(token)
+        for token in seen:
+            contract_count[token] = contract_count.get(token, 0) + 1
+    kept = [t for t, n in contract_count.items()
+            if n >= MIN_FEATURE_CONTRACTS or t.startswith(("kw:", "rule:"))]
+    kept.sort(key=lambda t: (-unit_count[t], t))
+    kept = sorted(kept[:MAX_FEATURES])
+    vocabulary = {token: column for column, token in enumerate(kept)}
+    idf = np.array([np.log((1 + units) / (1 + unit_count[t])) + 1 for t in kept], dtype=np.float32)
+    return vocabulary, idf
+
+
+def _fit_weights(contracts, tokens, vocabulary, idf):
+    from sklearn.linear_model import LogisticRegression
+
+    matrix = _matrix([t for c in contracts for t in tokens[c.id]], vocabulary, idf)
+    coef = np.zeros((len(vocabulary), len(REVIEWED)), dtype=np.float32)
+    intercept = np.full(len(REVIEWED), -10.0, dtype=np.float32)  # never seen: never present
+    for column, name in enumerate(REVIEWED):
+        labels = np.concatenate([c.unit_labels(name) for c in contracts])
+        if labels.sum() == 0:
+            continue
+        model = LogisticRegression(C=REGULARISATION, class_weight="balanced", solver="liblinear")
+        model.fit(matrix, labels)
+        coef[:, column] = model.coef_[0]
+        intercept[column] = model.intercept_[0]
+    return coef, intercept
+
+
+def _best_threshold(best_scores: list[float], truth: list[bool]) -> float:
+    """The presence threshold with the best F1 over these contracts (ties: the higher one)."""
+    best, best_f1 = 0.5, -1.0
+    for threshold in np.linspace(0.05, 0.99, 95):
+        tp = sum(s >= threshold and t for s, t in zip(best_scores, truth, strict=True))
+        fp = sum(s >= threshold and not t for s, t in zip(best_scores, truth, strict=True))
+        fn = sum(s < threshold and t for s, t in zip(best_scores, truth, strict=True))
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        if f1 >= best_f1:
+            best, best_f1 = float(threshold), f1
+    return best
+
+
+def folds(contracts: list[LabelledContract], count: int, seed: int = SEED) -> list[list[int]]:
+    order = list(range(len(contracts)))
+    random.Random(seed).shuffle(order)
+    return [sorted(order[k::count]) for k in range(count)]
+
+
+def fit(contracts: list[LabelledContract], *, inner_folds: int = 4, version: str = "trained",
+        tokens: dict[str, list[list[str]]] | None = None) -> ClauseClassifier:
+    """A classifier fitted on ``contracts``, its thresholds chosen by an inner split of them."""
+    tokens = tokens or {c.id: _tokens(c) for c in contracts}
+    best: dict[str, list[float]] = {name: [] for name in REVIEWED}
+    truth: dict[str, list[bool]] = {name: [] for name in REVIEWED}
+    for held in folds(contracts, inner_folds):
+        held_out = [contracts[i] for i in held]
+        trained = _fit_and_wrap([c for i, c in enumerate(contracts) if i not in held], tokens)
+        for contract in held_out:
+            scores = trained.scores(contract.text, contract.units)
+            for column, name in enumerate(REVIEWED):
+                best[name].append(float(scores[:, column].max(initial=0.0)))
+                truth[name].append(contract.present[name])
+    model = _fit_and_wrap(contracts, tokens, version)
+    model.present = np.array([_best_threshold(best[n], truth[n]) for n in REVIEWED], dtype=np.float32)
+    model.uncertain = model.present * UNCERTAIN_SHARE
+    return model
+
+
+def _fit_and_wrap(contracts, tokens, version: str = "inner") -> ClauseClassifier:
+    vocabulary, idf = _vocabulary(contracts, tokens)
+    coef, intercept = _fit_weights(contracts, tokens, vocabulary, idf)
+    half = np.full(len(REVIEWED), 0.5, dtype=np.float32)
+    return ClauseClassifier(vocabulary, idf, coef, intercept, list(REVIEWED), half, half * UNCERTAIN_SHARE,
+                            version)
+
+
+def cross_validate(contracts: list[LabelledContract], *, fold_count: int = 5,
+                   progress: Callable[[str], None] | None = None) -> dict[str, ClauseClassifier]:
+    """For each contract, a classifier that never saw it: {contract id: classifier}."""
+    tokens = {c.id: _tokens(c) for c in contracts}
+    trained_for = {}
+    for number, held in enumerate(folds(contracts, fold_count), 1):
+        if progress:
+            progress(f"fold {number}/{fold_count}")
+        model = fit([c for i, c in enumerate(contracts) if i not in held], tokens=tokens,
+                    version=f"cv-fold-{number}")
+        for i in held:
+            trained_for[contracts[i].id] = model
+    return trained_for
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Train the shipped clause classifier.")
+    parser.add_argument("labels", type=Path)
+    parser.add_argument("--format", choices=("txt", "pdf"), default="txt",
+                        help="the corpus' reference text (its labels were made on it) or parsed PDFs")
+    parser.add_argument("--out", type=Path, default=ARTEFACT)
+    args = parser.parse_args()
+    if args.format == "pdf":
+        import os
+
+        import django
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "docintel.settings")
+        django.setup()
+    from .corpus import read_corpus
+
+    contracts = read_corpus(args.labels, args.format)
+    model = fit(contracts, version=f"cuad-{len(contracts)}-{args.format}")
+    model.save(args.out)
+    print(f"trained on {len(contracts)} contracts, {len(model.vocabulary)} features -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
