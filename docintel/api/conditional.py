@@ -11,7 +11,6 @@ import hashlib
 import json
 
 from django.utils.http import parse_etags
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.response import Response
@@ -19,9 +18,10 @@ from rest_framework.response import Response
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match", str, OpenApiParameter.HEADER,
     description="The ETag of an earlier answer: 304 with no body while it is still current.")
-ETAG_HEADER = {"ETag": {"schema": {"type": "string"},
-                        "description": "Send it back as If-None-Match to get 304 while nothing changed."}}
-NOT_MODIFIED = {304: OpenApiResponse(OpenApiTypes.NONE, description="Not modified since the given ETag")}
+ETAG = OpenApiParameter(
+    "ETag", str, OpenApiParameter.HEADER, response=[200, 304],
+    description="Send it back as If-None-Match: 304 while nothing changed.")
+NOT_MODIFIED = {304: OpenApiResponse(description="Not modified since the given ETag (no body)")}
 
 
 def etag_of(body) -> str:

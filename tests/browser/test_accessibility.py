@@ -15,10 +15,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from playwright.sync_api import expect
 
-from docintel.documents.actions import upload_path
-from tests.conftest import FIXTURES, ROOT, wait_for_status
+from tests.conftest import FIXTURES, ROOT
 
-pytestmark = [pytest.mark.browser, pytest.mark.llm]
+pytestmark = [pytest.mark.browser]
 
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -96,15 +95,45 @@ def ui_url_names() -> set[str]:
     return names
 
 
-def test_every_page_passes_axe(with_axe, live_server, worker, screenshots):
-    from django.contrib.auth import get_user_model
+NOTE = SAMPLE_NOTE.read_text()
 
-    from docintel.accounts.roles import set_roles
 
-    uploader, _ = get_user_model().objects.get_or_create(username="clerk-browser")
-    set_roles(uploader, {"clerk"})
-    done = wait_for_status(upload_path(SAMPLE_NOTE, actor=uploader)[0], timeout=PROCESSING_S)
-    assert done.status == "done", done.stages
+def processed_document(owner, *, status: str = "done"):
+    """A clinical note as the pipeline leaves it: text, redaction, an extraction with grounded fields.
+    Made directly (no model run): these tests are about the pages, not the pipeline."""
+    import hashlib
+
+    from docintel.documents.models import Document
+    from docintel.documents.pipeline.base import stage_names
+    from docintel.documents.redaction.models import RedactionResult
+    from extraction.actions import store_extraction
+    from extraction.extractor import ExtractionResult
+    from extraction.schemas import get_schema
+
+    settled = status == "done"
+    document = Document.objects.create(
+        filename=f"{status}-{SAMPLE_NOTE.name}", kind="clinical_note", media_type="text/plain",
+        sha256=hashlib.sha256(f"{status}{NOTE}".encode()).hexdigest(), size=len(NOTE), pages=1,
+        text=NOTE if settled else "", uploaded_by=owner, status=status,
+        stages={name: {"status": status if settled or index else "running", "seconds": 0.2}
+                for index, name in enumerate(stage_names())})
+    if not settled:
+        return document
+    name = NOTE.index("HARGROVE")
+    RedactionResult.objects.create(document=document, redacted_text=NOTE.replace("HARGROVE", "[NAME]"),
+                                   entities=[{"type": "NAME", "start": name, "end": name + 8, "score": 0.9,
+                                              "recognizer": "test"}])
+    schema = get_schema("clinical_note")
+    start = NOTE.index("Discharge")
+    store_extraction(document, ExtractionResult(
+        schema=schema, data={**schema.empty(), "note_type": "Discharge summary"},
+        grounding={"/note_type": [{"start": start, "end": start + 9}]}, ungrounded=[],
+        confidence={"/note_type": 0.8}, valid=True, model="test", escalated=False, route={},
+        text_sha256=hashlib.sha256(NOTE.encode()).hexdigest()))
+    return document
+
+
+def test_every_page_passes_axe(with_axe, live_server, screenshots):
     checker = PageChecker(screenshots)
     visited: set[str] = set()
 
@@ -114,18 +143,22 @@ def test_every_page_passes_axe(with_axe, live_server, worker, screenshots):
     visited.add("login")
 
     clerk = with_axe("clerk")
+    from django.contrib.auth import get_user_model
+
+    owner = get_user_model().objects.get(username="clerk-browser")
+    done = processed_document(owner)
+    processing = processed_document(owner, status="running")
     checker.check(clerk, "/upload/", "clerk-upload")
     checker.check(clerk, "/documents/", "clerk-documents")
     checker.check(clerk, "/documents/?status=failed&q=nothing", "clerk-documents-empty")
     checker.check(clerk, f"/documents/{done.pk}/", "clerk-document-done")
+    checker.check(clerk, f"/documents/{processing.pk}/", "clerk-document-processing")
+    checker.check(clerk, f"/documents/{processing.pk}/download/extraction.json", "not-available",
+                  status=409)
     checker.check(clerk, "/account/tokens/", "clerk-tokens")
     checker.check(clerk, "/account/password/", "clerk-password")
     checker.check(clerk, "/documents/00000000-0000-0000-0000-000000000000/", "not-found", status=404)
     visited |= {"home", "upload", "documents", "document", "tokens", "password_change"}
-
-    processing_doc = upload_path(FIXTURES / "samples" / "README.md", actor=uploader)[0]
-    checker.check(clerk, f"/documents/{processing_doc.pk}/", "clerk-document-processing")
-    checker.check(clerk, f"/documents/{processing_doc.pk}/download/redacted.txt", "not-available", status=409)
 
     reviewer = with_axe("reviewer")
     checker.check(reviewer, f"/documents/{done.pk}/", "reviewer-document-with-correction-forms")
@@ -150,11 +183,11 @@ def test_every_page_passes_axe(with_axe, live_server, worker, screenshots):
 def focus_state(page) -> dict:
     """The focused element and whether a person can see that it has the focus."""
     return page.evaluate("""() => {
-        let el = document.activeElement;
+        const el = document.activeElement;
         const described = (el.getAttribute("aria-label") || el.innerText || el.value || el.name || "").trim();
         // A visually hidden input shows its focus on the label around it.
-        if (el.classList.contains("visually-hidden-input") && el.closest("label")) el = el.closest("label");
-        const style = getComputedStyle(el);
+        const shown = el.classList.contains("visually-hidden-input") && el.closest("label") || el;
+        const style = getComputedStyle(shown);
         const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
         return {tag: el.tagName, id: el.id, text: described.slice(0, 60),
                 visible: outline || style.boxShadow !== "none"};
@@ -173,6 +206,7 @@ def tab_to(page, matches, *, limit: int = 80, backwards: bool = False) -> dict:
     raise AssertionError(f"no focusable element matched within {limit} tab stops")
 
 
+@pytest.mark.llm
 def test_keyboard_only_upload_open_and_correct(open_as, live_server, worker, screenshots):
     clerk = open_as("clerk")
     clerk.goto("/documents/")

@@ -15,15 +15,13 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from tests.conftest import ROOT, CeleryWorker, purge_broker, require_services
+from tests.webhook_receiver import WebhookReceiver
 
 HERE = Path(__file__).resolve().parent
 GENERATED = HERE / "generated"
@@ -105,59 +103,6 @@ def typescript_types(openapi_schema) -> Path:
                             capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     return path
-
-
-class WebhookReceiver:
-    """A real HTTP server on the loopback address that keeps what it receives.
-
-    ``answers`` are the status codes to give, in order (the last one repeats): e.g. [503, 204] fails
-    the first attempt and accepts the second.
-    """
-
-    def __init__(self, answers=(204,)) -> None:
-        self.answers = list(answers)
-        self.received: list[dict] = []
-        self.arrived = threading.Condition()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with receiver.arrived:
-                    answer = receiver.answers[min(len(receiver.received), len(receiver.answers) - 1)]
-                    receiver.received.append({"path": self.path, "headers": dict(self.headers.items()),
-                                              "body": body, "answer": answer})
-                    receiver.arrived.notify_all()
-                self.send_response(answer)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/docintel-hook"
-
-    def wait_for(self, count: int, timeout: float) -> list[dict]:
-        deadline = time.monotonic() + timeout
-        with self.arrived:
-            while len(self.received) < count:
-                left = deadline - time.monotonic()
-                assert left > 0, f"{len(self.received)} of {count} webhook requests arrived in {timeout}s"
-                self.arrived.wait(left)
-            return list(self.received)
-
-    def __enter__(self) -> WebhookReceiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
