@@ -106,7 +106,7 @@ class SchemaVersionCreateView(SchemaAPIView):
         responses={201: ExtractionSchemaVersionSerializer,
                    200: OpenApiResponse(ExtractionSchemaVersionSerializer,
                                         description="The same schema as the newest version: nothing new"),
-                   **declared_errors(400, 401, 403, 429)})
+                   **declared_errors(400, 401, 403, 404, 429)})
     def post(self, request, name: str):
         form = NewSchemaVersionSerializer(data=request.data)
         form.is_valid(raise_exception=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -214,7 +216,10 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def erasure(self, request, pk=None):
         # Not get_object(): the data-protection officer erases documents they may not read.
-        document = get_object_or_404(Document.objects.defer("text", "page_offsets"), pk=self.kwargs["pk"])
+        try:
+            document = Document.objects.defer("text", "page_offsets").get(pk=uuid.UUID(self.kwargs["pk"]))
+        except (ValueError, Document.DoesNotExist):
+            raise Http404("no such document") from None
         form = ErasureReasonSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         document = erase_document(document, actor=request.user, reason=form.validated_data["reason"])
