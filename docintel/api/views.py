@@ -37,13 +37,13 @@ from .models import UploadRequest, WebhookState
 from .permissions import HasRole
 from .serializers import (
     ApiTokenSerializer,
-    NewCorrectionSerializer,
     CorrectionSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
     ErasureReasonSerializer,
     ErasureSerializer,
     ExtractionSerializer,
+    NewCorrectionSerializer,
     RedactedTextSerializer,
     UploadAcceptedSerializer,
     WebhookDeliverySerializer,
@@ -68,7 +68,8 @@ def _errors(*codes):
     return declared_errors(401, 403, 429, *codes)
 
 
-CONDITIONAL = [IF_NONE_MATCH, ETAG]
+DOCUMENT_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="A document id")
+CONDITIONAL = [DOCUMENT_ID, IF_NONE_MATCH, ETAG]
 
 
 @extend_schema_view(
@@ -170,7 +171,8 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                     not_modified=response.status_code == 304)
         return response
 
-    @extend_schema(summary="Retry a failed document", request=None, responses={
+    @extend_schema(summary="Retry a failed document", request=None,
+                   parameters=[DOCUMENT_ID], responses={
         202: UploadAcceptedSerializer, **_errors(404, 409)})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
@@ -181,6 +183,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._accepted(document, created=False)
 
     @extend_schema(summary="Correct or confirm one extracted field (reviewers)",
+                   parameters=[DOCUMENT_ID],
                    request=NewCorrectionSerializer,
                    responses={201: CorrectionSerializer, **_errors(400, 404, 409, 410)})
     @action(detail=True, methods=["post"])
@@ -197,7 +200,8 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             "note": correction.note, "corrected_by": request.user.get_username(),
             "created": correction.created}).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="The original file as it was uploaded", responses={
+    @extend_schema(summary="The original file as it was uploaded",
+                   parameters=[DOCUMENT_ID], responses={
         (200, "application/octet-stream"): OpenApiTypes.BINARY, **_errors(404, 410)})
     @action(detail=True, methods=["get"])
     def original(self, request, pk=None):
@@ -212,12 +216,14 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return response
 
     @extend_schema(summary="Erase a document for GDPR (compliance and admin): crypto-shredding",
+                   parameters=[DOCUMENT_ID],
                    request=ErasureReasonSerializer, responses={200: ErasureSerializer, **_errors(400, 404)})
     @action(detail=True, methods=["post"])
     def erasure(self, request, pk=None):
         # Not get_object(): the data-protection officer erases documents they may not read.
         try:
-            document = Document.objects.defer("text", "page_offsets").get(pk=uuid.UUID(self.kwargs["pk"]))
+            pk = uuid.UUID(str(self.kwargs["pk"]))
+            document = Document.objects.defer("text", "page_offsets").get(pk=pk)
         except (ValueError, Document.DoesNotExist):
             raise Http404("no such document") from None
         form = ErasureReasonSerializer(data=request.data)
@@ -226,6 +232,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(ErasureSerializer(document).data)
 
     @extend_schema(summary="Your webhooks for this document, with every delivery attempt",
+                   parameters=[DOCUMENT_ID],
                    responses={200: WebhookDeliverySerializer(many=True), **_errors(404)})
     @action(detail=True, methods=["get"], pagination_class=None)
     def webhooks(self, request, pk=None):

@@ -107,8 +107,8 @@ def test_python_client_journey(python_client, live_server, tokens, processing, w
     pointer = next(p for p, spans in extraction.grounding.additional_properties.items())
     correction = documents("documents_corrections_create").sync(
         document_id, client=reviewer,
-        body=models.CorrectionRequest(pointer=pointer, value="corrected through the API",
-                                      decision=models.DecisionEnum.CORRECT))
+        body=models.NewCorrectionRequest(pointer=pointer, value="corrected through the API",
+                                         decision=models.DecisionEnum.CORRECT))
     assert isinstance(correction, models.Correction) and correction.status.value == "corrected"
     corrected = documents("documents_extraction_retrieve").sync(document_id, client=reviewer)
     assert [c.pointer for c in corrected.corrections] == [pointer]
@@ -122,8 +122,8 @@ def test_python_client_journey(python_client, live_server, tokens, processing, w
     assert all(isinstance(event, models.AuditEvent) for event in events.results)
     status = audit("audit_status_retrieve").sync(client=compliance)
     assert isinstance(status, models.AuditChainStatus) and status.ok
-    export = audit("audit_export_create").sync_detailed(
-        client=compliance, body=models.AuditExportRequest(format_=models.AuditExportFormatEnum.JSONL))
+    export = audit("audit_export_retrieve").sync_detailed(
+        client=compliance, format_=models.AuditExportRetrieveFormat.JSONL)
     assert export.status_code == 200 and isinstance(export.parsed, types.File)
     lines = [json.loads(line) for line in export.parsed.payload.read().splitlines()]
     assert lines and {"seq", "action", "hash"} <= set(lines[0])
