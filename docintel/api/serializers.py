@@ -135,8 +135,8 @@ class ClauseSerializer(serializers.Serializer):
 class ExtractionReviewSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=["unreviewed", "in_review", "reviewed"],
                                     help_text="reviewed: a reviewer confirmed or corrected every field")
-    fields = serializers.IntegerField(help_text="Fields (leaf values) in the extraction")
-    reviewed_fields = serializers.IntegerField()
+    fields_total = serializers.IntegerField(help_text="Fields (leaf values) in the extraction")
+    fields_reviewed = serializers.IntegerField()
 
 
 class CorrectionSerializer(serializers.Serializer):
@@ -183,7 +183,8 @@ class ExtractionSerializer(serializers.Serializer):
     id = serializers.UUIDField(help_text="The document's id")
     schema = serializers.CharField(help_text="Extraction schema name")
     schema_version = serializers.CharField()
-    data = serializers.DictField(help_text="The model's values, valid against the schema")
+    # The contract's field name; DRF's metaclass moves declared fields off the class, so .data stays.
+    data = serializers.DictField(help_text="The model's values, valid against the schema")  # type: ignore[assignment]
     grounding = GroundingField(help_text="JSON pointer of each value -> its spans in the text; [] when "
                                          "the text does not support it")
     ungrounded = serializers.ListField(child=serializers.CharField())

@@ -247,7 +247,7 @@ def review_state(record: dict) -> dict:
     fields = {pointer for pointer, _ in pointers.fields(record.get("data") or {})}
     reviewed = fields & {correction["pointer"] for correction in record.get("corrections", [])}
     state = "unreviewed" if not reviewed else "reviewed" if reviewed == fields else "in_review"
-    return {"state": state, "fields": len(fields), "reviewed_fields": len(reviewed)}
+    return {"state": state, "fields_total": len(fields), "fields_reviewed": len(reviewed)}
 
 
 def note_upload(document: Document, user, idempotency_key: str = "", webhook_url: str = "") -> Document:
@@ -279,7 +279,9 @@ class TokenViewSet(viewsets.GenericViewSet):
     pagination_class = None
 
     def get_queryset(self):
-        return ApiToken.objects.filter(user=self.request.user).order_by("-created")
+        owner = self.request.user.pk
+        assert owner is not None  # HasRole lets only signed-in users this far
+        return ApiToken.objects.filter(user_id=owner).order_by("-created")
 
     @extend_schema(summary="Your API tokens (never their keys)", responses={
         200: ApiTokenSerializer(many=True), **_errors()})

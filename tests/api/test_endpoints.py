@@ -254,7 +254,7 @@ def test_the_extraction_envelope(api_for, extracted):
     record = api_for("clerk").get(f"{DOCS}{extracted.pk}/extraction/").json()
     assert {"id", "schema", "schema_version", "data", "grounding", "valid", "model", "escalated",
             "text_sha256", "corrections", "review"} <= set(record)
-    assert record["review"]["state"] == "unreviewed" and record["review"]["reviewed_fields"] == 0
+    assert record["review"]["state"] == "unreviewed" and record["review"]["fields_reviewed"] == 0
     assert record["grounding"]["/governing_law"] == [{"start": 56, "end": 64}]
 
 
