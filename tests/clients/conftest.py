@@ -100,7 +100,9 @@ def typescript_types(openapi_schema) -> Path:
     """``paths`` and ``components`` types that openapi-typescript generates from the schema."""
     require_node_tools()
     path = GENERATED / "docintel-api.d.ts"
-    result = subprocess.run([node_tool("openapi-typescript"), str(openapi_schema), "-o", str(path)],
+    # Fields with a default are optional in requests (openapi-typescript 7 makes them required unless told).
+    result = subprocess.run([node_tool("openapi-typescript"), str(openapi_schema),
+                             "--default-non-nullable=false", "-o", str(path)],
                             capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     return path
@@ -113,7 +115,7 @@ def webhook_receiver():
 
 
 # The test receiver listens on the loopback address, which webhooks may reach only when allowed.
-WEBHOOK_ENV = {"DOCINTEL_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1:*", "DOCINTEL_WEBHOOK_SECRET": WEBHOOK_SECRET}
+WORKER_ENV = {"DOCINTEL_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1:*", "DOCINTEL_WEBHOOK_SECRET": WEBHOOK_SECRET}
 
 
 @pytest.fixture
@@ -129,7 +131,7 @@ def processing(transactional_db, webhooks_to_loopback, test_output_dir):
     if os.environ.get("DOCINTEL_REQUIRE_SERVICES") == "1" or os.environ.get("REDIS_URL"):
         require_services("DATABASE_URL", "REDIS_URL")
         purge_broker()
-        worker = CeleryWorker(test_output_dir / "celery-worker-clients.log", **WEBHOOK_ENV).start()
+        worker = CeleryWorker(test_output_dir / "celery-worker-clients.log", **WORKER_ENV).start()
         yield worker
         worker.stop()
         return

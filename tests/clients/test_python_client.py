@@ -16,10 +16,10 @@ from tests.conftest import FIXTURES
 
 from .conftest import WEBHOOK_SECRET, verify_webhook_from_docs
 
-pytestmark = [pytest.mark.llm]
+pytestmark = [pytest.mark.llm, pytest.mark.timeout(1500)]
 
 SAMPLE_NOTE = FIXTURES / "samples" / "synthetic-discharge-note.txt"
-PROCESSING_S = 900
+PROCESSING_S = 1200
 
 
 def operation(client_package, tag: str, name: str):

@@ -15,9 +15,9 @@ from tests.conftest import FIXTURES, ROOT
 
 from .conftest import GENERATED, HERE, WEBHOOK_SECRET, doc_snippet, node_tool
 
-pytestmark = [pytest.mark.llm]
+pytestmark = [pytest.mark.llm, pytest.mark.timeout(1500)]
 
-PROCESSING_S = 900
+PROCESSING_S = 1200
 
 
 def test_typescript_client_journey(typescript_types, live_server, tokens, processing):
