@@ -100,36 +100,28 @@ NOTE = SAMPLE_NOTE.read_text()
 
 def processed_document(owner, *, status: str = "done"):
     """A clinical note as the pipeline leaves it: text, redaction, an extraction with grounded fields.
-    Made directly (no model run): these tests are about the pages, not the pipeline."""
-    import hashlib
-
-    from docintel.documents.models import Document
+    Made with the test factories (no model run): these tests are about the pages, not the pipeline."""
     from docintel.documents.pipeline.base import stage_names
-    from docintel.documents.redaction.models import RedactionResult
-    from extraction.actions import store_extraction
-    from extraction.extractor import ExtractionResult
+    from docintel.redaction.models import RedactionResult
     from extraction.schemas import get_schema
+    from tests.factories import DocumentFactory, ExtractionFactory
 
     settled = status == "done"
-    document = Document.objects.create(
-        filename=f"{status}-{SAMPLE_NOTE.name}", kind="clinical_note", media_type="text/plain",
-        sha256=hashlib.sha256(f"{status}{NOTE}".encode()).hexdigest(), size=len(NOTE), pages=1,
-        text=NOTE if settled else "", uploaded_by=owner, status=status,
-        stages={name: {"status": status if settled or index else "running", "seconds": 0.2}
-                for index, name in enumerate(stage_names())})
+    stages = {name: {"status": status if settled or index else "running", "seconds": 0.2}
+              for index, name in enumerate(stage_names())}
+    document = DocumentFactory(filename=f"{status}-{SAMPLE_NOTE.name}", text=NOTE if settled else "",
+                               uploaded_by=owner, status=status, stages=stages)
     if not settled:
         return document
     name = NOTE.index("HARGROVE")
     RedactionResult.objects.create(document=document, redacted_text=NOTE.replace("HARGROVE", "[NAME]"),
                                    entities=[{"type": "NAME", "start": name, "end": name + 8, "score": 0.9,
                                               "recognizer": "test"}])
-    schema = get_schema("clinical_note")
     start = NOTE.index("Discharge")
-    store_extraction(document, ExtractionResult(
-        schema=schema, data={**schema.empty(), "note_type": "Discharge summary"},
-        grounding={"/note_type": [{"start": start, "end": start + 9}]}, ungrounded=[],
-        confidence={"/note_type": 0.8}, valid=True, model="test", escalated=False, route={},
-        text_sha256=hashlib.sha256(NOTE.encode()).hexdigest()))
+    ExtractionFactory(document=document, schema_name="clinical_note",
+                      data={**get_schema("clinical_note").empty(), "note_type": "Discharge summary"},
+                      grounding={"/note_type": [{"start": start, "end": start + 9}]},
+                      confidence={"/note_type": 0.8})
     return document
 
 
