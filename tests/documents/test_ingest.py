@@ -100,7 +100,7 @@ def test_the_server_finishes_what_ingest_left_queued(embedded, tmp_path):
     assert status == "done", (tmp_path / "server.log").read_text()[-3000:]
 
 
-def poll_until_settled(url: str, key: str, timeout: float = 180) -> str:
+def poll_until_settled(url: str, key: str, timeout: float = 90) -> str:
     deadline = time.monotonic() + timeout
     status = "unreachable"
     while time.monotonic() < deadline:
