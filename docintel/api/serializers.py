@@ -197,6 +197,8 @@ class ExtractionSerializer(serializers.Serializer):
     corrections = CorrectionSerializer(many=True)
     review = ExtractionReviewSerializer()
     clauses = ClausesField(required=False, help_text="Contracts: CUAD category name -> clause")
+    risks = serializers.ListField(child=serializers.DictField(), required=False,
+                                  help_text="Contracts: risks the clause review found")
 
 
 # --- Erasure, tokens, webhooks --------------------------------------------------------------------
