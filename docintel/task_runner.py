@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -19,6 +21,7 @@ log = logging.getLogger(__name__)
 _executor: ThreadPoolExecutor | None = None
 _pending: set[Future] = set()
 _lock = threading.Lock()
+_runs_here = threading.local()  # False inside queue_only(): this process will not be around to run them
 
 
 def _in_process_executor() -> ThreadPoolExecutor:
@@ -43,15 +46,33 @@ def dispatch(task, *args) -> None:
     """Queue ``task(*args)`` once the current transaction commits (so the worker sees its rows)."""
 
     def send() -> None:
-        if settings.TASKS_IN_PROCESS:
-            future = _in_process_executor().submit(_run_in_process, task, args)
-            with _lock:
-                _pending.add(future)
-            future.add_done_callback(lambda f: _pending.discard(f))
-        else:
+        if not settings.TASKS_IN_PROCESS:
             task.apply_async(args=args)
+            return
+        if not getattr(_runs_here, "value", True):
+            return  # left queued in the database for the next server or worker (queue_only)
+        try:
+            future = _in_process_executor().submit(_run_in_process, task, args)
+        except RuntimeError:  # the interpreter is shutting down: the next runner's sweep takes it
+            log.warning("in-process task %s left queued: this process is exiting", task.name)
+            return
+        with _lock:
+            _pending.add(future)
+        future.add_done_callback(lambda f: _pending.discard(f))
 
     transaction.on_commit(send)
+
+
+@contextmanager
+def queue_only() -> Iterator[None]:
+    """On the embedded default, leave what is dispatched inside the block queued in the database
+    instead of running it in this process: for commands that exit at once (``ingest`` without
+    ``--wait``). The next server or worker to start picks it up."""
+    _runs_here.value = False
+    try:
+        yield
+    finally:
+        _runs_here.value = True
 
 
 def wait_idle(timeout: float | None = None) -> bool:

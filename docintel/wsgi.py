@@ -11,3 +11,8 @@ from django.core.signals import request_started  # noqa: E402
 from docintel.documents.tasks import start_in_process_sweeper  # noqa: E402
 
 request_started.connect(start_in_process_sweeper, dispatch_uid="docintel.in_process_sweeper")
+
+# ... and send completion webhooks' retries (what Celery beat does with workers).
+from docintel.api.webhooks import start_in_process_sweeper as start_webhook_sweeper  # noqa: E402
+
+request_started.connect(start_webhook_sweeper, dispatch_uid="docintel.webhook_sweeper")

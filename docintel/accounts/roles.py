@@ -42,6 +42,11 @@ READ_AUDIT = (Role.COMPLIANCE, Role.ADMIN)
 # Signed-in people with any role may use the web UI; ``service`` accounts are for the API only.
 USE_WEB = (Role.CLERK, Role.REVIEWER, Role.COMPLIANCE, Role.ADMIN)
 MANAGE_OWN_TOKENS = tuple(Role.values)
+# GDPR erasure (right to be forgotten): the data-protection side, not the people who use documents.
+ERASE_DOCUMENTS = (Role.COMPLIANCE, Role.ADMIN)
+# Extraction schemas hold no document data: every role reads them; admins add versions.
+READ_SCHEMAS = tuple(Role.values)
+MANAGE_SCHEMAS = (Role.ADMIN,)
 # Roles that see every document; the others see only documents they uploaded or were assigned.
 SEES_ALL_DOCUMENTS = (Role.REVIEWER, Role.ADMIN, Role.SERVICE)
 

@@ -7,7 +7,8 @@ itself an event (``audit.read``, ``audit.exported``).
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
@@ -21,14 +22,58 @@ from audit.queries import EventFilterForm, chain_status
 from docintel.accounts import roles
 from docintel.errors import InputError
 
+from .errors import declared_errors
 from .pagination import Pagination
 from .permissions import HasRole
-from .serializers import ErrorSerializer
 
-ERRORS = {400: OpenApiResponse(ErrorSerializer, description="Bad filter, format or empty range"),
-          401: OpenApiResponse(ErrorSerializer, description="Not signed in"),
-          403: OpenApiResponse(ErrorSerializer, description="Your role does not allow this"),
-          429: OpenApiResponse(ErrorSerializer, description="Rate limit reached")}
+ERRORS = declared_errors(400, 401, 403, 429)
+
+
+class AuditEventSerializer(serializers.Serializer):
+    """One event of the log, every field, exactly as exports write and the chain hashes it."""
+
+    seq = serializers.IntegerField(help_text="Gapless sequence number")
+    time = serializers.CharField(help_text="ISO 8601 UTC, exactly as hashed")
+    action = serializers.CharField(help_text="e.g. document.uploaded, document.viewed, model.inference")
+    actor_id = serializers.IntegerField(allow_null=True)
+    actor_username = serializers.CharField(allow_blank=True)
+    actor_role = serializers.CharField(allow_blank=True)
+    document_id = serializers.UUIDField(allow_null=True)
+    purpose = serializers.CharField(allow_blank=True)
+    details = serializers.DictField(help_text="What happened (no document content)")
+    sensitive = serializers.CharField(allow_null=True, allow_blank=True,
+                                      help_text="Encrypted with the document's key (unreadable once erased)")
+    prev_hash = serializers.CharField()
+    hash = serializers.CharField(help_text="SHA-256 over prev_hash and this event's canonical JSON")
+
+
+class AuditCheckpointSerializer(serializers.Serializer):
+    size = serializers.IntegerField()
+    head_hash = serializers.CharField()
+    time = serializers.CharField()
+    key_id = serializers.CharField()
+    signature = serializers.CharField(help_text="base64 Ed25519 signature")
+
+
+class AuditChainStatusSerializer(serializers.Serializer):
+    """Where the chain stands: verified up to which event, the last signed checkpoint, the head."""
+
+    ok = serializers.BooleanField(allow_null=True, help_text="null: too many events since the last full run")
+    verified_up_to = serializers.IntegerField()
+    head_seq = serializers.IntegerField()
+    head_hash = serializers.CharField()
+    first_bad_seq = serializers.IntegerField(allow_null=True, required=False)
+    message = serializers.CharField(allow_null=True, allow_blank=True, required=False)
+    last_checkpoint = AuditCheckpointSerializer(allow_null=True, required=False)
+    last_full_run = AuditEventSerializer(allow_null=True)
+
+
+class AuditPublicKeySerializer(serializers.Serializer):
+    algorithm = serializers.CharField()
+    key_id = serializers.CharField()
+    pem = serializers.CharField()
+
+
 FILTERS = [
     OpenApiParameter("since", OpenApiTypes.DATETIME, description="Events at or after this moment"),
     OpenApiParameter("until", OpenApiTypes.DATETIME, description="Events before this moment"),
@@ -53,9 +98,10 @@ class AuditAPIView(APIView):
 class EventsView(AuditAPIView, GenericAPIView):
     pagination_class = Pagination
 
-    @extend_schema(summary="Audit events, newest first", parameters=FILTERS, responses={
-        200: OpenApiTypes.OBJECT, 404: OpenApiResponse(ErrorSerializer, description="No such page"),
-        **ERRORS})
+    serializer_class = AuditEventSerializer
+
+    @extend_schema(summary="Audit events, newest first", parameters=FILTERS, operation_id="audit_events_list",
+                   responses={200: AuditEventSerializer(many=True), **declared_errors(404), **ERRORS})
     def get(self, request):
         form = valid_filters(request.query_params)
         page = self.paginate_queryset(form.events()) or []
@@ -82,6 +128,8 @@ class ExportView(AuditAPIView):
                     "of both files. Check it with `python -m audit.verify_export FILE`.",
         parameters=[OpenApiParameter("format", str, enum=list(export.FORMATS)),
                     OpenApiParameter("bundle", str, enum=["zip"]), *FILTERS[:2]],
+        # Declared as bytes (application/octet-stream) so that every generated client keeps them as
+        # such; the response's Content-Type says which: application/x-ndjson, text/csv or application/zip.
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **ERRORS})
     def get(self, request):
         export_format = request.query_params.get("format", "jsonl")
@@ -95,7 +143,7 @@ class ExportView(AuditAPIView):
 
 class StatusView(AuditAPIView):
     @extend_schema(summary="Chain status: verified up to which event, last signed checkpoint",
-                   responses={200: OpenApiTypes.OBJECT, **ERRORS})
+                   responses={200: AuditChainStatusSerializer, **ERRORS})
     def get(self, request):
         record_event("audit.read", actor=request.user, purpose="audit review", details={"via": "api",
                                                                                         "view": "status"})
@@ -108,7 +156,7 @@ class PublicKeyView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(summary="The Ed25519 public key that signs checkpoints",
-                   responses={200: OpenApiTypes.OBJECT})
+                   responses={200: AuditPublicKeySerializer})
     def get(self, request):
         return Response({"algorithm": "ed25519", "key_id": keys.signing_key_id(),
                          "pem": keys.public_key_pem()})

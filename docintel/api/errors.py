@@ -14,6 +14,26 @@ from docintel.errors import DocintelError
 
 log = logging.getLogger(__name__)
 
+# What each status means to a client, as every operation declares it in the schema (issue 19: a
+# generated client must know every answer it can get).
+ERROR_MEANINGS = {
+    400: "Bad input: the code says what", 401: "No token, or a revoked one",
+    403: "Your role does not allow this (recorded in the audit log)", 404: "No such thing",
+    409: "Not ready yet (a stage has not run) or not in the state this needs", 410: "Erased",
+    413: "File too large", 415: "Not a file type docintel reads", 429: "Rate limit reached: see Retry-After",
+    507: "The server's disk is full",
+}
+
+
+def declared_errors(*codes: int) -> dict:
+    """``responses`` entries for ``extend_schema``: each status with the error envelope."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    from .serializers import ErrorSerializer
+
+    return {code: OpenApiResponse(ErrorSerializer, description=ERROR_MEANINGS[code]) for code in codes}
+
+
 def error_body(code: str, message: str) -> dict:
     return {"error": {"code": code, "message": message}}
 

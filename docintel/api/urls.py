@@ -2,19 +2,26 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import audit
-from .views import DocumentViewSet
+from . import audit, schemas
+from .views import DocumentViewSet, TokenViewSet
 
 PUBLIC = {"url_name": "api-schema", "permission_classes": []}
 
 router = SimpleRouter()
 router.register("documents", DocumentViewSet, basename="api-document")
+router.register("tokens", TokenViewSet, basename="api-token")
 
 urlpatterns = [
     path("audit/events/", audit.EventsView.as_view(), name="api-audit-events"),
     path("audit/export/", audit.ExportView.as_view(), name="api-audit-export"),
     path("audit/status/", audit.StatusView.as_view(), name="api-audit-status"),
     path("audit/public-key/", audit.PublicKeyView.as_view(), name="api-audit-public-key"),
+    path("schemas/", schemas.SchemaListView.as_view(), name="api-schema-list"),
+    path("schemas/<slug:name>/", schemas.SchemaDetailView.as_view(), name="api-schema-detail"),
+    path("schemas/<slug:name>/versions/", schemas.SchemaVersionCreateView.as_view(),
+         name="api-schema-versions"),
+    path("schemas/<slug:name>/versions/<str:version>/", schemas.SchemaVersionView.as_view(),
+         name="api-schema-version"),
     # The schema and its docs pages are public: they describe the API, they hold no data.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(**PUBLIC), name="api-docs"),

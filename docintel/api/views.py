@@ -2,44 +2,55 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from audit.actions import record_event
 from docintel.accounts import roles
-from docintel.accounts.models import DocumentAssignment
+from docintel.accounts.models import ApiToken, DocumentAssignment
+from docintel.documents import storage
 from docintel.documents.access import document_for, record_read, visible_documents
 from docintel.documents.actions import retry_document, upload_document
+from docintel.documents.erasure import erase_document
 from docintel.documents.filters import DocumentFilterForm
 from docintel.documents.models import Document, DocumentKind, StageStatus
-from docintel.errors import FileTooLarge, InputError, NotReady
+from docintel.errors import Erased, FileTooLarge, InputError, NotReady
 from docintel.redaction.models import redaction_of
-from docintel.task_runner import dispatch
+from extraction import pointers
+from extraction.actions import correct_field
 from extraction.export import extraction_record
 from extraction.models import extraction_of
 
-from .models import UploadRequest
+from .conditional import ETAG, IF_NONE_MATCH, NOT_MODIFIED, conditional
+from .errors import declared_errors
+from .models import UploadRequest, WebhookState
 from .permissions import HasRole
 from .serializers import (
+    ApiTokenSerializer,
+    CorrectionSerializer,
     DocumentSerializer,
-    ErrorSerializer,
-    RedactedSerializer,
+    DocumentUploadSerializer,
+    ErasureReasonSerializer,
+    ErasureSerializer,
+    ExtractionSerializer,
+    NewCorrectionSerializer,
+    RedactedTextSerializer,
     UploadAcceptedSerializer,
-    UploadSerializer,
+    WebhookDeliverySerializer,
 )
 from .throttling import TokenRateThrottle, UploadRateThrottle
-from .webhooks import send_webhook
+from .webhooks import make_due
 
-ERRORS = {code: OpenApiResponse(ErrorSerializer, description=text) for code, text in {
-    400: "Bad input", 401: "Not signed in", 403: "Your role does not allow this", 404: "No such document",
-    409: "Not ready yet", 410: "Erased", 413: "File too large", 415: "Not a PDF or text file",
-    429: "Rate limit reached",
-}.items()}
 LIST_FILTERS = [
     OpenApiParameter("q", str, description="File name contains"),
     OpenApiParameter("status", str, enum=StageStatus.values),
@@ -53,20 +64,26 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 def _errors(*codes):
-    return {code: ERRORS[code] for code in (401, 403, *codes)}
+    """Every endpoint here may answer 401, 403 and 429, besides ``codes``."""
+    return declared_errors(401, 403, 429, *codes)
+
+
+DOCUMENT_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="A document id")
+CONDITIONAL = [DOCUMENT_ID, IF_NONE_MATCH, ETAG]
 
 
 @extend_schema_view(
     list=extend_schema(summary="List documents", parameters=LIST_FILTERS, responses={
-        200: DocumentSerializer(many=True), **_errors(400, 404, 429)}),
-    retrieve=extend_schema(summary="A document's status and stages", responses={
-        200: DocumentSerializer, **_errors(404, 429)}),
+        200: DocumentSerializer(many=True), **_errors(400, 404)}),
+    retrieve=extend_schema(summary="A document's status and stages", parameters=CONDITIONAL, responses={
+        200: DocumentSerializer, **NOT_MODIFIED, **_errors(404)}),
 )
 class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DocumentSerializer
     permission_classes = [HasRole]
     required_roles = roles.READ_DOCUMENTS
-    action_roles = {"create": roles.UPLOAD}
+    action_roles = {"create": roles.UPLOAD, "corrections": roles.CORRECT_EXTRACTIONS,
+                    "erasure": roles.ERASE_DOCUMENTS}
     throttle_classes = [TokenRateThrottle, UploadRateThrottle]
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
 
@@ -85,8 +102,11 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return document_for(self.request, self.kwargs["pk"])
 
     def get_parsers(self):
-        if getattr(self, "action", None) == "create" or self.request is None or self.request.method == "POST":
-            return [MultiPartParser(), FormParser()]
+        # A file travels in multipart/form-data only: the schema declares nothing else for uploads.
+        if getattr(self, "action", None) == "create" or (self.request is not None
+                                                          and self.request.method == "POST"
+                                                          and self.action_map.get("post") == "create"):
+            return [MultiPartParser()]
         return super().get_parsers()
 
     def initial(self, request, *args, **kwargs):
@@ -96,9 +116,13 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             if length > settings.MAX_UPLOAD_BYTES + 64 * 1024:
                 raise FileTooLarge(message=f"the file is larger than {settings.MAX_UPLOAD_MB} MB")
 
+    def retrieve(self, request, *args, **kwargs):
+        return conditional(request, self.get_serializer(self.get_object()).data)
+
     @extend_schema(
-        summary="Upload a document", request=UploadSerializer, parameters=[IDEMPOTENCY_KEY],
-        responses={202: UploadAcceptedSerializer, **_errors(400, 413, 415, 429)},
+        summary="Upload a document", request={"multipart/form-data": DocumentUploadSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={202: UploadAcceptedSerializer, **_errors(400, 413, 415, 507)},
     )
     def create(self, request):
         key = request.headers.get("Idempotency-Key", "").strip()[:200]
@@ -106,7 +130,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             earlier = UploadRequest.objects.filter(user=request.user, idempotency_key=key).first()
             if earlier is not None:
                 return self._accepted(earlier.document, created=False)
-        form = UploadSerializer(data=request.data)
+        form = DocumentUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
         if upload.size > settings.MAX_UPLOAD_BYTES:
@@ -123,26 +147,32 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response({"id": document.pk, "status": document.status, "url": url, "created": created},
                         status=status.HTTP_202_ACCEPTED, headers={"Location": url})
 
-    @extend_schema(summary="Redacted text and entity spans", responses={
-        200: RedactedSerializer, **_errors(404, 409, 410)})
+    @extend_schema(summary="Redacted text and entity spans", parameters=CONDITIONAL, responses={
+        200: RedactedTextSerializer, **NOT_MODIFIED, **_errors(404, 409, 410)})
     @action(detail=True, methods=["get"])
     def redacted(self, request, pk=None):
         document = self.get_object()
         result = redaction_of(document)
-        record_read(document, request.user, "redacted_text", via="api")
-        return Response({"id": document.pk, "redacted_text": result.redacted_text,
-                         "entities": result.entities, "mode": result.mode})
+        response = conditional(request, {"id": str(document.pk), "redacted_text": result.redacted_text,
+                                         "entities": result.entities, "mode": result.mode})
+        record_read(document, request.user, "redacted_text", via="api",
+                    not_modified=response.status_code == 304)
+        return response
 
-    @extend_schema(summary="Extraction (contract extract format, with reviewer corrections)", responses={
-        200: OpenApiTypes.OBJECT, **_errors(404, 409, 410)})
+    @extend_schema(summary="Extraction: schema, values, grounding, model, review state, clauses",
+                   parameters=CONDITIONAL, responses={
+                       200: ExtractionSerializer, **NOT_MODIFIED, **_errors(404, 409, 410)})
     @action(detail=True, methods=["get"])
     def extraction(self, request, pk=None):
         document = self.get_object()
         record = extraction_record(extraction_of(document))
-        record_read(document, request.user, "extraction", via="api")
-        return Response(record)
+        response = conditional(request, {**record, "review": review_state(record)})
+        record_read(document, request.user, "extraction", via="api",
+                    not_modified=response.status_code == 304)
+        return response
 
-    @extend_schema(summary="Retry a failed document", request=None, responses={
+    @extend_schema(summary="Retry a failed document", request=None,
+                   parameters=[DOCUMENT_ID], responses={
         202: UploadAcceptedSerializer, **_errors(404, 409)})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
@@ -151,6 +181,73 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise NotReady("not_failed", "only a failed document can be retried")
         document.refresh_from_db()
         return self._accepted(document, created=False)
+
+    @extend_schema(summary="Correct or confirm one extracted field (reviewers)",
+                   parameters=[DOCUMENT_ID],
+                   request=NewCorrectionSerializer,
+                   responses={201: CorrectionSerializer, **_errors(400, 404, 409, 410)})
+    @action(detail=True, methods=["post"])
+    def corrections(self, request, pk=None):
+        document = self.get_object()
+        form = NewCorrectionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        confirm = form.validated_data["decision"] == "confirm"
+        correction = correct_field(extraction_of(document), form.validated_data["pointer"],
+                                   form.validated_data.get("value"), actor=request.user, confirm=confirm,
+                                   note=form.validated_data["note"])
+        return Response(CorrectionSerializer({
+            "pointer": correction.pointer, "value": correction.value, "status": correction.status,
+            "note": correction.note, "corrected_by": request.user.get_username(),
+            "created": correction.created}).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="The original file as it was uploaded",
+                   parameters=[DOCUMENT_ID], responses={
+        (200, "application/octet-stream"): OpenApiTypes.BINARY, **_errors(404, 410)})
+    @action(detail=True, methods=["get"])
+    def original(self, request, pk=None):
+        document = self.get_object()
+        if document.is_erased:
+            raise Erased(message="this document was erased; only its audit trail remains")
+        handle = storage.path_for(document.sha256).open("rb")
+        record_read(document, request.user, "original", via="api", download=True)
+        response = FileResponse(handle, as_attachment=True, filename=document.filename,
+                                content_type=document.media_type)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(summary="Erase a document for GDPR (compliance and admin): crypto-shredding",
+                   parameters=[DOCUMENT_ID],
+                   request=ErasureReasonSerializer, responses={200: ErasureSerializer, **_errors(400, 404)})
+    @action(detail=True, methods=["post"])
+    def erasure(self, request, pk=None):
+        # Not get_object(): the data-protection officer erases documents they may not read.
+        try:
+            pk = uuid.UUID(str(self.kwargs["pk"]))
+            document = Document.objects.defer("text", "page_offsets").get(pk=pk)
+        except (ValueError, Document.DoesNotExist):
+            raise Http404("no such document") from None
+        form = ErasureReasonSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        document = erase_document(document, actor=request.user, reason=form.validated_data["reason"])
+        return Response(ErasureSerializer(document).data)
+
+    @extend_schema(summary="Your webhooks for this document, with every delivery attempt",
+                   parameters=[DOCUMENT_ID],
+                   responses={200: WebhookDeliverySerializer(many=True), **_errors(404)})
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def webhooks(self, request, pk=None):
+        document = self.get_object()
+        deliveries = document.upload_requests.filter(user=request.user).exclude(webhook_url="")
+        deliveries = deliveries.prefetch_related("webhook_attempts").order_by("pk")
+        return Response(WebhookDeliverySerializer(deliveries, many=True).data)
+
+
+def review_state(record: dict) -> dict:
+    """How far reviewers got: fields confirmed or corrected out of all the extraction's fields."""
+    fields = {pointer for pointer, _ in pointers.fields(record.get("data") or {})}
+    reviewed = fields & {correction["pointer"] for correction in record.get("corrections", [])}
+    state = "unreviewed" if not reviewed else "reviewed" if reviewed == fields else "in_review"
+    return {"state": state, "fields_total": len(fields), "fields_reviewed": len(reviewed)}
 
 
 def note_upload(document: Document, user, idempotency_key: str = "", webhook_url: str = "") -> Document:
@@ -162,10 +259,43 @@ def note_upload(document: Document, user, idempotency_key: str = "", webhook_url
     try:
         with transaction.atomic():
             upload = UploadRequest.objects.create(
-                user=user, document=document, idempotency_key=idempotency_key, webhook_url=webhook_url)
+                user=user, document=document, idempotency_key=idempotency_key, webhook_url=webhook_url,
+                webhook_state=WebhookState.PENDING if webhook_url else "")
     except IntegrityError:  # the same key raced in from a parallel request: that one's document wins
         return UploadRequest.objects.get(user=user, idempotency_key=idempotency_key).document
     if webhook_url and document.is_settled:  # already finished: no later save will trigger it
-        dispatch(send_webhook, upload.pk)
+        make_due(UploadRequest.objects.filter(pk=upload.pk))
     return document
 
+
+class TokenViewSet(viewsets.GenericViewSet):
+    """Your own API tokens: list them, revoke one. Another user's token is 404, not 403."""
+
+    permission_classes = [HasRole]
+    required_roles = roles.MANAGE_OWN_TOKENS
+    throttle_classes = [TokenRateThrottle]
+    queryset = ApiToken.objects.none()  # the schema's type of {id}; get_queryset picks the rows
+    serializer_class = ApiTokenSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        owner = self.request.user.pk
+        assert owner is not None  # HasRole lets only signed-in users this far
+        return ApiToken.objects.filter(user_id=owner).order_by("-created")
+
+    @extend_schema(summary="Your API tokens (never their keys)", responses={
+        200: ApiTokenSerializer(many=True), **_errors()})
+    def list(self, request):
+        return Response(ApiTokenSerializer(self.get_queryset(), many=True).data)
+
+    @extend_schema(summary="Revoke one of your tokens: programs using it can no longer connect",
+                   request=None, responses={200: ApiTokenSerializer, **_errors(404)})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        token = get_object_or_404(self.get_queryset(), pk=pk)
+        with transaction.atomic():
+            if token.revoked_at is None:
+                token.revoke()
+                record_event("auth.token_revoked", actor=request.user, purpose="access management",
+                             details={"token": token.pk, "prefix": token.prefix, "via": "api"})
+        return Response(ApiTokenSerializer(token).data)

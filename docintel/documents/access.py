@@ -55,7 +55,10 @@ def document_for(request, pk, *, with_text: bool = False) -> Document:
     return document
 
 
-def record_read(document, actor, what: str, *, via: str, download: bool = False) -> None:
-    """The event of one view (a page, a response) or download (a file) of a document's content."""
+def record_read(document, actor, what: str, *, via: str, download: bool = False,
+                not_modified: bool = False) -> None:
+    """The event of one view (a page, a response) or download (a file) of a document's content.
+    ``not_modified``: a conditional read answered 304 (the client holds the content already)."""
+    details = {"what": what, "via": via, **({"not_modified": True} if not_modified else {})}
     record_event("document.downloaded" if download else "document.viewed", document=document, actor=actor,
-                 purpose="document access", details={"what": what, "via": via})
+                 purpose="document access", details=details)

@@ -219,3 +219,9 @@ from .audit import *  # noqa: E402,F403
 from .extraction import *  # noqa: E402,F403
 from .redaction import *  # noqa: E402,F403
 from .surfaces import *  # noqa: E402,F403
+
+# Webhook retries are rows in the database; beat hands the due ones to workers (docintel/api/webhooks.py).
+CELERY_BEAT_SCHEDULE["send-due-webhooks"] = {
+    "task": "docintel.api.webhooks.send_due_webhooks",
+    "schedule": float(WEBHOOK_SWEEP_S),  # noqa: F405
+}

@@ -1,6 +1,6 @@
 """Settings of the user surfaces: web UI, REST API, accounts."""
 
-from .env import env_bool, env_int, env_str
+from .env import env_bool, env_int, env_list, env_str
 
 # --- Sign-in ---------------------------------------------------------------------------------------
 LOGIN_MAX_FAILURES = env_int("DOCINTEL_LOGIN_MAX_FAILURES", 5, minimum=1)
@@ -28,6 +28,8 @@ REST_FRAMEWORK = {
         "uploads": API_UPLOAD_RATE,
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bodies; uploads alone take multipart/form-data (their view says so): one way in per endpoint.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -41,15 +43,31 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # The docs page is served from our own static files: the deployment has no internet.
+    # One name per set of choices, stable for generated clients.
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentStatusEnum": "docintel.documents.models.StageStatus",
+        "CorrectionStatusEnum": "extraction.models.CorrectionStatus",
+        "WebhookStateEnum": "docintel.api.models.WebhookState",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
 
 # --- Completion webhooks -----------------------------------------------------------------------------
-WEBHOOK_TIMEOUT_S = env_int("DOCINTEL_WEBHOOK_TIMEOUT_S", 10, minimum=1)
-# Receivers check X-Docintel-Signature (HMAC-SHA256 of the body) with this secret.
+# A short timeout: a slow receiver is tried again later, it never holds a sender (docs/API.md).
+WEBHOOK_TIMEOUT_S = env_int("DOCINTEL_WEBHOOK_TIMEOUT_S", 5, minimum=1)
+# Receivers check X-Docintel-Webhook-Signature (HMAC-SHA256 of timestamp and body) with this secret.
 WEBHOOK_SECRET = env_str("DOCINTEL_WEBHOOK_SECRET")
+# Retries: attempt n+1 waits RETRY_BASE_S * 2**(n-1) seconds (at most an hour); 10 attempts ~ 3 hours.
+WEBHOOK_MAX_ATTEMPTS = env_int("DOCINTEL_WEBHOOK_MAX_ATTEMPTS", 10, minimum=1)
+WEBHOOK_RETRY_BASE_S = env_int("DOCINTEL_WEBHOOK_RETRY_BASE_S", 30, minimum=1)
+WEBHOOK_SWEEP_S = env_int("DOCINTEL_WEBHOOK_SWEEP_S", 15, minimum=1)
+# Where webhooks may go besides public addresses (docintel/api/webhook_targets.py): hosts, .domains,
+# addresses or CIDR networks, each with an optional :port or :*. Set, it is the only list allowed.
+WEBHOOK_ALLOWED_HOSTS = env_list("DOCINTEL_WEBHOOK_ALLOWED_HOSTS", [])
+# A CA bundle for receivers whose certificates an internal CA signed (default: the public roots).
+WEBHOOK_CA_BUNDLE = env_str("DOCINTEL_WEBHOOK_CA_BUNDLE")
 
 # --- Static files ------------------------------------------------------------------------------------
 # Serve the UI's and API docs' assets straight from the apps (no collectstatic step, no CDN).

@@ -5,11 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from rest_framework.test import APIClient
 
 from docintel.accounts.models import ApiToken
-from docintel.api.webhooks import sign, webhook_secret
 from docintel.documents.actions import upload_document
 from docintel.documents.models import Document
 from tests.factories import make_user, text_file
@@ -170,55 +168,6 @@ def test_openapi_schema_loads_and_describes_contract(client):
     assert "202" in paths["/api/v1/documents/"]["post"]["responses"]
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200 and b"cdn" not in docs.content.lower()
-
-
-def test_webhook_signature_is_hmac_of_body():
-    import hashlib
-    import hmac
-
-    body = b'{"id": "x"}'
-    assert sign(body) == "sha256=" + hmac.new(webhook_secret(), body, hashlib.sha256).hexdigest()
-
-
-def test_webhook_fires_once_when_document_settles(api_for, django_capture_on_commit_callbacks, monkeypatch):
-    """The receiving side is a real local HTTP server; the document settles through the real task."""
-    import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
-    received = []
-
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((body, self.headers["X-Docintel-Signature"]))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        api = api_for("clerk")
-        body = api.post(LIST, {"file": text_file(), "webhook_url": f"http://127.0.0.1:{server.server_port}/hook"},
-                        format="multipart").json()
-        document = Document.objects.get(pk=body["id"])
-        from docintel.api.webhooks import send_webhook
-
-        with django_capture_on_commit_callbacks(execute=False):
-            document.status = "done"
-            document.save(update_fields=["status"])
-        send_webhook.apply(args=[document.uploaded_by and document.upload_requests.get().pk])
-        send_webhook.apply(args=[document.upload_requests.get().pk])  # a second delivery sends nothing
-    finally:
-        server.shutdown()
-    assert len(received) == 1
-    payload, signature = received[0]
-    assert signature == sign(payload)
-    assert json.loads(payload) == {"event": "document.settled", "id": body["id"], "status": "done",
-                                   "url": reverse("api-document-detail", args=[body["id"]])}
 
 
 @pytest.mark.llm

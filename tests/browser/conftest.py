@@ -7,6 +7,7 @@ live server's own process runs the same tasks in-process.
 from __future__ import annotations
 
 import os
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,10 @@ def open_as(browser, live_server, screenshots):
 
     from docintel.accounts.roles import set_roles
 
+    # The server's first request builds its middleware (the static-file index among it): seconds on a
+    # loaded machine, longer than a page load may take. Pay it here, with time to spare.
+    with urllib.request.urlopen(f"{live_server.url}/login/", timeout=180):  # noqa: S310 - our live server
+        pass
     contexts = []
 
     def sign_in(role: str, *, width: int = 1280):

@@ -1,14 +1,27 @@
-"""``manage.py ingest PATH... [--kind] [--wait] [--json]``: the same pipeline as an upload."""
+"""``manage.py ingest PATH... [--kind] [--wait] [--json]``: the same pipeline as an upload.
+
+With workers (``REDIS_URL``) the documents go to the broker and the command returns; ``--wait`` then
+waits for them. On the embedded default there is no worker but the server: without ``--wait`` the
+documents are left queued in the database, for the server (or a worker) to finish when it starts, and
+the command says so; with ``--wait`` this process runs them itself. Never is a document left half-run by
+a command that exits.
+"""
 
 from __future__ import annotations
 
 import time
 
+from django.conf import settings
+
 from docintel.cli import DocumentCommand, existing_paths
 from docintel.documents.actions import upload_path
 from docintel.documents.models import SETTLED_STATUSES, Document, DocumentKind, StageStatus
 from docintel.errors import InputError
-from docintel.task_runner import wait_idle
+from docintel.task_runner import queue_only, wait_idle
+
+LEFT_QUEUED = ("ingest: {count} document(s) queued. Nothing processes them in this command (no REDIS_URL: "
+               "the docintel server is the worker here); they are processed when the server starts "
+               "(bin/quickstart, runserver or gunicorn). Use --wait to process them here and wait.")
 
 
 class Command(DocumentCommand):
@@ -36,7 +49,14 @@ class Command(DocumentCommand):
 
         paths = existing_paths(options["paths"])
         if not options["wait"]:
-            self.finish(*self.run_each(paths, ingest, item_id=str, as_json=as_json))
+            if not settings.TASKS_IN_PROCESS:
+                self.finish(*self.run_each(paths, ingest, item_id=str, as_json=as_json))
+                return
+            with queue_only():
+                ok, failed = self.run_each(paths, ingest, item_id=str, as_json=as_json)
+            if ok:
+                self.stderr.write(LEFT_QUEUED.format(count=ok))
+            self.finish(ok, failed)
             return
         # Queue everything first, then report each document's final status.
         failed = 0
