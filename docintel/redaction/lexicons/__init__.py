@@ -57,7 +57,7 @@ class Lexicon:
 
 INFLECTIONS = (
     ("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("ly", ""),
-    ("'s", ""), ("ogram", "ography"), ("ograms", "ography"),
+    ("'s", ""), ("ogram", "ography"), ("ograms", "ography"), ("ally", ""), ("ically", "ic"), ("ally", "al"),
 )
 
 

@@ -107,24 +107,46 @@ def months() -> set[str]:
     return found
 
 
-def english_words(names: set[str]) -> set[str]:
+def frequent_census_names() -> set[str]:
+    """The US Census 1990's 1,000 commonest first names of each sex and 2,000 commonest surnames."""
+    census = importlib.resources.files("names")
+    found: set[str] = set()
+    for name, top in (("dist.female.first", 1000), ("dist.male.first", 1000), ("dist.all.last", 2000)):
+        found |= clean(line.split()[0] for line in (census / name).read_text().splitlines()[:top])
+    return found
+
+
+def english_words(names: set[str], towns: set[str]) -> set[str]:
     """Words a reader knows: the dictionary's lower-case entries (Webster's 2nd and GCIDE, via
-    english-words) and the common words of today's English (wordfreq, Zipf >= 3.5), less the listed names
-    that are no common word (Zipf < 4.6: "eric", "baker", "tate" are names here, "will" and "brown" stay
-    words, and a name that is also a word needs a second name part beside it)."""
+    english-words) and the common words of today's English and of the ten other languages (wordfreq).
+
+    A dictionary word that is also a listed name stays a word when it is common (Zipf >= 4.6: "will",
+    "brown"), or, when it is no frequent name in the Census, when it is in use at all (Zipf >= 3:
+    "portal", "neighbor"); "eric", "baker", "soler" are names. Common words of today that no dictionary lists are no word when a list has them as a name
+    ("thomas"). The other languages' words never hide a name or a town ("Granada", "Marco"). Language
+    names ("French", "Danish") are words."""
+    from babel import Locale
     from english_words import get_english_words_set
     from wordfreq import get_frequency_dict
 
     entries = get_english_words_set(["web2", "gcide"], lower=False, alpha=True)
-    words = clean(w for w in entries if w.islower())  # "Jacob" is a name, "jacob" would be a word
+    dictionary = clean(w for w in entries if w.islower())  # "Jacob" is a name, "jacob" would be a word
     frequency = get_frequency_dict("en", wordlist="large")
 
     def zipf(word: str) -> float:
         f = frequency.get(word, 0.0)
         return math.log10(f) + 9 if f > 0 else 0.0
 
-    words |= clean(w for w, f in frequency.items() if f > 0 and math.log10(f) + 9 >= 3.5)
-    return {w for w in words if w not in names or zipf(w) >= 4.6}
+    frequent = frequent_census_names()
+    words = {
+        w for w in dictionary if w not in names or zipf(w) >= (4.6 if w in frequent else 3.0)
+    }  # "soler", "florin": archaic dictionary words, living names
+    words |= clean(w for w, f in frequency.items() if f > 0 and math.log10(f) + 9 >= 3.5) - names
+    words |= clean(Locale("en").languages.values())
+    for language in LANGUAGES[1:]:
+        common = get_frequency_dict(language, wordlist="large")
+        words |= clean(x for x, f in common.items() if f > 0 and math.log10(f) + 9 >= 3.0) - names - towns
+    return words
 
 
 def clinical_terms() -> set[str]:
@@ -149,10 +171,11 @@ def main() -> None:
     first, last = person_names()
     write("first_names.txt.gz", first)
     write("last_names.txt.gz", last)
-    write("places.txt.gz", places())
+    towns = places()
+    write("places.txt.gz", towns)
     write("regions.txt.gz", regions())
     write("months.txt.gz", months())
-    write("english_words.txt.gz", english_words(first | last))
+    write("english_words.txt.gz", english_words(first | last, towns))
     write("clinical_terms.txt.gz", clinical_terms())
     for path in sorted(HERE.glob("*.txt.gz")):
         print(f"{path.name}: {sum(1 for _ in gzip.open(path, 'rt'))} entries, {path.stat().st_size // 1024} KiB")

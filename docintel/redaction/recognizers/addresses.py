@@ -166,6 +166,8 @@ class AddressRecognizer(Recognizer):
             lex = lexicon()
             if all(lex.is_word(w) and fold(w) not in lex.places for w in words) or max(map(len, words)) < 4:
                 return 0.0  # "Bed 12, Anna", "Room 4", "RR 18"
+            if name == "town_code_end" and regex.search(r"\b(?:19|20)\d{2}$", value) and self.part_score(text, start, end - 5) < 0.75:
+                return 0.0  # "Tdap 2020": a year after a word, not a postal code
             if name == "name_number_town":
                 town = regex.match(rf",[ \t]*(?:\n[ \t]*)?({TOWN})", text[end:])
                 if not town or self.part_score(text, end + town.start(1), end + town.end(1)) < 0.75:

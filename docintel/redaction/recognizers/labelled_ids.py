@@ -68,8 +68,10 @@ class UnlabelledIdentifierRecognizer(Recognizer):
             value = text[start:end]
             if regex.fullmatch(r"(?:19|20)\d{2}[-/.]\d{2,4}", value):  # "2023-2024" season, "2019/20"
                 continue
-            if not regex.search(r"[A-Z]", value) and digits(value) < 6:  # "128/72", "5-10-20"
+            if regex.fullmatch(r"[A-Z]\d{2}\.\d{1,4}[A-Z]?", value):  # an ICD-10 code: "S72.001A"
                 continue
+            if not regex.search(r"[A-Z]", value) and (digits(value) < 6 or regex.fullmatch(r"\d{1,4}-\d{1,4}", value)):
+                continue  # "128/72", "5-10-20", a range "130-170"
             if regex.match(r"[ \t]*(?:mg|mcg|ml|g|kg|units?|iu|mmol|µmol|umol|x10|/l|copies|cells|%)", text[end : end + 8], regex.I):
                 continue
             yield start, end, score

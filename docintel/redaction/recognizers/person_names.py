@@ -29,6 +29,10 @@ COMPANY = regex.compile(
     r"a\.s|Lda|S\.L|S/A|Group|Holdings?|Partners|Associates|Brothers|Bros|Sons|e[ ]figli|und[ ]Söhne|"
     r"Foundation|Trust|Bank|University|Hospital|Clinic|Pharma|Pharmaceuticals|Technologies|Systems)\b\.?"
 )
+TITLES = frozenset(
+    "mr mrs ms miss mx dr prof herr frau fru fr hr mme mlle monsieur madame sig sigra sig.ra signor signora sr sra "
+    "sres don doña dona dott dhr mevr mevrouw meneer pan pani pán paní".split()
+)
 WEEKDAYS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun".split()
 )
@@ -66,15 +70,20 @@ def classify(word: str, following: str = "") -> str:
         return "particle"  # "Aryana La Monda", "Mehdi Le Gal": part of a name between its other parts
     if key.endswith(("'s", "’s")):
         key = key[:-2]
-    if len(key) <= 2 or key in lex.regions or key in lex.months or key in WEEKDAYS:
+    if key in TITLES:
+        return "title"
+    named = key in lex.first_names or key in lex.last_names
+    if len(key) <= 2 or key in WEEKDAYS or not named and (key in lex.regions or key in lex.months):
         return "word"
     if "-" in key and all(lex.is_word(part) for part in key.split("-") if part):
         return "word"  # "Step-Down", "Follow-Up"
     if following.startswith(":") and len(key) <= 5:
         return "word"  # a form's label: "Alt:", "Home:"
+    if len(key) <= 5 and regex.match(r"[ \t:]*[<>]?\d", following) and key not in lex.first_names:
+        return "word"  # a measurement's short name: "Temp 98.6", "Plt 231", "Grp 4"
     if following and (EPONYM_FOLLOWERS.match(following) or (key in lex.clinical and DOSE_AFTER.match(following))):
         return "word"
-    if key in lex.first_names or key in lex.last_names:
+    if named:
         return "ambiguous" if key in lex.english else "name"
     if lex.is_word(key):
         return "word"
@@ -101,13 +110,15 @@ class ListedNameRecognizer(Recognizer):
 
     @staticmethod
     def name_parts(text, tokens, kinds):
-        """Maximal stretches of name-like tokens with at least one listed name in them."""
+        """Maximal stretches of name-like tokens with at least one listed name in them, or after a title
+        ("Frau Martin": a listed name that is also a word)."""
         stretch: list[int] = []
+        titled = False
         for i, kind in enumerate([*kinds, "word"]):
             if kind in ("name", "ambiguous", "unknown", "initial", "particle"):
                 stretch.append(i)
                 continue
-            names = [j for j in stretch if kinds[j] == "name"]
+            names = [j for j in stretch if kinds[j] == "name" or titled and kinds[j] in ("ambiguous", "unknown")]
             partners = [j for j in stretch if kinds[j] in ("ambiguous", "unknown", "name")]
             if names and (len(partners) >= 2 or not any(kinds[j] == "ambiguous" for j in stretch)):
                 # The run's own words are trimmed to the listed and unknown ones around a name.
@@ -117,11 +128,12 @@ class ListedNameRecognizer(Recognizer):
                 while kinds[last] == "particle" and last > first:
                     last -= 1
                 score = 0.75 if len(partners) >= 2 else 0.6
-                if len(partners) == 1 and tokens[first][2].isupper() and len(tokens[first][2]) <= 3:
+                if len(partners) == 1 and tokens[first][2].isupper() and len(tokens[first][2]) <= 5:
                     score = 0.0  # "AMY" in a header is likelier an abbreviation
                 if score:
                     yield tokens[first][0], tokens[last][1], score
             stretch = []
+            titled = kind == "title"
 
 
 LOWER_TITLE = r"(?:mr|mrs|ms|miss|dr|prof|herr|frau|mme|mlle|sig|sra|pan|pani|sr)\.?"
@@ -192,6 +204,8 @@ class UnknownCapitalisedWordRecognizer(Recognizer):
             word = match.group()
             if len(word) < 3 or (word.isupper() and len(word) <= 6 and classify(word) != "name"):
                 continue
+            if len(word) <= 4 and classify(word) != "name":
+                continue  # "Hosp", "Tdap", "Grp": short Title-case words are abbreviations far more often
             if fold(word) in lexicon().clinical:  # a drug or a disease nobody lists as a name
                 continue
             kind = classify(word, text[match.end() : match.end() + 30])
@@ -229,14 +243,24 @@ class PersonListRecognizer(Recognizer):
             kinds = [[classify(t.group(), text[t.end() + s : t.end() + s + 30]) for t in regex.finditer(TOKEN, text[s:e])] for s, e in items]
             if not any("name" in k for k in kinds):
                 continue
-            if any(all(kind == "word" for kind in k) for k in kinds):
-                continue  # "Hypertension, Diabetes and Asthma": words, not people
+            # Every item must read as a name: no word a reader knows in it ("Ihre Kundennummer"), no company.
+            alike = [
+                all(kind in ("name", "unknown", "ambiguous", "initial", "particle") for kind in k)
+                and any(
+                    kind in ("name", "unknown") and not (t.group().isupper() and len(t.group()) <= 5)
+                    for kind, t in zip(k, regex.finditer(TOKEN, text[s:e]), strict=True)
+                )
+                and not inside(companies, s, e)
+                for (s, e), k in zip(items, kinds, strict=True)
+            ]
+            if sum(alike) * 2 < len(items) + 1:
+                continue
             # "LAST, FIRST": one name, the comma included
-            if len(items) == 2 and text[items[0][1] : items[1][0]].strip() == "," and all(len(k) == 1 for k in kinds):
+            if len(items) == 2 and all(alike) and text[items[0][1] : items[1][0]].strip() == "," and all(len(k) == 1 for k in kinds):
                 yield items[0][0], items[1][1], 0.7
                 continue
-            for (s, e), k in zip(items, kinds, strict=True):
-                if any(kind in ("name", "unknown", "ambiguous") for kind in k):
+            for (s, e), ok in zip(items, alike, strict=True):
+                if ok:
                     yield s, e, 0.6
 
 

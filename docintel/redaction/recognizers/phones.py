@@ -30,7 +30,7 @@ CANDIDATE = regex.compile(
 DATE_LIKE = regex.compile(
     r"^(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d{1,2})$|^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$"
 )
-DECIMAL = regex.compile(r"^\d{1,3}[.,]\d{1,2}$|\d\.\d+[ -]\d")
+DECIMAL = regex.compile(r"^\d{1,3}[.,]\d{1,2}$|\d\.\d+[ -]\d|^(?:19|20)\d{2}[-/](?:19|20)\d{2}$")
 FAX_LABEL = regex.compile(r"(?<![\w])(?:fax|facsimile|telefax|f:|fx)", regex.IGNORECASE)
 PHONE_LABEL = regex.compile(
     r"(?<![\w])(?:tel|phone|ph|call|cell|mobile|mob|telephone|pager|t:|p:|m:|handy|telefon|tél|téléphone|"
