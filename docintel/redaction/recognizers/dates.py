@@ -1,5 +1,5 @@
-"""Dates written compactly or with month names in the deployment's languages, and ages over 89 in any
-notation. (Numeric and English dates: ``contact.DateElementRecognizer``.)"""
+"""Dates (any date element but the year alone: numeric, ISO, compact, written months in the deployment's
+languages) and ages over 89 in any notation (Safe Harbor keeps ages of 89 and under)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,80 @@ from docintel.redaction.lexicons import fold, lexicon
 
 from .base import Recognizer
 
+MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?[ \t]+)?"
 DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+ORDINAL = r"(?:st|nd|rd|th)?"
 YEAR = r"(?:1[89]\d{2}|20\d{2})"
+
+
+class DateElementRecognizer(Recognizer):
+    """Any date element but the year alone: numeric, ISO, written months, day-month, month-year."""
+
+    entity = "DATE"
+    patterns = (
+        (rf"(?<![\w/.-])(?:0?[1-9]|1[0-2])[/-]{DAY}[/-](?:{YEAR}|\d{{2}})(?![\w/]|\.\d)", 0.85),  # 03/14/2023
+        (
+            rf"(?<![\w/.-]){DAY}[./-](?:0?[1-9]|1[0-2])[./-](?:{YEAR}|\d{{2}})(?![\w/]|\.\d)",
+            0.85,
+        ),  # 14.03.2023
+        (rf"(?<![\w/.-]){YEAR}[-/.](?:0[1-9]|1[0-2])[-/.](?:0[1-9]|[12]\d|3[01])(?![\w/]|\.\d)", 0.9),  # ISO
+        (rf"\b{WEEKDAY}{MONTH}\.?[ \t]+{DAY}{ORDINAL}(?:,?[ \t]+{YEAR})?\b", 0.8),  # March 14, 2023
+        (rf"\b{WEEKDAY}{DAY}{ORDINAL}[ \t]+(?:of[ \t]+)?{MONTH}\.?,?(?:[ \t]+{YEAR})?\b", 0.8),  # 14 Mar 2023
+        (rf"\b{DAY}-{MONTH}-(?:{YEAR}|\d{{2}})\b", 0.9),  # 14-MAR-2023
+        (rf"\b{MONTH}\.?,?[ \t]+{YEAR}\b", 0.7),  # March 2023
+        (rf"(?<![\w/.-])(?:0?[1-9]|1[0-2])/{YEAR}\b", 0.6),  # 03/2023
+        # A month/day with no year is a date only when the words around say so ("RTC 3/15", not "pain 3/10").
+        (rf"(?<![\w/.-])(?:0?[1-9]|1[0-2])/{DAY}(?![\w/]|\.\d)", 0.2),
+    )
+    context_words = (
+        "on",
+        "rtc",
+        "f/u",
+        "follow up",
+        "follow-up",
+        "seen",
+        "dated",
+        "date",
+        "since",
+        "until",
+        "from",
+        "by",
+        "starting",
+        "due",
+        "visit",
+        "return",
+        "admitted",
+        "discharged",
+        "dob",
+        "dos",
+        "born",
+    )
+    context_window = 15
+    negative_words = (
+        "pain",
+        "grade",
+        "murmur",
+        "strength",
+        "tab",
+        "mg",
+        "mmhg",
+        "bp",
+        "score",
+        "scale",
+        "power",
+        "x",
+    )
+
+    def score(self, text, start, end, base):
+        if base >= 0.6:
+            return base
+        return super().score(text, start, end, base)
+
+
 WORD = r"\p{L}[\p{L}.]*"
 
 
@@ -61,20 +133,38 @@ class MonthNameDateRecognizer(Recognizer):
                     yield match.start(), match.end(), base
 
 
-AGE = r"(?P<phi>9\d|1[01]\d)"
+
 YEARS_WORD = (
     r"(?:years?|yrs?|y/?o|y\.o\.?|yo|year[ -]old|yr[ -]old|-year-old|jahre?n?|jähriger?|jährige|-jährige[rn]?|ans|anni|"
     r"años|jaar|år|lat|let|roky|aar)"
 )
 
 
-class AgeOver89AnyNotationRecognizer(Recognizer):
-    """Ages of 90 and over however written: "(93)" after a name, "93yo", "aged 93", "93 Jahre",
-    "93-jährige", "âgée de 93 ans", "age: 93", "93F"."""
+
+class AgeOver89Recognizer(Recognizer):
+    """Ages of 90 and over (and only those): Safe Harbor keeps ages of 89 and under."""
 
     entity = "AGE_OVER_89"
-    flags = regex.IGNORECASE
+    AGE = r"(?P<phi>9\d|1[01]\d)"
     patterns = (
+        (rf"\b{AGE}[ \t]*(?:-|[ \t])?[ \t]*(?:years?|yrs?|y/?o|y\.o\.?|yo|year[ -]old|yr[ -]old)\b", 0.9),
+        # Written out: "ninety-three years old", "one hundred and one year old"
+        (
+            r"\b(?P<phi>(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one[- ]hundred"
+            r"(?:[- ](?:and[- ])?(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))?))"
+            r"[ \t-]+(?:years?|yrs?|year-old)\b",
+            0.85,
+        ),
+        (
+            rf"\b(?:age[ds]?|aged|turns?|turning|age:)[ \t]*[:|]?[ \t]*(?:of[ \t]+)?{AGE}\b(?![ \t]*(?:%|mg"
+            rf"|kg|mmhg|bpm|/))",
+            0.85,
+        ),
+        (rf"\b{AGE}(?:[ \t]*(?:yo|y/o|[MF]))\b", 0.8),
+        (rf"\|[ \t]*age[ \t]*\|[ \t]*{AGE}[ \t]*\|", 0.9),
+        # "Maria Gonzalez, 91, was admitted": an age set off by commas after a name
+        (rf"(?<=\p{{L}},[ \t]*){AGE}(?=[ \t]*,)", 0.5),
+        # The same in the deployment's other notations and languages:
         (rf"(?<![\w.,/-]){AGE}[ \t]*-?[ \t]*{YEARS_WORD}(?![\w])", 0.9),
         # "(93)" right after a name or title: the age a clinician writes after the patient's name
         # (not "ninety (90) days": a number written twice in a contract)

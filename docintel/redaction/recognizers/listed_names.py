@@ -1,6 +1,5 @@
-"""Names known from public name lists, in any case where the words around say a person is meant,
-lists of people, and (clinical profile) the high-recall pass over every capitalised word that is no
-word a reader knows.
+"""Names known from public name lists, in any case where the words around say a person is meant, and
+lists of people.
 
 The lists (``docintel.redaction.lexicons``): first and last names of 48 locales and the US Census,
 English and medical vocabulary (MeSH, drugs), GeoNames towns. A token is
@@ -16,7 +15,6 @@ import regex
 from docintel.redaction.lexicons import fold, lexicon
 
 from .base import Recognizer
-from .names import NerNameRecognizer
 
 TOKEN = r"\p{Lu}(?:\p{Ll}+|\p{Lu}+)(?:[-'’]\p{Lu}?\p{L}+)*|\p{Lu}['’]\p{Lu}\p{Ll}+|\p{Lu}\.?"
 PARTICLES = r"(?:van|von|der|den|de|la|le|del|della|da|di|du|dos|das|do|ten|ter|te|op|a|an|bin|ibn|al|y|e|zu|af|av)"
@@ -183,39 +181,6 @@ class LowerCaseNameRecognizer(Recognizer):
                     yield keep[0][0], keep[-1][1], base
 
 
-class UnknownCapitalisedWordRecognizer(Recognizer):
-    """The high-recall pass of the clinical profile, in the spirit of Philter: a capitalised word that no
-    list knows as an English or medical word is taken for a name (or a place, when GeoNames knows it), so
-    that names nobody listed ("Verda", "Samoylova") do not show. Medical vocabulary, countries, months,
-    short upper-case abbreviations ("RUQ", "NSTEMI") and words with digits stay readable."""
-
-    entity = "NAME"
-    flags = 0
-    WORD = regex.compile(r"(?<![\w@/.-])\p{Lu}(?:\p{Ll}+|\p{Lu}+)(?:[-'’]\p{L}+)*(?![\w@-]|\.\w)")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.supported_entities = ["NAME", "ADDRESS"]
-
-    def analyze(self, text, entities=None, nlp_artifacts=None):
-        results = []
-        companies = company_spans(text)
-        for match in self.WORD.finditer(text):
-            word = match.group()
-            if len(word) < 3 or (word.isupper() and len(word) <= 6 and classify(word) != "name"):
-                continue
-            if len(word) <= 4 and classify(word) != "name":
-                continue  # "Hosp", "Tdap", "Grp": short Title-case words are abbreviations far more often
-            if fold(word) in lexicon().clinical:  # a drug or a disease nobody lists as a name
-                continue
-            kind = classify(word, text[match.end() : match.end() + 30])
-            if kind in ("word", "ambiguous") or inside(companies, *match.span()):
-                continue
-            entity = "ADDRESS" if kind == "place" else "NAME"
-            results.append(self.result(match.start(), match.end(), 0.4, entity))
-        return results
-
-
 ITEM = rf"(?:{TOKEN})(?:[ \t]+(?:{PARTICLES}[ \t]+)*(?:{TOKEN})){{0,3}}"
 LIST = regex.compile(
     rf"(?<![\w-]){ITEM}(?:[ \t]*(?:[,;/]|[ \t](?:and|&|und|et|e|y|en|og|och|a|i)[ \t])[ \t]*{ITEM}){{1,12}}(?![\w-])"
@@ -262,25 +227,3 @@ class PersonListRecognizer(Recognizer):
             for (s, e), ok in zip(items, alike, strict=True):
                 if ok:
                     yield s, e, 0.6
-
-
-class ListCheckedNerNameRecognizer(NerNameRecognizer):
-    """spaCy's PERSON entities, less the tokens the lists know as words: a drug ("Coumadin"), a heading
-    ("HANDOVER LIST"), an eponym ("Guillain-Barre")."""
-
-    def analyze(self, text, entities=None, nlp_artifacts=None):
-        kept = []
-        for result in super().analyze(text, entities, nlp_artifacts):
-            word = text[result.start : result.end]
-            kind = classify(word, text[result.end : result.end + 30])
-            if result.entity_type == "NAME" and (kind == "word" or kind == "ambiguous" and not self.beside_name(text, result)):
-                continue
-            kept.append(result)
-        return kept
-
-    @staticmethod
-    def beside_name(text: str, result) -> bool:
-        """Whether another name part stands right before or after this token ("Will Smith")."""
-        before = regex.search(rf"({TOKEN})[ \t]+$", text[max(0, result.start - 30) : result.start])
-        after = regex.match(rf"[ \t]+({TOKEN})", text[result.end : result.end + 30])
-        return any(m and classify(m.group(1)) in ("name", "unknown", "initial") for m in (before, after))
