@@ -20,7 +20,8 @@ from django.conf import settings
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 
 from .entities import PRIORITY, to_contract_type
-from .recognizers import HIGH_RECALL_ONLY, NAME_SOURCES, RECOGNIZERS, PhoneNumberRecognizer, Recognizer
+from .recognizers import GUESSES, HIGH_RECALL_ONLY, NAME_SOURCES, RECOGNIZERS, PhoneNumberRecognizer, Recognizer
+from .recognizers.listed_names import company_spans, inside
 from .recognizers.names import NOT_NAMES
 
 logger = logging.getLogger(__name__)
@@ -205,6 +206,8 @@ class RedactionEngine:
                     continue
                 name = (result.recognition_metadata or {}).get("recognizer_name", recognizer.name)
                 found.append(Entity(kind, result.start, result.end, float(result.score), name))
+        if companies := company_spans(text):
+            found = [e for e in found if e.recognizer not in GUESSES or not inside(companies, e.start, e.end)]
         found += same_names_elsewhere(text, found)
         found += name_particles(text, found)
         found += deny_list_hits(text, rules.deny)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from docintel.redaction.engine import Rules
+from docintel.redaction.recognizers import PhoneNumberRecognizer
 from docintel.redaction.text import redact_text
 
 CLINICAL = Rules(threshold=0.35, profile="clinical")
@@ -108,8 +109,12 @@ def test_the_clinical_profile_catches_capitalised_words_no_list_knows(engine):
     assert "Thorbjarnardottir" not in redact_text(text, rules=CLINICAL).redacted_text
 
 
-def test_phone_regions_narrow_what_counts_as_a_number(engine):
-    """A deployment that serves only Germany reads a US-shaped local number as no German number."""
+def test_phone_regions_narrow_what_counts_as_a_number():
+    """A deployment that serves only Germany does not read a German-shaped number as a US one, and the
+    other way round (DOCINTEL_REDACTION_PHONE_REGIONS)."""
     text = "Rückruf 0711 2345 678"
-    german = Rules(threshold=0.35, profile="clinical", phone_regions=("DE",))
-    assert "0711" not in redact_text(text, rules=german).redacted_text
+    def found(regions):
+        return [text[s:e] for s, e, score in PhoneNumberRecognizer(regions=regions).spans(text) if score >= 0.35]
+
+    assert found(("DE",)) == ["0711 2345 678"]
+    assert found(("US",)) == []

@@ -122,7 +122,18 @@ NAME_SOURCES = {
     CareVerbNameRecognizer.__name__,
 }
 
+# Names and places guessed from word lists or the NER model: inside a company's name ("Bluewater
+# Logistics GmbH", "Burke, Davies and Stokes Ltd") they are not redacted.
+GUESSES = {
+    NerNameRecognizer.__name__,
+    ListedNameRecognizer.__name__,
+    PersonListRecognizer.__name__,
+    UnknownCapitalisedWordRecognizer.__name__,
+    PlaceNameRecognizer.__name__,
+    PlaceRecognizer.__name__,
+}
+
 # Run only in the clinical profile: contracts keep company names and defined terms readable.
 HIGH_RECALL_ONLY = {UnknownCapitalisedWordRecognizer.__name__}
 
-__all__ = ["HIGH_RECALL_ONLY", "NAME_SOURCES", "RECOGNIZERS", "RECOGNIZER_VERSION", "Recognizer"]
+__all__ = ["GUESSES", "HIGH_RECALL_ONLY", "NAME_SOURCES", "RECOGNIZERS", "RECOGNIZER_VERSION", "Recognizer"]

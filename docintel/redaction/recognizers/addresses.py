@@ -106,12 +106,15 @@ ANCHORS = {
     "town_postcode": rf"(?<![\w]){TOWN},?[ \t]+(?:{POSTCODES['uk']}|{POSTCODES['nl']})(?![\w])",
     "labelled": r"(?<![\w])(?i:(?:home|postal|mailing|street|billing|shipping|delivery|permanent|current|new)[ \t]+)?"
     r"(?i:address|addr\.?|adresse|anschrift|indirizzo|dirección|direccion|adres|endereço|adresa|adress|"
-    r"residence|domicile|wohnort|street|straße|strasse|rue|calle|via|home|ship[ \t]+to|deliver[ \t]+to|send[ \t]+to|mail[ \t]+to)[ \t]*(?:is|:|-|=)?[ \t]*"
+    r"residence|domicile|wohnort|street|straße|strasse|rue|calle|via|home|ship[ \t]+to|deliver[ \t]+to|"
+    r"send[ \t]+to|mail[ \t]+to)[ \t]*(?:is[ \t]|:|-|=)[ \t]*"
     r"(?P<phi>[^\s@|:][^\n|@]{3,90}?)[ \t]*(?=[|\n]|[.;](?:[ \t]|$)|$)",
     # A street with no type but a house number, followed by its town: "Bílá 1259, Praha", "Am Konsulat 959, Bern"
     "name_number_town": rf"(?<![\w]){NAME_WORDS}[ \t]+\d{{1,5}}[a-zA-Z]?(?:/\d{{1,4}})?(?=,[ \t]*(?:\n[ \t]*)?\p{{Lu}}\p{{Ll}})",
     # A town and a postal code closing a line: "Rovigo 57116"
     "town_code_end": rf"(?<![\w]){TOWN}[ \t]+\d{{4,5}}(?=[ \t]*(?:\n|$|[.;]))",
+    "sent_to": r"(?<![\w])(?i:ship|deliver|send|mail|forward)[ \t]+(?:it[ \t]+|them[ \t]+|the[ \t]+\w+[ \t]+)?(?i:to)[ \t]*:?[ \t]*"
+    r"(?P<phi>\d[^\n|@]{3,90}?)[ \t]*(?=[|\n]|[.;](?:[ \t]|$)|$)",
     "lives_at": r"(?<![\w])(?i:lives|living|live|resides|residing|reside|located|situated|staying|stays|moved)[ \t]+"
     r"(?i:on|at|to)[ \t]+(?P<phi>(?:the[ \t]+)?[\p{L}\d][^\n.;!?]{2,80}?)(?=[ \t]+in[ \t]+\p{Lu}|[.;!?](?:[ \t]|$)|\n|$)",
 }

@@ -20,12 +20,13 @@ TOKEN = r"\p{Lu}(?:\p{Ll}+|\p{Lu}+)(?:[-'’]\p{Lu}?\p{L}+)*|\p{Lu}['’]\p{Lu}\
 PARTICLES = r"(?:van|von|der|den|de|la|le|del|della|da|di|du|dos|das|do|ten|ter|te|op|a|an|bin|ibn|al|y|e|zu|af|av)"
 PARTICLE_WORDS = frozenset("van von der den de la le del della da di du dos das do ten ter te op an bin ibn al zu af av mc mac".split())
 RUN = regex.compile(rf"(?<![\w-])(?:{TOKEN})(?:[ \t]+(?:{PARTICLES}[ \t]+)*(?:{TOKEN})){{0,4}}(?![\w-])")
+# A hospital or a clinic is a place (Safe Harbor), not a company: not in this list.
 COMPANY = regex.compile(
     r"(?<![\w])(?:\p{Lu}[\p{L}&'’.-]*[ \t,]+(?:(?:and|&|und|et|e|y)[ \t]+)?){1,5}"
     r"(?:Inc|Incorporated|Corp|Corporation|Co|Company|LLC|L\.L\.C|Ltd|Limited|PLC|LP|LLP|GmbH|AG|KG|OHG|OG|SA|S\.A|"
     r"SAS|S\.A\.S|SARL|SpA|S\.p\.A|Srl|S\.r\.l|BV|B\.V|NV|N\.V|AB|A/S|ApS|HB|Oy|Sp\.[ ]z[ ]o\.o|s\.r\.o|v\.o\.s|"
     r"a\.s|Lda|S\.L|S/A|Group|Holdings?|Partners|Associates|Brothers|Bros|Sons|e[ ]figli|und[ ]Söhne|"
-    r"Foundation|Trust|Bank|University|Hospital|Clinic|Pharma|Pharmaceuticals|Technologies|Systems)\b\.?"
+    r"Foundation|Trust|Bank|University|Pharma|Pharmaceuticals|Technologies|Systems)\b\.?"
 )
 TITLES = frozenset(
     "mr mrs ms miss mx dr prof herr frau fru fr hr mme mlle monsieur madame sig sigra sig.ra signor signora sr sra "

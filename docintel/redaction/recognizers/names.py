@@ -262,6 +262,8 @@ class NerNameRecognizer(Recognizer):
                 kind = classify(token, text[end : end + 30])
                 if kind == "word" or kind == "ambiguous" and not beside_name(text, start, end):
                     continue
+                if kind != "name" and regex.search(r"(?i:\bthe|\ban|\ba)[ \t]+$", text[max(0, start - 6) : start]):
+                    continue  # "the Brambleton platform": a product or a place, not a person
                 results.append(self.result(start, end, score, entity))
         return results
 
