@@ -142,4 +142,4 @@ def test_the_pipeline_redacts_contracts_with_the_contract_profile(engine, make_d
     assert "ZORVELIQ" not in redact_document(note).redacted_text
     assert "ZORVELIQ" in redact_document(contract).redacted_text
     event = AuditEvent.objects.filter(action="document.redacted", document_id=contract.pk).get()
-    assert event.details_dict()["profile"] == "contract"
+    assert event.details_dict["profile"] == "contract"
