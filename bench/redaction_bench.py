@@ -45,6 +45,7 @@ import django  # noqa: E402
 django.setup()
 logging.disable(logging.WARNING)
 
+from docintel.redaction.engine import get_engine  # noqa: E402
 from docintel.redaction.evaluation import (  # noqa: E402
     BASELINE_NAME,
     Finder,
@@ -54,7 +55,6 @@ from docintel.redaction.evaluation import (  # noqa: E402
     presidio_default_finder,
     read_gold,
 )
-from docintel.redaction.engine import get_engine  # noqa: E402
 
 PAGE = 3000
 CONTRACTS = ROOT.parent / "shared" / "corpus" / "contracts"
@@ -81,7 +81,9 @@ SOURCES = {
     "pii_mimesis": Source("tune", "clinical", EVAL / "pii_mimesis" / "data.jsonl"),
     "clinical_mimesis": Source("tune", "clinical", EVAL / "clinical_mimesis" / "data.jsonl"),
     "contracts_cuad_tune": Source("tune", "contract"),
-    "clinical_notes_heldout": Source("regression", "clinical", ROOT / "fixtures/clinical_notes/heldout.jsonl"),
+    "clinical_notes_heldout": Source(
+        "regression", "clinical", ROOT / "fixtures/clinical_notes/heldout.jsonl"
+    ),
     "clinical_notes_tune": Source("regression", "clinical", ROOT / "fixtures/clinical_notes/tune.jsonl"),
 }
 
@@ -98,7 +100,9 @@ def cli_finder(profile: str) -> Finder:
     def find(texts: list[str]) -> list[list[tuple[int, int, str]]]:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "input.jsonl"
-            path.write_text("".join(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(texts)))
+            path.write_text(
+                "".join(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(texts))
+            )
             command = [sys.executable, str(ROOT / "manage.py"), "redact", "--jsonl", str(path), "--json"]
             output = subprocess.run(
                 [*command, "--profile", profile], capture_output=True, text=True, check=True, cwd=ROOT
@@ -126,7 +130,9 @@ def score(records: list[dict], spans: list, leaks: int) -> dict:
                 for g in record["spans"]
                 if any(i not in covered and not text[i].isspace() for i in range(g["start"], g["end"]))
             ]
-            false += [(kind, text[s:e], record["id"]) for s, e, kind in predicted if not gold & set(range(s, e))]
+            false += [
+                (kind, text[s:e], record["id"]) for s, e, kind in predicted if not gold & set(range(s, e))
+            ]
     report = scores.as_dict()
     if leaks:
         report["missed"], report["false"] = missed[:leaks], false[:leaks]
@@ -160,7 +166,10 @@ def main() -> None:
     _, ours_load = timed(get_engine)
     baseline_engine, base_load = timed(presidio_default_engine)
     baseline = presidio_default_finder(baseline_engine)
-    report: dict = {"load_s": {"docintel": round(ours_load, 2), BASELINE_NAME: round(base_load, 2)}, "sources": {}}
+    report: dict = {
+        "load_s": {"docintel": round(ours_load, 2), BASELINE_NAME: round(base_load, 2)},
+        "sources": {},
+    }
     for name in names:
         source = SOURCES[name]
         records = source.records(name)
@@ -194,7 +203,10 @@ def print_report(report: dict) -> None:
                 f"leaked {s['leaked_spans']}"
             )
             if s["negatives"]:
-                print("    kept text redacted: " + ", ".join(f"{k} {v['share_redacted']:.4f}" for k, v in s["negatives"].items()))
+                print(
+                    "    kept text redacted: "
+                    + ", ".join(f"{k} {v['share_redacted']:.4f}" for k, v in s["negatives"].items())
+                )
             if s["recall_by_type"]:
                 print("    " + "  ".join(f"{k} {v:.3f}" for k, v in sorted(s["recall_by_type"].items())))
             for kind, text, record in s.get("missed", []):
@@ -205,8 +217,9 @@ def print_report(report: dict) -> None:
         pages = report["pages_per_s_per_core"]
         print(
             f"\nspeed on one core (clinical_faker): docintel {pages['docintel']} pages/s, "
-            f"{BASELINE_NAME} {pages[BASELINE_NAME]} pages/s: {report['speed_ratio']}x; load {report['load_s']}"
+            f"{BASELINE_NAME} {pages[BASELINE_NAME]} pages/s: {report['speed_ratio']}x"
         )
+        print(f"model load (s): {report['load_s']}")
 
 
 if __name__ == "__main__":

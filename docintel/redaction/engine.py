@@ -20,7 +20,14 @@ from django.conf import settings
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 
 from .entities import PRIORITY, to_contract_type
-from .recognizers import GUESSES, HIGH_RECALL_ONLY, NAME_SOURCES, RECOGNIZERS, PhoneNumberRecognizer, Recognizer
+from .recognizers import (
+    GUESSES,
+    HIGH_RECALL_ONLY,
+    NAME_SOURCES,
+    RECOGNIZERS,
+    PhoneNumberRecognizer,
+    Recognizer,
+)
 from .recognizers.listed_names import company_spans, inside
 from .recognizers.names import NOT_NAMES
 
@@ -186,7 +193,8 @@ class RedactionEngine:
         self.nlp_engine.load()
         regions = tuple(settings.REDACTION_PHONE_REGIONS) or None
         self.recognizers: list[Recognizer] = [
-            PhoneNumberRecognizer(regions=regions) if cls is PhoneNumberRecognizer else cls() for cls in RECOGNIZERS
+            PhoneNumberRecognizer(regions=regions) if cls is PhoneNumberRecognizer else cls()
+            for cls in RECOGNIZERS
         ]
 
     def find_many(self, texts: list[str], rules: Rules) -> list[list[Entity]]:

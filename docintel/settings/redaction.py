@@ -28,7 +28,8 @@ def _check_phone_regions() -> None:
 
     unknown = sorted(set(REDACTION_PHONE_REGIONS) - SUPPORTED_REGIONS)
     if unknown:
-        raise ImproperlyConfigured(f"DOCINTEL_REDACTION_PHONE_REGIONS has unknown region codes: {', '.join(unknown)}")
+        codes = ", ".join(unknown)
+        raise ImproperlyConfigured(f"DOCINTEL_REDACTION_PHONE_REGIONS has unknown region codes: {codes}")
 
 
 _check_phone_regions()

@@ -69,12 +69,28 @@ def test_a_form_nobody_listed_is_redacted(engine, kind, text, phi):
 
 
 KEPT = [
-    ("drug", "Started Eliquis 5 mg bd and Lasix 40 mg mane; Keppra continued.", ["Eliquis", "Lasix", "Keppra"]),
-    ("eponym", "Known Parkinson's disease, Hashimoto thyroiditis and Barrett oesophagus.", ["Parkinson", "Hashimoto", "Barrett"]),
-    ("lab line", "Haemoglobin 128 g/L (130-170), eGFR 52 mL/min/1.73m2, CRP 14 mg/L", ["128", "130-170", "52"]),
+    (
+        "drug",
+        "Started Eliquis 5 mg bd and Lasix 40 mg mane; Keppra continued.",
+        ["Eliquis", "Lasix", "Keppra"],
+    ),
+    (
+        "eponym",
+        "Known Parkinson's disease, Hashimoto thyroiditis and Barrett oesophagus.",
+        ["Parkinson", "Hashimoto", "Barrett"],
+    ),
+    (
+        "lab line",
+        "Haemoglobin 128 g/L (130-170), eGFR 52 mL/min/1.73m2, CRP 14 mg/L",
+        ["128", "130-170", "52"],
+    ),
     ("codes", "ICD-10 I48.91 and N18.3; CPT 99214 and 93000.", ["I48.91", "99214", "93000"]),
     ("vitals", "BP 128/72, RR 18, HR 88, SpO2 95% on 2L.", ["128/72", "RR 18"]),
-    ("headings", "RADIOLOGY REPORT\nFINDINGS: no focal consolidation.\nIMPRESSION: normal.", ["RADIOLOGY", "FINDINGS"]),
+    (
+        "headings",
+        "RADIOLOGY REPORT\nFINDINGS: no focal consolidation.\nIMPRESSION: normal.",
+        ["RADIOLOGY", "FINDINGS"],
+    ),
     ("age under 90", "A 67-year-old man (67) with his 89-year-old mother.", ["67", "89"]),
 ]
 
@@ -85,11 +101,13 @@ def test_clinical_vocabulary_stays_readable(engine, kind, text, words):
     for word in words:
         start = text.index(word)
         hits = [e for e in redaction.entities if e.start < start + len(word) and e.end > start]
-        assert not hits, f"{kind}: {word!r} redacted as {[h.type for h in hits]} in {redaction.redacted_text!r}"
+        assert not hits, (
+            f"{kind}: {word!r} redacted as {[h.type for h in hits]} in {redaction.redacted_text!r}"
+        )
 
 
 CONTRACT_TEXT = (
-    'This Distribution Agreement is made between NORTHWIND TRADERS, INC., a Delaware corporation '
+    "This Distribution Agreement is made between NORTHWIND TRADERS, INC., a Delaware corporation "
     '("Supplier"), and Bluewater Logistics GmbH ("Distributor"). Distributor shall purchase the Products '
     "exclusively from Supplier for ninety (90) days. Notices to Supplier: attention Margaret Okafor, "
     "General Counsel."
@@ -98,7 +116,13 @@ CONTRACT_TEXT = (
 
 def test_contracts_keep_parties_roles_and_clauses(engine):
     redaction = redact_text(CONTRACT_TEXT, rules=CONTRACT)
-    for kept in ("NORTHWIND TRADERS, INC.", "Bluewater Logistics GmbH", "Supplier", "Distributor", "ninety (90) days"):
+    for kept in (
+        "NORTHWIND TRADERS, INC.",
+        "Bluewater Logistics GmbH",
+        "Supplier",
+        "Distributor",
+        "ninety (90) days",
+    ):
         assert kept in redaction.redacted_text, redaction.redacted_text
     assert "Okafor" not in redaction.redacted_text  # a natural person is still personal data
 
@@ -113,8 +137,11 @@ def test_phone_regions_narrow_what_counts_as_a_number():
     """A deployment that serves only Germany does not read a German-shaped number as a US one, and the
     other way round (DOCINTEL_REDACTION_PHONE_REGIONS)."""
     text = "Rückruf 0711 2345 678"
+
     def found(regions):
-        return [text[s:e] for s, e, score in PhoneNumberRecognizer(regions=regions).spans(text) if score >= 0.35]
+        return [
+            text[s:e] for s, e, score in PhoneNumberRecognizer(regions=regions).spans(text) if score >= 0.35
+        ]
 
     assert found(("DE",)) == ["0711 2345 678"]
     assert found(("US",)) == []

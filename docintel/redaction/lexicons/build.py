@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (patterns and word lists read better unbroken)
 """Build the word lists redaction reads (``*.txt.gz`` beside this file) from public data packages.
 
     uv run --group lexicons python -m docintel.redaction.lexicons.build
@@ -22,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-LATIN = re.compile(r"^[a-zà-ɏḀ-ỿ][a-zà-ɏḀ-ỿ' .-]*[a-zà-ɏḀ-ỿ]$")
+LATIN = re.compile("^[a-z\u00e0-\u024f\u1e00-\u1eff][a-z\u00e0-\u024f\u1e00-\u1eff' .-]*[a-z\u00e0-\u024f\u1e00-\u1eff]$")
 LANGUAGES = ("en", "de", "fr", "it", "es", "nl", "pt", "cs", "pl", "sv", "da")
 
 
@@ -158,8 +159,8 @@ def clinical_terms() -> set[str]:
         for row in csv.DictReader(handle):
             terms |= clean(re.findall(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'-]+", row["subject"]), minimum=3)
     drugs = importlib.resources.files("drug_named_entity_recognition") / "drug_ner_dictionary.pkl.bz2"
-    with drugs.open("rb") as raw:
-        dictionary = pickle.load(bz2.open(raw))  # noqa: S301 (a pinned package's own data file)
+    with drugs.open("rb") as raw, bz2.open(raw) as unpacked:
+        dictionary = pickle.load(unpacked)  # noqa: S301 (a pinned package's own data file)
     for variant in dictionary["drug_variant_to_canonical"]:
         for word in re.findall(r"[a-zà-ÿ][a-zà-ÿ'-]+", variant):
             if len(word) >= 4:
@@ -178,7 +179,9 @@ def main() -> None:
     write("english_words.txt.gz", english_words(first | last, towns))
     write("clinical_terms.txt.gz", clinical_terms())
     for path in sorted(HERE.glob("*.txt.gz")):
-        print(f"{path.name}: {sum(1 for _ in gzip.open(path, 'rt'))} entries, {path.stat().st_size // 1024} KiB")
+        with gzip.open(path, "rt") as handle:
+            entries = sum(1 for _ in handle)
+        print(f"{path.name}: {entries} entries, {path.stat().st_size // 1024} KiB")
 
 
 if __name__ == "__main__":

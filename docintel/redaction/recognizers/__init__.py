@@ -38,7 +38,7 @@ from .identifiers import (
     UnlabelledIdentifierRecognizer,
     VinRecognizer,
 )
-from .listed_names import LowerCaseNameRecognizer, ListedNameRecognizer, PersonListRecognizer
+from .listed_names import ListedNameRecognizer, LowerCaseNameRecognizer, PersonListRecognizer
 from .names import (
     CapsLastFirstRecognizer,
     CareVerbNameRecognizer,

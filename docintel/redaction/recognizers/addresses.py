@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (patterns and word lists read better unbroken)
 """Postal addresses of the countries docintel serves (US, UK, DE, AT, CH, FR, IT, ES, NL, PT, CZ, PL, SE,
 DK), by their parts: a street line (house number and street type in each country's order), a postal
 code in each country's shape next to a town, towns from GeoNames, and the block they form together.
@@ -14,8 +15,8 @@ import regex
 from docintel.redaction.lexicons import fold, lexicon
 
 from .base import Recognizer
-from .names import LOWER_STOP, words
 from .listed_names import EPONYM_FOLLOWERS
+from .names import LOWER_STOP, words
 
 # Street types written after the name (English; USPS Publication 28's suffixes and the UK's), or fused to
 # it ("Hauptstraße", "Rådhusvej", "Bruksgatan", "Oranjelaan"), or before it ("rue", "via", "ul.", "calle").
@@ -53,7 +54,7 @@ PARTICLE = (
     r"(?:de|du|des|la|le|les|del|della|delle|dei|di|da|do|dos|das|van|von|der|den|het|'t|te|ten|ter|am|an|im|in|"
     r"bei|auf|sur|sous|en|y|e|i\.?|och|ved|på|au|aux|l'|d'|nad|pod|u|na|ob|St\.?|Sankt|Saint|San|Santa|Sainte)"
 )
-CAP = r"(?:\p{Lu}\p{Ll}?\.|\p{Lu}[\p{L}'’-]*)"  # "Senftenberg", "SAINT-PRIEST", "St."
+CAP = r"(?:\p{Lu}\p{Ll}?\.|\p{Lu}[\p{L}'\u2019-]*)"  # "Senftenberg", "SAINT-PRIEST", "St."
 UNIT_WORD = r"(?i:apt|apartment|suite|ste|unit|flat|floor|room|app|appartamento|apto|piso|bus|whg|top|no|lgh)\b"
 NAME_WORDS = rf"{CAP}(?:[ \t]+(?:{PARTICLE}[ \t]+)*(?!{UNIT_WORD}){CAP}){{0,4}}"
 HOUSE = r"(?:\d{1,5}[ \t]?[a-zA-Z]?(?:[-/]\d{1,4}[a-zA-Z]?)?|S/N|s/n)"
@@ -83,8 +84,8 @@ STREET_PATTERNS = {
     "number_name_type": rf"(?<![\w.,/-]){HOUSE},?[ \t]+(?:[NSEW]\.?[ \t]+)?(?:{NAME_WORDS}[ \t]+)?(?i:{STREET_AFTER})\b\.?",
     "number_type_name": rf"(?<![\w.,/-]){HOUSE},?[ \t]+(?i:{STREET_BEFORE})[ \t]+(?:{PARTICLE}[ \t]+)*{NAME_WORDS}",
     # Hauptstraße 5 / Rådhusvej 5 / Agnes-Wesack-Straße 26-83 / Oranjelaan 175
-    "fused_type_number": rf"(?<![\w])\p{{Lu}}[\p{{L}}'’.-]*(?i:{STREET_FUSED})(?:[ \t]+{CAP})?,?[ \t]+{HOUSE}(?![\w])",
-    "number_fused_type": rf"(?<![\w.,/-]){HOUSE},?[ \t]+\p{{Lu}}[\p{{L}}'’-]*(?i:{STREET_FUSED})(?![\w])",
+    "fused_type_number": rf"(?<![\w])\p{{Lu}}[\p{{L}}'\u2019.-]*(?i:{STREET_FUSED})(?:[ \t]+{CAP})?,?[ \t]+{HOUSE}(?![\w])",
+    "number_fused_type": rf"(?<![\w.,/-]){HOUSE},?[ \t]+\p{{Lu}}[\p{{L}}'\u2019-]*(?i:{STREET_FUSED})(?![\w])",
     # A street with no street type, known by the postal code and town that follow: "Koclířova 77, 406 69 Chrast"
     "name_number_postcode": rf"(?<![\w]){NAME_WORDS}[ \t]+{HOUSE}(?=,?[ \t]*(?:\n[ \t]*)?{POSTCODE}[ \t]+\p{{Lu}})",
     "name_type_number": rf"(?<![\w]){NAME_WORDS}[ \t]+(?i:{STREET_FUSED}|{STREET_AFTER})\.?,?[ \t]+{HOUSE}(?![\w])",
@@ -138,7 +139,7 @@ class AddressRecognizer(Recognizer):
     def part_score(self, text: str, start: int, end: int) -> float:
         """How sure a town-like part after an address is an address part: a known place or a region
         (country, state) is; a word a reader knows ("Patient", "Seen") is not."""
-        words = regex.findall(r"[\p{L}'’-]+", text[start:end])
+        words = regex.findall(r"[\p{L}'\u2019-]+", text[start:end])
         lex = lexicon()
         phrase = fold(" ".join(words))
         if phrase in lex.places or phrase in lex.regions:
@@ -168,7 +169,7 @@ class AddressRecognizer(Recognizer):
         if name in ("town_state_zip", "town_postcode"):
             return 0.85
         if name in ("name_number_town", "town_code_end"):
-            words = regex.findall(r"[\p{L}'’-]+", value)
+            words = regex.findall(r"[\p{L}'\u2019-]+", value)
             lex = lexicon()
             if all(lex.is_word(w) and fold(w) not in lex.places for w in words) or max(map(len, words)) < 4:
                 return 0.0  # "Bed 12, Anna", "Room 4", "RR 18"

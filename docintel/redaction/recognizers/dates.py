@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (patterns and word lists read better unbroken)
 """Dates (any date element but the year alone: numeric, ISO, compact, written months in the deployment's
 languages) and ages over 89 in any notation (Safe Harbor keeps ages of 89 and under)."""
 

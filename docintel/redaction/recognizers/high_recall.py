@@ -18,7 +18,7 @@ class UnknownCapitalisedWordRecognizer(Recognizer):
 
     entity = "NAME"
     flags = 0
-    WORD = regex.compile(r"(?<![\w@/.-])\p{Lu}(?:\p{Ll}+|\p{Lu}+)(?:[-'’]\p{L}+)*(?![\w@-]|\.\w)")
+    WORD = regex.compile(r"(?<![\w@/.-])\p{Lu}(?:\p{Ll}+|\p{Lu}+)(?:[-'\u2019]\p{L}+)*(?![\w@-]|\.\w)")
 
     def __init__(self) -> None:
         super().__init__()

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (patterns and word lists read better unbroken)
 """Numbers that identify a person or a record: medical record, plan, account, licence, vehicle, device,
 biometric ids, and identifiers under any label or shaped like one.
 
@@ -14,6 +15,7 @@ import regex
 from stdnum import luhn
 
 from .base import Recognizer, labelled
+
 
 class MrnRecognizer(Recognizer):
     entity = "MRN"
@@ -204,7 +206,7 @@ LABEL_PART = (
     r"reg|regnr|kdnr|kd|auftrag|beleg|quittung|bestell|bestellnummer"
 )
 LABEL = (
-    rf"(?P<label>(?<![\w])(?:\p{{L}}[\p{{L}}'’-]*[ \t]+){{0,2}}"
+    rf"(?P<label>(?<![\w])(?:\p{{L}}[\p{{L}}'\u2019-]*[ \t]+){{0,2}}"
     rf"(?:[\p{{L}}-]*(?:nummer|nr|zeichen|kennung|-no|-id)|(?:{LABEL_PART}))\.?)(?![\p{{L}}])"
     r"[ \t]*(?:(?:[:#=]|n[°º]\.?)[ \t]*){0,2}(?:is[ \t]+)?"
 )

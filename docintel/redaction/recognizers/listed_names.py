@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (patterns and word lists read better unbroken)
 """Names known from public name lists, in any case where the words around say a person is meant, and
 lists of people.
 
@@ -16,24 +17,23 @@ from docintel.redaction.lexicons import fold, lexicon
 
 from .base import Recognizer
 
-TOKEN = r"\p{Lu}(?:\p{Ll}+|\p{Lu}+)(?:[-'’]\p{Lu}?\p{L}+)*|\p{Lu}['’]\p{Lu}\p{Ll}+|\p{Lu}\.?"
+TOKEN = r"\p{Lu}(?:\p{Ll}+|\p{Lu}+)(?:[-'\u2019]\p{Lu}?\p{L}+)*|\p{Lu}['\u2019]\p{Lu}\p{Ll}+|\p{Lu}\.?"
 PARTICLES = r"(?:van|von|der|den|de|la|le|del|della|da|di|du|dos|das|do|ten|ter|te|op|a|an|bin|ibn|al|y|e|zu|af|av)"
-PARTICLE_WORDS = frozenset("van von der den de la le del della da di du dos das do ten ter te op an bin ibn al zu af av mc mac".split())
+PARTICLE_WORDS = frozenset(["van", "von", "der", "den", "de", "la", "le", "del", "della", "da", "di", "du", "dos", "das", "do", "ten", "ter", "te", "op", "an", "bin", "ibn", "al", "zu", "af", "av", "mc", "mac"])
 RUN = regex.compile(rf"(?<![\w-])(?:{TOKEN})(?:[ \t]+(?:{PARTICLES}[ \t]+)*(?:{TOKEN})){{0,4}}(?![\w-])")
 # A hospital or a clinic is a place (Safe Harbor), not a company: not in this list.
 COMPANY = regex.compile(
-    r"(?<![\w])(?:\p{Lu}[\p{L}&'’.-]*[ \t,]+(?:(?:and|&|und|et|e|y)[ \t]+)?){1,5}"
+    r"(?<![\w])(?:\p{Lu}[\p{L}&'\u2019.-]*[ \t,]+(?:(?:and|&|und|et|e|y)[ \t]+)?){1,5}"
     r"(?:Inc|Incorporated|Corp|Corporation|Co|Company|LLC|L\.L\.C|Ltd|Limited|PLC|LP|LLP|GmbH|AG|KG|OHG|OG|SA|S\.A|"
     r"SAS|S\.A\.S|SARL|SpA|S\.p\.A|Srl|S\.r\.l|BV|B\.V|NV|N\.V|AB|A/S|ApS|HB|Oy|Sp\.[ ]z[ ]o\.o|s\.r\.o|v\.o\.s|"
     r"a\.s|Lda|S\.L|S/A|Group|Holdings?|Partners|Associates|Brothers|Bros|Sons|e[ ]figli|und[ ]Söhne|"
     r"Foundation|Trust|Bank|University|Pharma|Pharmaceuticals|Technologies|Systems)\b\.?"
 )
 TITLES = frozenset(
-    "mr mrs ms miss mx dr prof herr frau fru fr hr mme mlle monsieur madame sig sigra sig.ra signor signora sr sra "
-    "sres don doña dona dott dhr mevr mevrouw meneer pan pani pán paní".split()
+    ["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "herr", "frau", "fru", "fr", "hr", "mme", "mlle", "monsieur", "madame", "sig", "sigra", "sig.ra", "signor", "signora", "sr", "sra", "sres", "don", "doña", "dona", "dott", "dhr", "mevr", "mevrouw", "meneer", "pan", "pani", "pán", "paní"]
 )
 WEEKDAYS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun".split()
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"]
 )
 
 
@@ -47,7 +47,7 @@ def inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 
 EPONYM_FOLLOWERS = regex.compile(
-    r"(?:['’]s?)?[ \t-]+(?:disease|syndrome|palsy|thyroiditis|lymphoma|sign|test|score|scale|criteria|"
+    r"(?:['\u2019]s?)?[ \t-]+(?:disease|syndrome|palsy|thyroiditis|lymphoma|sign|test|score|scale|criteria|"
     r"manoeuvre|maneuver|procedure|operation|fracture|ulcer|esophagus|oesophagus|encephalopathy|dementia|"
     r"disorder|phenomenon|reflex|classification|tumou?r|sarcoma|cyst|node|duct|cells?|law|equation|formula|"
     r"index|catheter|tube|stockings|shunt|incision|hernia|contracture|anomaly|aneurysm|block|bundle|"
@@ -67,12 +67,12 @@ def classify(word: str, following: str = "") -> str:
     key = fold(bare)
     if key in PARTICLE_WORDS:
         return "particle"  # "Aryana La Monda", "Mehdi Le Gal": part of a name between its other parts
-    if key.endswith(("'s", "’s")):
+    if key.endswith(("'s", "\u2019s")):
         key = key[:-2]
     if key in TITLES:
         return "title"
     named = key in lex.first_names or key in lex.last_names
-    if len(key) <= 2 or key in WEEKDAYS or not named and (key in lex.regions or key in lex.months):
+    if len(key) <= 2 or key in WEEKDAYS or (not named and (key in lex.regions or key in lex.months)):
         return "word"
     if "-" in key and all(lex.is_word(part) for part in key.split("-") if part):
         return "word"  # "Step-Down", "Follow-Up"
@@ -117,7 +117,7 @@ class ListedNameRecognizer(Recognizer):
             if kind in ("name", "ambiguous", "unknown", "initial", "particle"):
                 stretch.append(i)
                 continue
-            names = [j for j in stretch if kinds[j] == "name" or titled and kinds[j] in ("ambiguous", "unknown")]
+            names = [j for j in stretch if kinds[j] == "name" or (titled and kinds[j] in ("ambiguous", "unknown"))]
             partners = [j for j in stretch if kinds[j] in ("ambiguous", "unknown", "name")]
             if names and (len(partners) >= 2 or not any(kinds[j] == "ambiguous" for j in stretch)):
                 # The run's own words are trimmed to the listed and unknown ones around a name.
@@ -151,10 +151,10 @@ class LowerCaseNameRecognizer(Recognizer):
     entity = "NAME"
     flags = regex.IGNORECASE
     patterns = (
-        (rf"(?<![\w]){LOWER_TITLE}[ \t]+(?P<phi>[a-zà-ÿ][\p{{Ll}}'’-]+(?:[ \t]+(?:[a-z]\.[ \t]+)?[a-zà-ÿ][\p{{Ll}}'’-]+)?)", 0.8),
-        (rf"(?<![\w])(?:{LOWER_CONTEXT})(?P<phi>[a-zà-ÿ][\p{{Ll}}'’-]+(?:[ \t]+(?:[a-z]\.[ \t]+)?[a-zà-ÿ][\p{{Ll}}'’-]+)?)", 0.7),
+        (rf"(?<![\w]){LOWER_TITLE}[ \t]+(?P<phi>[a-zà-ÿ][\p{{Ll}}'\u2019-]+(?:[ \t]+(?:[a-z]\.[ \t]+)?[a-zà-ÿ][\p{{Ll}}'\u2019-]+)?)", 0.8),
+        (rf"(?<![\w])(?:{LOWER_CONTEXT})(?P<phi>[a-zà-ÿ][\p{{Ll}}'\u2019-]+(?:[ \t]+(?:[a-z]\.[ \t]+)?[a-zà-ÿ][\p{{Ll}}'\u2019-]+)?)", 0.7),
         # a listed first name, an initial, and a word nobody knows: "eric g. samoylova"
-        (r"(?<![\w])(?P<phi>[a-zà-ÿ][\p{Ll}'’-]+[ \t]+(?:[a-z]\.[ \t]+)?[a-zà-ÿ][\p{Ll}'’-]+)(?![\w])", 0.6),
+        (r"(?<![\w])(?P<phi>[a-zà-ÿ][\p{Ll}'\u2019-]+[ \t]+(?:[a-z]\.[ \t]+)?[a-zà-ÿ][\p{Ll}'\u2019-]+)(?![\w])", 0.6),
     )
 
     def spans(self, text):
@@ -162,11 +162,11 @@ class LowerCaseNameRecognizer(Recognizer):
         for number, (pattern, base) in enumerate(self.compiled):
             for match in pattern.finditer(text):
                 start, end = match.span("phi")
-                words = [(m.start() + start, m.end() + start, m.group()) for m in regex.finditer(r"[\p{L}'’-]+", text[start:end])]
+                words = [(m.start() + start, m.end() + start, m.group()) for m in regex.finditer(r"[\p{L}'\u2019-]+", text[start:end])]
                 words = [w for w in words if len(w[2]) > 1]
                 if not words or any(not w[2].islower() for w in words):
                     continue
-                kinds = ["name" if lex.is_name(w) and not lex.is_word(w) else "word" if lex.is_word(w) or lex.is_name(w) and len(w) < 3 else "unknown" for _, _, w in words]
+                kinds = ["name" if lex.is_name(w) and not lex.is_word(w) else "word" if lex.is_word(w) or (lex.is_name(w) and len(w) < 3) else "unknown" for _, _, w in words]
                 if number == 2:
                     # No context: only a listed first name with a surname nobody knows.
                     if not (fold(words[0][2]) in lex.first_names and kinds[0] == "name" and kinds[-1] in ("name", "unknown") and len(words) == 2):

@@ -260,9 +260,10 @@ class NerNameRecognizer(Recognizer):
                 # LIST"), an eponym ("Guillain-Barre") is no person; a name that is also a word
                 # ("Will") is one only beside another name part.
                 kind = classify(token, text[end : end + 30])
-                if kind == "word" or kind == "ambiguous" and not beside_name(text, start, end):
+                if kind == "word" or (kind == "ambiguous" and not beside_name(text, start, end)):
                     continue
-                if kind != "name" and regex.search(r"(?i:\bthe|\ban|\ba)[ \t]+$", text[max(0, start - 6) : start]):
+                article = regex.search(r"(?i:\bthe|\ban|\ba)[ \t]+$", text[max(0, start - 6) : start])
+                if kind != "name" and article:
                     continue  # "the Brambleton platform": a product or a place, not a person
                 results.append(self.result(start, end, score, entity))
         return results

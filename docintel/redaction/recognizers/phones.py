@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (patterns and word lists read better unbroken)
 """Phone and fax numbers in any country's format, checked with Google's libphonenumber.
 
 Candidates are found by their shape (digits in groups, an international prefix, an extension); a
@@ -45,7 +46,9 @@ def region_patterns(regions: tuple[str, ...]) -> tuple[tuple[str, regex.Pattern,
     table = []
     for region in regions:
         metadata = PhoneMetadata.metadata_for_region(region)
-        pattern = metadata.general_desc.national_number_pattern if metadata else None
+        if metadata is None or metadata.general_desc is None:
+            continue
+        pattern = metadata.general_desc.national_number_pattern
         if pattern:
             table.append((region, regex.compile(f"(?:{pattern})"), metadata.national_prefix or ""))
     return tuple(table)

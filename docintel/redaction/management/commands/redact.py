@@ -1,5 +1,5 @@
-"""``manage.py redact [--jsonl] PATH... [--json] [--mode placeholder|pseudonym] [--profile clinical|contract]``
-(contract §4; ``--profile`` is an addition: its default is the ``DOCINTEL_REDACTION_PROFILE`` setting,
+"""``manage.py redact [--jsonl] PATH... [--json] [--mode placeholder|pseudonym] [--profile P]`` (contract
+§4; ``--profile clinical|contract`` is an addition: its default is the ``DOCINTEL_REDACTION_PROFILE`` setting,
 ``clinical`` unless a deployment says otherwise).
 
 Per document: ``{"id", "redacted_text", "entities": [{"type", "start", "end", "score", "recognizer"}]}``,

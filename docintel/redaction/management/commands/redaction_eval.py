@@ -58,10 +58,9 @@ class Command(BaseCommand):
         self.stdout.write(f"{'':18}" + "".join(f"{name:>18}" for name in names))
         for metric in ("recall", "precision", "f2", "leaked_spans"):
             self.stdout.write(f"{metric:18}" + "".join(f"{report[n][metric]:>18}" for n in names))
-        for kind, kept in report["docintel"]["negatives"].items():
-            self.stdout.write(
-                f"kept {kind:13}" + "".join(f"{report[n]['negatives'][kind]['share_redacted']:>18}" for n in names)
-            )
+        for kind in report["docintel"]["negatives"]:
+            shares = [report[n]["negatives"][kind]["share_redacted"] for n in names]
+            self.stdout.write(f"kept {kind:13}" + "".join(f"{share:>18}" for share in shares))
         self.stdout.write("recall by type")
         for kind in report["docintel"]["recall_by_type"]:
             self.stdout.write(
