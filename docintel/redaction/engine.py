@@ -28,7 +28,7 @@ from .recognizers import (
     PhoneNumberRecognizer,
     Recognizer,
 )
-from .recognizers.listed_names import company_spans, inside
+from .recognizers.listed_names import company_spans, contract_party_spans, covered
 from .recognizers.names import NOT_NAMES
 
 logger = logging.getLogger(__name__)
@@ -214,10 +214,11 @@ class RedactionEngine:
                     continue
                 name = (result.recognition_metadata or {}).get("recognizer_name", recognizer.name)
                 found.append(Entity(kind, result.start, result.end, float(result.score), name))
-        if companies := company_spans(text):
-            found = [e for e in found if e.recognizer not in GUESSES or not inside(companies, e.start, e.end)]
         found += same_names_elsewhere(text, found)
         found += name_particles(text, found)
+        contract = rules.profile == "contract"
+        companies = contract_party_spans(text) if contract else company_spans(text)
+        found = [e for e in found if not overridden(e, text, companies, contract=contract)]
         found += deny_list_hits(text, rules.deny)
         kept = [
             e
@@ -225,6 +226,14 @@ class RedactionEngine:
             if e.score >= rules.threshold and text[e.start : e.end].strip().lower() not in rules.allow
         ]
         return merge(kept)
+
+
+def overridden(entity: Entity, text: str, companies: list[tuple[int, int]], *, contract: bool) -> bool:
+    """A company's name, a contract party or a role it defines is no person: a guessed name or place
+    inside one is dropped, and in a contract any name inside one ("To: Licensee")."""
+    if not companies or not covered(companies, text, entity.start, entity.end):
+        return False
+    return entity.recognizer in GUESSES or (contract and entity.type == "NAME")
 
 
 def same_names_elsewhere(text: str, found: list[Entity]) -> list[Entity]:

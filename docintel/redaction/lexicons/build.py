@@ -142,7 +142,8 @@ def english_words(names: set[str], towns: set[str]) -> set[str]:
     words = {
         w for w in dictionary if w not in names or zipf(w) >= (4.6 if w in frequent else 3.0)
     }  # "soler", "florin": archaic dictionary words, living names
-    words |= clean(w for w, f in frequency.items() if f > 0 and math.log10(f) + 9 >= 3.5) - names
+    common = clean(w for w, f in frequency.items() if f > 0 and math.log10(f) + 9 >= 3.5)
+    words |= {w for w in common if w not in names or zipf(w) >= 5.8}  # "has", "been": names too, somewhere
     words |= clean(Locale("en").languages.values())
     for language in LANGUAGES[1:]:
         common = get_frequency_dict(language, wordlist="large")

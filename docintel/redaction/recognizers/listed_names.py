@@ -37,9 +37,62 @@ WEEKDAYS = frozenset(
 )
 
 
+COMPANY_SUFFIX = regex.compile(
+    r"[ \t,]+(?:Inc|Incorporated|Corp|Corporation|Co|Company|LLC|L\.L\.C|Ltd|Limited|PLC|LP|LLP|GmbH|AG|SA|"
+    r"S\.A|SAS|SARL|SpA|S\.p\.A|Srl|BV|B\.V|NV|N\.V|AB|A/S|ApS)\b\.?$",
+    regex.IGNORECASE,
+)
+
+
 def company_spans(text: str) -> list[tuple[int, int]]:
     """Company names ("Burke, Davies and Stokes Ltd", "Chapman-Johnson Inc."): never a person."""
     return [m.span() for m in COMPANY.finditer(text)]
+
+
+DEFINED_TERM = regex.compile(r"[\"\u201c](?P<term>\p{Lu}[\p{L}\d&.,'\u2019 -]{1,60}?)[\"\u201d]")
+
+
+# "Ingram Micro, a corporation organized under the laws of ...": a party described as a company.
+DESCRIBED_COMPANY = regex.compile(
+    r"(?P<name>\p{Lu}[\p{L}&.'\u2019-]*(?:[ \t]+\p{Lu}[\p{L}&.'\u2019-]*){0,5}),?[ \t]+(?:a|an)[ \t]+"
+    r"(?:[\p{L}-]+[ \t]+){0,3}(?i:corporation|company|partnership|limited[ \t]+liability[ \t]+company|bank|"
+    r"association|trust|société|gesellschaft|entity)\b"
+)
+
+
+def contract_party_spans(text: str) -> list[tuple[int, int]]:
+    """In a contract, every occurrence of a company party's name and of the terms it defines in quotes
+    ("Fox Mobile Entertainment, Inc." ... ("Fox"), the "Licensee"): parties and roles, not people."""
+    names = set()
+    described = [m.span("name") for m in DESCRIBED_COMPANY.finditer(text)]
+    for start, end in company_spans(text) + described:
+        company = text[start:end].strip(" ,")
+        names.add(company)
+        core = COMPANY_SUFFIX.sub("", company).strip(" ,")
+        if len(core) >= 3:
+            names.add(core)
+            first = core.split()[0].strip(",")
+            if len(first) >= 4 and first.lower() != "the":
+                names.add(first)  # "Ingram" for "Ingram Micro Inc.": how contracts shorten a party
+    for match in DEFINED_TERM.finditer(text):
+        term = match.group("term").strip(" ,")
+        # A role ("Licensee", "the Manufacturer") or a short name of a company party ("Fox"); a defined
+        # term that is neither ("North", a person's surname) stays personal data.
+        words = [w for w in term.split() if w.lower() != "the"]
+        if words and (all(classify(w) == "word" for w in words) or any(term.lower() in n.lower() for n in names)):
+            names.add(term)
+    if not names:
+        return []
+    pattern = regex.compile(
+        r"(?<![\w])(?:" + "|".join(regex.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?![\w])",
+        regex.IGNORECASE,
+    )
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def covered(spans: list[tuple[int, int]], text: str, start: int, end: int) -> bool:
+    """Whether every letter of ``text[start:end]`` lies in one of ``spans`` ("INGRAM NETGEAR": two parties)."""
+    return all(any(s <= i < e for s, e in spans) for i in range(start, end) if text[i].isalnum())
 
 
 def inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -83,7 +136,8 @@ def classify(word: str, following: str = "") -> str:
     if following and (EPONYM_FOLLOWERS.match(following) or (key in lex.clinical and DOSE_AFTER.match(following))):
         return "word"
     if named:
-        return "ambiguous" if key in lex.english else "name"
+        # Inflected forms count for long words only: "REMEDIES" is a word, "Arias" a name.
+        return "ambiguous" if key in lex.english or len(key) >= 6 and lex.is_word(key) else "name"
     if lex.is_word(key):
         return "word"
     if key in lex.places:
