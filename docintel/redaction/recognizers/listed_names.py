@@ -137,7 +137,7 @@ def classify(word: str, following: str = "") -> str:
         return "word"
     if named:
         # Inflected forms count for long words only: "REMEDIES" is a word, "Arias" a name.
-        return "ambiguous" if key in lex.english or len(key) >= 6 and lex.is_word(key) else "name"
+        return "ambiguous" if key in lex.english or (len(key) >= 6 and lex.is_word(key)) else "name"
     if lex.is_word(key):
         return "word"
     if key in lex.places:
