@@ -6,16 +6,28 @@ from django.conf import settings
 from django.db import transaction
 
 from audit.actions import record_event
+from docintel.documents.models import DocumentKind
 
 from .models import RedactionResult
 from .recognizers import RECOGNIZER_VERSION
-from .text import redact_text
+from .text import load_rules, redact_text
+
+
+def profile_for(document) -> str:
+    """Contracts keep company names and defined terms readable; everything else gets the high-recall
+    clinical profile (or the deployment's choice for documents of unknown kind)."""
+    if document.kind == DocumentKind.CONTRACT:
+        return "contract"
+    if document.kind == DocumentKind.CLINICAL_NOTE:
+        return "clinical"
+    return settings.REDACTION_PROFILE
 
 
 def redact_document(document, *, mode: str | None = None) -> RedactionResult:
     """Redact ``document.text`` and store (or replace) its result; running twice gives the same row."""
     mode = mode or settings.REDACTION_MODE
-    redaction = redact_text(document.text or "", mode=mode)
+    profile = profile_for(document)
+    redaction = redact_text(document.text or "", mode=mode, rules=load_rules(profile))
     with transaction.atomic():
         result, _ = RedactionResult.objects.update_or_create(
             document=document,
@@ -34,6 +46,7 @@ def redact_document(document, *, mode: str | None = None) -> RedactionResult:
                 "counts": redaction.counts(),
                 "entities": len(redaction.entities),
                 "mode": mode,
+                "profile": profile,
                 "recognizer_version": RECOGNIZER_VERSION,
             },
         )

@@ -1,8 +1,11 @@
-"""The redaction engine: Presidio's analyzer over our recognizer registry and a lean spaCy NER pass.
+"""The redaction engine: our recognizer registry (Presidio recognizers) over a lean spaCy NER pass.
 
-Loaded once per process (``get_engine``): the spaCy model takes about a second. Speed comes from running
-only spaCy's ``ner`` component (tagger, parser, lemmatizer excluded: our recognizers read text and their
-own context windows, not lemmas) and from batching texts through ``nlp.pipe``.
+Loaded once per process (``get_engine``): the spaCy model and the word lists take about two seconds.
+Speed comes from running only spaCy's ``ner`` component (tagger, parser, lemmatizer excluded: our
+recognizers read text and their own context windows, not lemmas), from batching texts through
+``nlp.pipe``, and from calling the recognizers directly: Presidio's ``AnalyzerEngine.analyze`` spends
+more time on bookkeeping (per-result deduplication, a lemma-based context pass) than our recognizers
+take, and our merge below does what its bookkeeping does.
 """
 
 from __future__ import annotations
@@ -13,11 +16,19 @@ from functools import cache
 
 import regex
 import spacy
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+from django.conf import settings
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 
 from .entities import PRIORITY, to_contract_type
-from .recognizers import NAME_SOURCES, RECOGNIZERS, Recognizer
+from .recognizers import (
+    GUESSES,
+    HIGH_RECALL_ONLY,
+    NAME_SOURCES,
+    RECOGNIZERS,
+    PhoneNumberRecognizer,
+    Recognizer,
+)
+from .recognizers.listed_names import company_spans, contract_party_spans, covered
 from .recognizers.names import NOT_NAMES
 
 logger = logging.getLogger(__name__)
@@ -44,14 +55,24 @@ class Entity:
         }
 
 
+PROFILES = ("clinical", "contract")
+
+
 @dataclass
 class Rules:
-    """What a deployment adds: the threshold, words never redacted, words always redacted, own patterns."""
+    """What a deployment adds: the threshold, words never redacted, words always redacted, own patterns,
+    and the profile: ``clinical`` adds the high-recall pass (every capitalised word no list knows is
+    redacted), ``contract`` leaves it out so that company names and defined terms stay readable."""
 
     threshold: float
     allow: frozenset[str] = frozenset()
     deny: tuple[tuple[str, str], ...] = ()  # (term, entity type)
     custom: tuple[Recognizer, ...] = field(default=())
+    profile: str = "clinical"
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {PROFILES}")
 
 
 class NerOnlySpacyEngine(SpacyNlpEngine):
@@ -166,47 +187,38 @@ def chunks(text: str, size: int):
         offset = cut
 
 
-class ContextScoredAnalyzer(AnalyzerEngine):
-    """Presidio's analyzer without its lemma-based context pass: our recognizers score their own context
-    windows (recognizers/base.py), and the pass costs time for every recognizer and result."""
-
-    def _enhance_using_context(self, text, raw_results, *args, **kwargs):
-        return raw_results
-
-
 class RedactionEngine:
     def __init__(self) -> None:
-        nlp_engine = NerOnlySpacyEngine()
-        nlp_engine.load()
-        registry = RecognizerRegistry(supported_languages=["en"])
-        for recognizer_class in RECOGNIZERS:
-            registry.add_recognizer(recognizer_class())
-        self.analyzer = ContextScoredAnalyzer(
-            registry=registry, nlp_engine=nlp_engine, supported_languages=["en"]
-        )
+        self.nlp_engine = NerOnlySpacyEngine()
+        self.nlp_engine.load()
+        regions = tuple(settings.REDACTION_PHONE_REGIONS) or None
+        self.recognizers: list[Recognizer] = [
+            PhoneNumberRecognizer(regions=regions) if cls is PhoneNumberRecognizer else cls()
+            for cls in RECOGNIZERS
+        ]
 
     def find_many(self, texts: list[str], rules: Rules) -> list[list[Entity]]:
         """Entities of each text, merged and filtered by the deployment's rules."""
-        artifacts = self.analyzer.nlp_engine.process_batch(texts, "en")
+        artifacts = self.nlp_engine.process_batch(texts, "en")
         return [self._find(text, nlp, rules) for text, nlp in artifacts]
 
     def _find(self, text: str, nlp_artifacts, rules: Rules) -> list[Entity]:
-        results = self.analyzer.analyze(
-            text,
-            "en",
-            nlp_artifacts=nlp_artifacts,
-            score_threshold=0.0,
-            ad_hoc_recognizers=list(rules.custom) or None,
-        )
+        recognizers = [
+            r for r in self.recognizers if rules.profile == "clinical" or r.name not in HIGH_RECALL_ONLY
+        ] + list(rules.custom)
         found = []
-        for result in results:
-            kind = to_contract_type(result.entity_type)
-            if kind is None:
-                continue
-            name = (result.recognition_metadata or {}).get("recognizer_name", "presidio")
-            found.append(Entity(kind, result.start, result.end, float(result.score), name))
+        for recognizer in recognizers:
+            for result in recognizer.analyze(text, recognizer.supported_entities, nlp_artifacts):
+                kind = to_contract_type(result.entity_type)
+                if kind is None:
+                    continue
+                name = (result.recognition_metadata or {}).get("recognizer_name", recognizer.name)
+                found.append(Entity(kind, result.start, result.end, float(result.score), name))
         found += same_names_elsewhere(text, found)
         found += name_particles(text, found)
+        contract = rules.profile == "contract"
+        companies = contract_party_spans(text) if contract else company_spans(text)
+        found = [e for e in found if not overridden(e, text, companies, contract=contract)]
         found += deny_list_hits(text, rules.deny)
         kept = [
             e
@@ -214,6 +226,14 @@ class RedactionEngine:
             if e.score >= rules.threshold and text[e.start : e.end].strip().lower() not in rules.allow
         ]
         return merge(kept)
+
+
+def overridden(entity: Entity, text: str, companies: list[tuple[int, int]], *, contract: bool) -> bool:
+    """A company's name, a contract party or a role it defines is no person: a guessed name or place
+    inside one is dropped, and in a contract any name inside one ("To: Licensee")."""
+    if not companies or not covered(companies, text, entity.start, entity.end):
+        return False
+    return entity.recognizer in GUESSES or (contract and entity.type == "NAME")
 
 
 def same_names_elsewhere(text: str, found: list[Entity]) -> list[Entity]:

@@ -2,7 +2,9 @@
 as the baseline to beat.
 
 A gold PHI character counts as found when any predicted span covers it, whatever type it was given:
-what matters to a privacy officer is that it no longer shows. Whitespace is not counted.
+what matters to a privacy officer is that it no longer shows. Whitespace is not counted. A record may
+also name text that must stay readable (``"keep": [{"start", "end", "kind"}]``: a contract's parties,
+their roles, clause text); the share of those characters that was redacted is reported per kind.
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ class Scores:
     predicted_by_type: dict = field(default_factory=lambda: defaultdict(int))  # chars predicted as a type
     correct_by_type: dict = field(default_factory=lambda: defaultdict(int))  # ... that are gold PHI
     leaked: int = 0  # gold spans with at least one character left visible
+    kept: dict = field(default_factory=lambda: defaultdict(int))  # must-stay characters by kind
+    kept_redacted: dict = field(default_factory=lambda: defaultdict(int))  # ... that were redacted
 
-    def add(self, text: str, gold: list[dict], predicted: list[Span]) -> None:
+    def add(self, text: str, gold: list[dict], predicted: list[Span], keep: Iterable[dict] = ()) -> None:
         kind_at: list[str | None] = [None] * len(text)
         for start, end, kind in predicted:
             kind_at[start:end] = [kind] * (end - start)
@@ -56,6 +60,11 @@ class Scores:
                 else:
                     visible = True
             self.leaked += visible
+        for span in keep:
+            for i in range(span["start"], span["end"]):
+                if not text[i].isspace():
+                    self.kept[span["kind"]] += 1
+                    self.kept_redacted[span["kind"]] += kind_at[i] is not None
         for i, ch in enumerate(text):
             if ch.isspace():
                 continue
@@ -103,6 +112,10 @@ class Scores:
             "leaked_spans": self.leaked,
             "recall_by_type": {k: v["recall"] for k, v in by_type.items() if v["recall"] is not None},
             "by_type": by_type,
+            "negatives": {
+                kind: {"chars": total, "share_redacted": round(self.kept_redacted[kind] / total, 4)}
+                for kind, total in sorted(self.kept.items())
+            },
         }
 
 
@@ -131,14 +144,20 @@ def evaluate(records: Iterable[dict], find: Finder) -> Scores:
     records = list(records)
     scores = Scores()
     for record, spans in zip(records, find([r["text"] for r in records]), strict=True):
-        scores.add(record["text"], record["spans"], spans)
+        scores.add(record["text"], record["spans"], spans, record.get("keep", ()))
     return scores
 
 
-def docintel_finder(texts: list[str]) -> list[list[Span]]:
-    from .text import find_entities
+def docintel_finder(profile: str | None = None) -> Finder:
+    """docintel's redaction with the deployment's rules, under ``profile`` (default: the setting's)."""
+    from .text import find_entities, load_rules
 
-    return [[(e.start, e.end, e.type) for e in entities] for entities in find_entities(texts)]
+    rules = load_rules(profile)
+
+    def find(texts: list[str]) -> list[list[Span]]:
+        return [[(e.start, e.end, e.type) for e in entities] for entities in find_entities(texts, rules)]
+
+    return find
 
 
 def presidio_default_engine():

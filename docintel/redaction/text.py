@@ -34,8 +34,9 @@ class Redaction:
         return count_types(entity.type for entity in self.entities)
 
 
-def load_rules() -> Rules:
-    """The deployment's rules: settings first, then what an admin added (models.py)."""
+def load_rules(profile: str | None = None) -> Rules:
+    """The deployment's rules: settings first, then what an admin added (models.py); ``profile`` as
+    given, or the setting's."""
     threshold = settings.REDACTION_THRESHOLD
     allow = {term.strip().lower() for term in settings.REDACTION_ALLOW if term.strip()}
     deny = [parse_deny_entry(entry) for entry in settings.REDACTION_DENY if entry.strip()]
@@ -49,7 +50,13 @@ def load_rules() -> Rules:
         custom = [rule.recognizer() for rule in CustomRecognizer.objects.filter(enabled=True)]
     except DatabaseError:  # database not migrated yet (a bare CLI run): settings still apply
         logger.warning("redaction rules table unavailable; using settings only")
-    return Rules(threshold=threshold, allow=frozenset(allow), deny=tuple(deny), custom=tuple(custom))
+    return Rules(
+        threshold=threshold,
+        allow=frozenset(allow),
+        deny=tuple(deny),
+        custom=tuple(custom),
+        profile=profile or settings.REDACTION_PROFILE,
+    )
 
 
 def parse_deny_entry(entry: str) -> tuple[str, str]:

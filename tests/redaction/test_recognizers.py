@@ -117,7 +117,7 @@ def test_overlapping_spans_merge_without_leaking(engine):
 
 def test_long_texts_are_cut_into_chunks_with_offsets_kept(engine, monkeypatch):
     """spaCy refuses texts over 1,000,000 characters: NER runs on chunks, offsets map back."""
-    monkeypatch.setattr(engine.analyzer.nlp_engine, "chunk_chars", 300)
+    monkeypatch.setattr(engine.nlp_engine, "chunk_chars", 300)
     line = "Follow-up visit; metoprolol 25 mg BID continued, BP 128/76.\n"
     text = line * 20 + "Maria Lopez is a retired teacher who enjoys gardening.\n" + line * 20
     redaction = redact_text(text, rules=RULES)

@@ -77,29 +77,29 @@ def test_settings_allow_and_deny_lists(engine, db, settings):
 
 
 def test_admin_rules_take_effect(engine, db):
-    text = "Seen by Dr. Alvarez. Study subject code QX-7781-ZZ enrolled; tattoo of a rose."
+    text = "Seen by Dr. Alvarez. Study subject code QX-77-ZZ enrolled; tattoo of a rose."
     before = redact_text(text)
-    assert "QX-7781-ZZ" in before.redacted_text and "Alvarez" not in before.redacted_text
+    assert "QX-77-ZZ" in before.redacted_text and "Alvarez" not in before.redacted_text
 
     CustomRecognizer.objects.create(
         name="Trial subject code",
         entity_type="OTHER_ID",
-        regex=r"\bQX-\d{4}-[A-Z]{2}\b",
+        regex=r"\bQX-\d{2}-[A-Z]{2}\b",
         score=0.3,
         context_words="subject, study",
     )
     AllowListEntry.objects.create(term="alvarez")
     DenyListEntry.objects.create(term="tattoo of a rose", entity_type="BIOMETRIC_ID")
     after = redact_text(text)
-    assert "QX-7781-ZZ" not in after.redacted_text
+    assert "QX-77-ZZ" not in after.redacted_text
     assert "Alvarez" in after.redacted_text and "[BIOMETRIC_ID]" in after.redacted_text
-    custom = next(e for e in after.entities if text[e.start : e.end] == "QX-7781-ZZ")
+    custom = next(e for e in after.entities if text[e.start : e.end] == "QX-77-ZZ")
     assert custom.recognizer == "Trial subject code" and custom.score == pytest.approx(0.7)
 
     # The admin's threshold override: above the custom rule's boosted score, it no longer redacts.
     RedactionPolicy.objects.create(score_threshold=0.8)
     assert load_rules().threshold == 0.8
-    assert "QX-7781-ZZ" in redact_text(text).redacted_text
+    assert "QX-77-ZZ" in redact_text(text).redacted_text
 
 
 def test_a_bad_custom_regex_is_refused_in_the_admin_form(db):
@@ -129,3 +129,17 @@ def test_admin_can_add_a_custom_recognizer_through_the_form(engine, db, client, 
     assert "BDG-44120" not in redaction.redacted_text
     assert redaction.entities[0].recognizer == "Badge number"
     assert client.get("/admin/redaction/redactionresult/").status_code == 200
+
+
+def test_the_pipeline_redacts_contracts_with_the_contract_profile(engine, make_document):
+    """A word no list knows ("ZORVELIQ") is redacted in a clinical note, kept in a contract."""
+    from audit.models import AuditEvent
+    from docintel.redaction.actions import redact_document
+
+    text = "The goods are sold under the ZORVELIQ trademark."
+    note, contract = make_document(text, "note.txt"), make_document(text + " ", "contract.txt")
+    note.kind, contract.kind = "clinical_note", "contract"
+    assert "ZORVELIQ" not in redact_document(note).redacted_text
+    assert "ZORVELIQ" in redact_document(contract).redacted_text
+    event = AuditEvent.objects.filter(action="document.redacted", document_id=contract.pk).get()
+    assert event.details_dict["profile"] == "contract"

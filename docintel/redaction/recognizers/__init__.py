@@ -1,39 +1,44 @@
-"""The registry of our recognizers: each a small class; add one here to put it to work."""
+"""The registry of our recognizers: each a small class, one concern per module; add one here to put it
+to work.
 
-from .base import Recognizer
-from .contact import (
+- ``names``: names by the words around them (titles, labels, credentials, kin, verbs of care, dictation)
+  and spaCy's PERSON entities; ``listed_names``: names the public name lists know, lower-case names,
+  lists of people; ``high_recall``: the clinical profile's pass over capitalised words no list knows.
+- ``addresses``: street lines of fourteen countries, postal codes, towns, address blocks, facilities.
+- ``dates``: dates in any notation and language, ages over 89.
+- ``phones``: phone and fax numbers (libphonenumber).
+- ``identifiers``: record, plan, account, licence, vehicle, device, biometric and any labelled id;
+  ``national_ids``, ``payment``, ``web``: national ids, IBAN and cards, e-mail, URL and IP.
+"""
+
+from .addresses import (
     AddressLineRecognizer,
-    AgeOver89Recognizer,
+    AddressRecognizer,
     CityStateZipRecognizer,
-    DateElementRecognizer,
     FacilityRecognizer,
-    PhoneFaxRecognizer,
+    PlaceNameRecognizer,
     PlaceRecognizer,
     StreetAddressRecognizer,
 )
+from .base import Recognizer
+from .dates import AgeOver89Recognizer, CompactDateRecognizer, DateElementRecognizer, MonthNameDateRecognizer
+from .high_recall import UnknownCapitalisedWordRecognizer
 from .identifiers import (
     AccountNumberRecognizer,
-    BankIbanRecognizer,
     BiometricRecognizer,
     DeaRecognizer,
     DeviceRecognizer,
-    EmailAddressRecognizer,
     HealthPlanRecognizer,
-    IpAddressRecognizer,
+    LabelledIdentifierRecognizer,
     LicenseRecognizer,
     MrnRecognizer,
-    NationalIdRecognizer,
-    NhsNumberRecognizer,
-    NirRecognizer,
     NpiRecognizer,
     OtherIdRecognizer,
-    PaymentCardRecognizer,
     PlateRecognizer,
-    SsnRecognizer,
-    SteuerIdRecognizer,
+    UnlabelledIdentifierRecognizer,
     VinRecognizer,
-    WebAddressRecognizer,
 )
+from .listed_names import ListedNameRecognizer, LowerCaseNameRecognizer, PersonListRecognizer
 from .names import (
     CapsLastFirstRecognizer,
     CareVerbNameRecognizer,
@@ -44,6 +49,16 @@ from .names import (
     RelativeNameRecognizer,
     TitledNameRecognizer,
 )
+from .national_ids import (
+    NationalIdRecognizer,
+    NhsNumberRecognizer,
+    NirRecognizer,
+    SsnRecognizer,
+    SteuerIdRecognizer,
+)
+from .payment import BankIbanRecognizer, PaymentCardRecognizer
+from .phones import PhoneNumberRecognizer
+from .web import EmailAddressRecognizer, IpAddressRecognizer, WebAddressRecognizer
 
 RECOGNIZERS: tuple[type[Recognizer], ...] = (
     TitledNameRecognizer,
@@ -54,14 +69,22 @@ RECOGNIZERS: tuple[type[Recognizer], ...] = (
     DictationNameRecognizer,
     CapsLastFirstRecognizer,
     NerNameRecognizer,
+    ListedNameRecognizer,
+    LowerCaseNameRecognizer,
+    PersonListRecognizer,
+    UnknownCapitalisedWordRecognizer,
+    AddressRecognizer,
     AddressLineRecognizer,
     FacilityRecognizer,
     StreetAddressRecognizer,
     CityStateZipRecognizer,
     PlaceRecognizer,
+    PlaceNameRecognizer,
     DateElementRecognizer,
+    CompactDateRecognizer,
+    MonthNameDateRecognizer,
     AgeOver89Recognizer,
-    PhoneFaxRecognizer,
+    PhoneNumberRecognizer,
     EmailAddressRecognizer,
     WebAddressRecognizer,
     IpAddressRecognizer,
@@ -77,6 +100,8 @@ RECOGNIZERS: tuple[type[Recognizer], ...] = (
     DeviceRecognizer,
     BiometricRecognizer,
     OtherIdRecognizer,
+    LabelledIdentifierRecognizer,
+    UnlabelledIdentifierRecognizer,
     BankIbanRecognizer,
     NhsNumberRecognizer,
     SteuerIdRecognizer,
@@ -86,7 +111,7 @@ RECOGNIZERS: tuple[type[Recognizer], ...] = (
 )
 
 # Bumped whenever a recognizer changes what it finds; recorded with every redaction.
-RECOGNIZER_VERSION = "2026.11.1"
+RECOGNIZER_VERSION = "2026.11.2"
 
 # Recognizers whose names are certain enough to look for the same name elsewhere in the document.
 NAME_SOURCES = {
@@ -97,4 +122,18 @@ NAME_SOURCES = {
     CareVerbNameRecognizer.__name__,
 }
 
-__all__ = ["NAME_SOURCES", "RECOGNIZERS", "RECOGNIZER_VERSION", "Recognizer"]
+# Names and places guessed from word lists or the NER model: inside a company's name ("Bluewater
+# Logistics GmbH", "Burke, Davies and Stokes Ltd") they are not redacted.
+GUESSES = {
+    NerNameRecognizer.__name__,
+    ListedNameRecognizer.__name__,
+    PersonListRecognizer.__name__,
+    UnknownCapitalisedWordRecognizer.__name__,
+    PlaceNameRecognizer.__name__,
+    PlaceRecognizer.__name__,
+}
+
+# Run only in the clinical profile: contracts keep company names and defined terms readable.
+HIGH_RECALL_ONLY = {UnknownCapitalisedWordRecognizer.__name__}
+
+__all__ = ["GUESSES", "HIGH_RECALL_ONLY", "NAME_SOURCES", "RECOGNIZERS", "RECOGNIZER_VERSION", "Recognizer"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import regex
 
 from .base import Recognizer
+from .listed_names import TOKEN as LISTED_TOKEN
+from .listed_names import classify
 
 
 def words(block: str) -> frozenset[str]:
@@ -254,5 +256,21 @@ class NerNameRecognizer(Recognizer):
                 token = text[start:end]
                 if token[0].islower() or (token.isupper() and len(token) <= 3):  # "RR", "atorvastatin"
                     continue
+                # The lists know better than the small model: a drug ("Coumadin"), a heading ("HANDOVER
+                # LIST"), an eponym ("Guillain-Barre") is no person; a name that is also a word
+                # ("Will") is one only beside another name part.
+                kind = classify(token, text[end : end + 30])
+                if kind == "word" or (kind == "ambiguous" and not beside_name(text, start, end)):
+                    continue
+                article = regex.search(r"(?i:\bthe|\ban|\ba)[ \t]+$", text[max(0, start - 6) : start])
+                if kind != "name" and article:
+                    continue  # "the Brambleton platform": a product or a place, not a person
                 results.append(self.result(start, end, score, entity))
         return results
+
+
+def beside_name(text: str, start: int, end: int) -> bool:
+    """Whether another name part stands right before or after ``text[start:end]`` ("Will Smith")."""
+    before = regex.search(rf"({LISTED_TOKEN})[ \t]+$", text[max(0, start - 30) : start])
+    after = regex.match(rf"[ \t]+({LISTED_TOKEN})", text[end : end + 30])
+    return any(m and classify(m.group(1)) in ("name", "unknown", "initial") for m in (before, after))

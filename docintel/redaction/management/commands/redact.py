@@ -1,4 +1,6 @@
-"""``manage.py redact [--jsonl] PATH... [--json] [--mode placeholder|pseudonym]`` (contract §4).
+"""``manage.py redact [--jsonl] PATH... [--json] [--mode placeholder|pseudonym] [--profile P]`` (contract
+§4; ``--profile clinical|contract`` is an addition: its default is the ``DOCINTEL_REDACTION_PROFILE`` setting,
+``clinical`` unless a deployment says otherwise).
 
 Per document: ``{"id", "redacted_text", "entities": [{"type", "start", "end", "score", "recognizer"}]}``,
 offsets into the document's text (for TXT and JSONL exactly the input text). The engine and the
@@ -17,6 +19,7 @@ from pathlib import Path
 from docintel.cli import DocumentCommand, existing_paths, read_input_file
 from docintel.errors import InputError
 from docintel.parsing import parse_file
+from docintel.redaction.engine import PROFILES
 from docintel.redaction.text import MODES, Redaction, load_rules, redact_many
 
 BATCH = 32
@@ -37,11 +40,17 @@ class Command(DocumentCommand):
         parser.add_argument("paths", nargs="+", help="files, or folders of files")
         parser.add_argument("--jsonl", action="store_true", help='inputs are JSONL files of {"id", "text"}')
         parser.add_argument("--mode", choices=MODES, default="placeholder")
+        parser.add_argument(
+            "--profile",
+            choices=PROFILES,
+            default=None,
+            help="clinical: also redact capitalised words no list knows; contract: keep company names",
+        )
 
     def handle(self, *args, **options) -> None:
         paths = existing_paths(options["paths"])
         items = self.records(paths) if options["jsonl"] else (self.document(path) for path in paths)
-        rules = load_rules()
+        rules = load_rules(options["profile"])
         ok = failed = 0
         while batch := list(islice(items, BATCH)):
             good = [item for item in batch if item.error is None]
