@@ -14,11 +14,15 @@ from .text import load_rules, redact_text
 
 
 def profile_for(document) -> str:
-    """Contracts keep company names and defined terms readable; everything else gets the high-recall
-    clinical profile (or the deployment's choice for documents of unknown kind)."""
-    if document.kind == DocumentKind.CONTRACT:
+    return profile_for_kind(document.kind)
+
+
+def profile_for_kind(kind: str) -> str:
+    """Contracts keep company names and defined terms readable; clinical notes get the high-recall
+    clinical profile; anything else the deployment's choice (``DOCINTEL_REDACTION_PROFILE``)."""
+    if kind == DocumentKind.CONTRACT:
         return "contract"
-    if document.kind == DocumentKind.CLINICAL_NOTE:
+    if kind == DocumentKind.CLINICAL_NOTE:
         return "clinical"
     return settings.REDACTION_PROFILE
 

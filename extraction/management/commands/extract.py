@@ -15,7 +15,8 @@ from django.core.management.base import CommandError
 from docintel.cli import DocumentCommand, existing_paths, read_input_file
 from docintel.errors import DocintelError, InputError
 from docintel.parsing import parse_file
-from docintel.redaction.text import redact_text
+from docintel.redaction.actions import profile_for_kind
+from docintel.redaction.text import load_rules, redact_text
 from extraction.backends import BACKEND_NAMES, get_backend
 from extraction.export import result_record
 from extraction.extractor import MODES, extract
@@ -53,7 +54,9 @@ class Command(DocumentCommand):
 
         def run(path: Path) -> dict:
             parsed = read_text(path)
-            redaction = cache(lambda: redact_text(parsed.text))  # at most once, for both uses
+            # At most once, for both uses; a built-in schema names the kind of document, hence the profile.
+            rules = load_rules(profile_for_kind(schema.name))
+            redaction = cache(lambda: redact_text(parsed.text, rules=rules))
             result = extract(parsed.text, schema, mode=options["mode"], backend=backend,
                              page_offsets=parsed.page_offsets,
                              redacted_text=lambda: redaction().redacted_text,
