@@ -136,9 +136,13 @@ def _copy_originals(directory: Path) -> dict:
 
 def _backup_keys(directory: Path) -> dict:
     """Key files (those generated under KEYS_DIR or named in settings) and the erasure list."""
+    from audit.keys import signing_key
     from audit.models import DocumentKey
 
     directory = _fresh_dir(directory, "key directory")
+    # Keys are made on first use: make them now, so that the backup and the data it restores agree.
+    key_id = master_key_id()
+    signing_key()
     files = {}
     sources = {name: Path(settings.KEYS_DIR) / name for name in KEY_FILES}
     if settings.AUDIT_SIGNING_KEY_FILE:
@@ -154,7 +158,7 @@ def _backup_keys(directory: Path) -> dict:
     erased = sorted(str(d) for d in DocumentKey.objects.filter(destroyed_at__isnull=False)
                     .values_list("document_id", flat=True))
     manifest = {"format": FORMAT, "created": timezone.now().isoformat(), "files": files,
-                "from_environment": from_environment, "master_key_id": master_key_id(),
+                "from_environment": from_environment, "master_key_id": key_id,
                 "erased_documents": erased}
     _write_json(directory / "manifest.json", manifest)
     return manifest

@@ -2,7 +2,7 @@
 
 docintel logs ids, codes, stage names and exception types, never document content. The one place
 content could slip in is an exception's message (a library may quote what it failed to parse), so
-exceptions are written as their type and stack frames only.
+exceptions are written as their type and the file, line and function of each frame only.
 """
 
 from __future__ import annotations
@@ -27,5 +27,6 @@ class DocintelJsonFormatter(JsonFormatter):
 
     def formatException(self, ei) -> str:  # noqa: N802 - logging.Formatter's name
         kind, _, tb = ei
-        frames = "".join(traceback.format_tb(tb))
+        frames = "".join(f'  File "{f.filename}", line {f.lineno}, in {f.name}\n'
+                         for f in traceback.extract_tb(tb))
         return f"{getattr(kind, '__name__', 'Exception')} (message withheld)\n{frames}"

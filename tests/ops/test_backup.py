@@ -96,26 +96,23 @@ def test_backup_restore_erase_again_and_verify(site, tmp_path):
     assert verify["ok"] is True
 
 
-def test_restore_refuses_a_target_that_is_not_empty(site, tmp_path):
-    source = site["source"]
-    run(source, "migrate", "--noinput")
-    run(source, "backup", str(tmp_path / "backup"))
-    result = manage(source, "restore", str(tmp_path / "backup"))
-    assert result.returncode != 0
-    assert "target_not_empty" in result.stderr and "Traceback" not in result.stderr
-    refused = manage(source, "backup", str(tmp_path / "backup"))  # never over an existing backup
-    assert refused.returncode != 0 and "backup_dir_not_empty" in refused.stderr
-
-
-def test_a_damaged_backup_is_refused_before_anything_is_restored(site, tmp_path):
+@pytest.mark.parametrize("site", ["sqlite"], indirect=True)  # engine-independent checks: SQLite only
+def test_restore_refuses_a_target_that_is_not_empty_and_a_damaged_backup(site, tmp_path):
     source, target = site["source"], site["target"]
     run(source, "migrate", "--noinput")
-    backup_dir = Path(tmp_path / "backup")
+    backup_dir = tmp_path / "backup"
     run(source, "backup", str(backup_dir))
-    dump = next(p for p in backup_dir.iterdir() if p.name.startswith("database."))
+    result = manage(source, "restore", str(backup_dir))
+    assert result.returncode != 0
+    assert "target_not_empty" in result.stderr and "Traceback" not in result.stderr
+    refused = manage(source, "backup", str(backup_dir))  # never over an existing backup
+    assert refused.returncode != 0 and "backup_dir_not_empty" in refused.stderr
+
+    dump = backup_dir / "database.sqlite3"
     dump.chmod(0o600)
     with open(dump, "r+b") as handle:
         handle.seek(200)
         handle.write(b"\xff" * 16)
     result = manage(target, "restore", str(backup_dir))
     assert result.returncode != 0 and "backup_damaged" in result.stderr
+    assert not (Path(target["DOCINTEL_DATA_DIR"]) / "originals").exists()  # nothing was restored
