@@ -169,7 +169,8 @@ def main() -> None:
         for stage in STAGES:
             per_doc = {d: CPU[stage][d] for d in pages if d in CPU[stage]}
             if per_doc:
-                entry[f"{stage}_cpu_s_per_page"] = round(sum(per_doc.values()) / sum(pages[d] for d in per_doc), 4)
+                pages_done = sum(pages[d] for d in per_doc)
+                entry[f"{stage}_cpu_s_per_page"] = round(sum(per_doc.values()) / pages_done, 4)
                 entry[f"{stage}_cpu_s_per_doc"] = round(statistics.mean(per_doc.values()), 3)
         if tokens:
             rows = [tokens[d] for d in pages if d in tokens]

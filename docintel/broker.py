@@ -7,6 +7,7 @@ sweep that re-queues stages whose message the broker lost.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Iterable
@@ -77,10 +78,8 @@ def _depth(connection, queue: str) -> int:
     except ChannelError:  # never declared (no worker consumed it yet), or Redis's empty list
         return 0
     finally:
-        try:
+        with contextlib.suppress(Exception):  # a channel RabbitMQ closed on NotFound is closed already
             channel.close()
-        except Exception:  # noqa: S110 - a channel RabbitMQ closed on NotFound is already closed
-            pass
 
 
 def queue_depths(queues: Iterable[str] | None = None) -> dict[str, int]:

@@ -152,9 +152,9 @@ def _backup_keys(directory: Path) -> dict:
             shutil.copyfile(source, directory / name)
             (directory / name).chmod(0o600)
             files[name] = _sha256(directory / name)
-    from_environment = [name for name, value in (("DOCINTEL_AUDIT_MASTER_KEY", settings.AUDIT_MASTER_KEY),
-                                                 ("DOCINTEL_SECRET_KEY", os.environ.get("DOCINTEL_SECRET_KEY")))
-                        if value]
+    configured = (("DOCINTEL_AUDIT_MASTER_KEY", settings.AUDIT_MASTER_KEY),
+                  ("DOCINTEL_SECRET_KEY", os.environ.get("DOCINTEL_SECRET_KEY")))
+    from_environment = [name for name, value in configured if value]
     erased = sorted(str(d) for d in DocumentKey.objects.filter(destroyed_at__isnull=False)
                     .values_list("document_id", flat=True))
     manifest = {"format": FORMAT, "created": timezone.now().isoformat(), "files": files,
@@ -309,7 +309,7 @@ def _sample_reads(sample: int) -> dict:
 
     ids = list(Document.objects.filter(erased_at=None).values_list("pk", flat=True))
     checked, problems = 0, []
-    for pk in random.sample(ids, min(sample, len(ids))):  # noqa: S311 - a sample, not a secret
+    for pk in random.sample(ids, min(sample, len(ids))):
         document = Document.objects.get(pk=pk)
         path = storage.path_for(document.sha256)
         if not path.is_file() or _sha256(path) != document.sha256:

@@ -25,7 +25,7 @@ class DocintelJsonFormatter(JsonFormatter):
         super().add_fields(log_record, record, message_dict)
         log_record["host"] = HOST
 
-    def formatException(self, ei) -> str:  # noqa: N802 - logging.Formatter's name
+    def formatException(self, ei) -> str:
         kind, _, tb = ei
         frames = "".join(f'  File "{f.filename}", line {f.lineno}, in {f.name}\n'
                          for f in traceback.extract_tb(tb))

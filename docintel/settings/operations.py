@@ -13,10 +13,6 @@ MIN_FREE_DISK_MB = env_int("DOCINTEL_MIN_FREE_DISK_MB", 1024, minimum=0)
 METRICS_ALLOWED_IPS = env_list("DOCINTEL_METRICS_ALLOWED_IPS", ["127.0.0.1/32", "::1/128"])
 METRICS_TOKEN = env_str("DOCINTEL_METRICS_TOKEN")
 
-# --- Logs ----------------------------------------------------------------------------------------------
-# "json": one JSON object per line (docintel.ops.logformat) for a log shipper; "plain" for a terminal.
-LOG_FORMAT = env_str("DOCINTEL_LOG_FORMAT", "plain")
-
 # --- Read replica ------------------------------------------------------------------------------------
 # URL names of the views whose reads may go to DOCINTEL_DATABASE_REPLICA_URL (docintel/replica.py).
 REPLICA_VIEWS = env_list("DOCINTEL_REPLICA_VIEWS", [

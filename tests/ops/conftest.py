@@ -56,7 +56,7 @@ def private_postgres():
     over a bridge), with a migrated template database that each drill copies."""
     require_drills()
     base = Path(tempfile.mkdtemp(prefix="docintel-drill-pg-"))
-    os.chmod(base, 0o755)
+    os.chmod(base, 0o755)  # noqa: S103 - PostgreSQL runs as its own account below it
     pg = PrivatePostgres(base, listen="*").start()
     url = pg.create_database(TEMPLATE)
     env = base_environment(DATABASE_URL=url, DOCINTEL_DATA_DIR=str(base / "template-data"))

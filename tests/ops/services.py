@@ -41,7 +41,7 @@ def wait_until(condition, timeout: float, what: str, interval: float = 0.2):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def _as_postgres(command: list[str]) -> list[str]:
+def as_postgres(command: list[str]) -> list[str]:
     """PostgreSQL refuses to run as root: drop to the ``postgres`` account when we are root."""
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
@@ -55,7 +55,7 @@ class PrivatePostgres:
         self.socket_dir = base / "pgsock"
         self.host = host  # where clients connect
         self.listen = listen or host  # listen_addresses ("*": every interface, bridges made later too)
-        self.port = free_port("0.0.0.0" if self.listen == "*" else host)
+        self.port = free_port("0.0.0.0" if self.listen == "*" else host)  # noqa: S104 - a test instance
         self.log = base / "postgres.log"
 
     def url(self, database: str = "docintel") -> str:
@@ -68,7 +68,7 @@ class PrivatePostgres:
             if os.geteuid() == 0:
                 shutil.chown(self.base, "postgres")
                 shutil.chown(self.socket_dir, "postgres")
-            subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
+            subprocess.run(as_postgres([str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
                                          "-A", "trust", "--no-sync"]),
                            check=True, capture_output=True)
             with open(self.data / "pg_hba.conf", "a") as hba:  # the drill's private subnets
@@ -83,7 +83,7 @@ class PrivatePostgres:
                      "-c max_connections=200")
 
     def _pg_ctl(self, *args: str) -> None:
-        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), *args]),
+        subprocess.run(as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), *args]),
                        check=True, capture_output=True, timeout=120)
 
     def accepting(self) -> bool:
@@ -124,8 +124,8 @@ class PrivateRedis:
     def start(self) -> PrivateRedis:
         self.base.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", self.host, "--save", "", "--appendonly", "no",
-             "--dir", str(self.base), "--protected-mode", "no"],
+            ["redis-server", "--port", str(self.port), "--bind", self.host, "--save", "",
+             "--appendonly", "no", "--dir", str(self.base), "--protected-mode", "no"],
             stdout=open(self.base / "redis.log", "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
             start_new_session=True)
         wait_until(self.answering, 20, "private Redis to answer")
@@ -192,6 +192,13 @@ def celery_worker(env: dict[str, str], log: Path, name: str, *, netns: str | Non
     return Process(argv, env, log, netns=netns).wait_for_log(b"ready.")
 
 
+def web_server(env: dict[str, str], log: Path, bind: str, *, netns: str | None = None) -> Process:
+    """gunicorn serving docintel, as the README runs it."""
+    argv = [sys.executable, "-m", "gunicorn", "docintel.wsgi:application", "--bind", bind, "--workers", "1",
+            "--worker-class", "gthread", "--threads", "4"]
+    return Process(argv, env, log, netns=netns)
+
+
 def celery_beat(env: dict[str, str], log: Path, schedule: Path, *, netns: str | None = None) -> Process:
     argv = [sys.executable, "-m", "celery", "-A", "docintel", "beat", "--loglevel=INFO",
             f"--schedule={schedule}"]
@@ -216,8 +223,8 @@ class Network:
     """
 
     def __init__(self) -> None:
-        self.tag = f"{random.randrange(16**4):04x}"  # noqa: S311 - a name, not a secret
-        self.subnet = f"10.{random.randrange(200, 250)}.{random.randrange(1, 250)}"  # noqa: S311
+        self.tag = f"{random.randrange(16**4):04x}"
+        self.subnet = f"10.{random.randrange(200, 250)}.{random.randrange(1, 250)}"
         self.bridge = f"dib{self.tag}"
         self.gateway = f"{self.subnet}.1"
         self.hosts: dict[str, str] = {}  # namespace -> address

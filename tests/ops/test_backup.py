@@ -15,7 +15,8 @@ import pytest
 from tests.ops.conftest import CLASSIFY, PARSE, base_environment
 from tests.ops.services import manage
 
-NOTES = [f"Referral letter {i}. Assessment: stable angina. Plan: review in {i + 3} weeks.\n" for i in range(4)]
+NOTES = [f"Referral letter {i}. Assessment: stable angina. Plan: review in {i + 3} weeks.\n"
+         for i in range(4)]
 
 
 def server_url() -> str | None:
@@ -78,7 +79,8 @@ def test_backup_restore_erase_again_and_verify(site, tmp_path):
     made = json.loads(run(source, "backup", str(backup_dir), "--keys-to", str(keys_dir), "--json").stdout)
     assert made["originals"]["count"] == 3 and made["keys_directory"] == str(keys_dir)
     assert not (backup_dir / "keys").exists()  # the keys are not next to the data
-    assert {p.name for p in keys_dir.iterdir()} >= {"audit_master_key", "audit_signing_key.pem", "manifest.json"}
+    assert {p.name for p in keys_dir.iterdir()} >= {"audit_master_key", "audit_signing_key.pem",
+                                                    "manifest.json"}
     assert oct((keys_dir / "audit_master_key").stat().st_mode & 0o777) == "0o600"
 
     # After the backup, another document is erased; the newer key backup knows it.

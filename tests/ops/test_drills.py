@@ -110,8 +110,8 @@ def test_a_worker_host_disappears_mid_stage(private_postgres, drill_dir, drill_l
     net = Network().up()
     redis = PrivateRedis(drill_dir / "redis", host=net.gateway).start()
     try:
-        database = private_postgres.create_database(f"drill_netns_{net.tag}", template="docintel_template")
-        database = database.replace("127.0.0.1", net.gateway)
+        local = private_postgres.create_database(f"drill_netns_{net.tag}", template="docintel_template")
+        database = local.replace("127.0.0.1", net.gateway)  # how the namespace hosts reach it
         env = drill_environment(database, redis.url(), data, DOCINTEL_TEST_SLOW_STAGE_S="15")
         hosts = {"a": net.add_host("a"), "b": net.add_host("b")}
         workers = {name: celery_worker(env, drill_logs / f"host-{name}-worker.log", f"worker@host-{name}",
@@ -142,6 +142,7 @@ def test_a_worker_host_disappears_mid_stage(private_postgres, drill_dir, drill_l
     finally:
         net.teardown()
         redis.kill()
+    env["DATABASE_URL"] = database = local  # the bridge is gone
     assert finished_exactly_once(database) == []
     (row,) = document_rows(database)
     assert row[2]["slow"]["attempts"] == 2 and row[2]["slow"]["worker"] != f"worker@host-{holder}"

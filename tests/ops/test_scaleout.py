@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -17,23 +16,26 @@ from django.conf import settings
 from docintel.broker import MAINTENANCE_QUEUE, route_task, stage_queue
 from tests.ops.conftest import base_environment, drill_environment
 from tests.ops.services import (
+    PG_BIN,
     PrivatePostgres,
-    Process,
     all_settled,
+    as_postgres,
     celery_worker,
     document_rows,
     finished_exactly_once,
     free_port,
     manage,
     wait_until,
+    web_server,
 )
 from tests.ops.test_drills import ingest, write_notes
 
 
 def test_each_stage_has_its_own_queue(settings):
     settings.STAGE_QUEUES = {"classify": "parse"}  # an operator may share a queue between light stages
-    assert route_task("docintel.documents.tasks.run_stage", ("doc-id", "extract"), {}, {}) == {"queue": "extract"}
-    assert route_task("docintel.documents.tasks.run_stage", ("doc-id", "classify"), {}, {}) == {"queue": "parse"}
+    run_stage = "docintel.documents.tasks.run_stage"
+    assert route_task(run_stage, ("doc-id", "extract"), {}, {}) == {"queue": "extract"}
+    assert route_task(run_stage, ("doc-id", "classify"), {}, {}) == {"queue": "parse"}
     assert route_task("docintel.documents.tasks.requeue_orphaned_stages", (), {}, {}) == {
         "queue": MAINTENANCE_QUEUE}
     assert stage_queue("redact") == "redact"
@@ -59,7 +61,8 @@ def test_workers_sized_per_stage_each_take_only_their_queue(drill_database, priv
                                           for _, _, s in rows)
 
         wait_until(parsed_and_waiting, 60, "parse done and slow waiting in its own queue")
-        rest = celery_worker(env, drill_logs / "queue-rest.log", "rest@queues", queues="slow,classify,maintenance")
+        rest = celery_worker(env, drill_logs / "queue-rest.log", "rest@queues",
+                             queues="slow,classify,maintenance")
         try:
             wait_until(lambda: all_settled(drill_database), 90, "the other stages")
         finally:
@@ -82,10 +85,9 @@ def test_lists_and_audit_pages_read_from_the_replica(private_postgres, drill_dir
     replica_base = Path(tempfile.mkdtemp(prefix="docintel-replica-"))
     shutil.chown(replica_base, "postgres")
     replica = PrivatePostgres(replica_base)
-    from tests.ops.services import PG_BIN, _as_postgres
-
-    subprocess.run(_as_postgres([str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(private_postgres.port),
-                                 "-U", "postgres", "-D", str(replica.data), "-R", "-X", "stream"]),
+    subprocess.run(as_postgres([str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1",
+                                "-p", str(private_postgres.port), "-U", "postgres", "-D", str(replica.data),
+                                "-R", "-X", "stream", "--checkpoint=fast"]),
                    check=True, capture_output=True, timeout=120)
     replica.socket_dir.mkdir()
     shutil.chown(replica.socket_dir, "postgres")
@@ -93,8 +95,7 @@ def test_lists_and_audit_pages_read_from_the_replica(private_postgres, drill_dir
     port = free_port()
     env.update(DOCINTEL_DATABASE_REPLICA_URL=replica.url("replicated"), DOCINTEL_ALLOWED_HOSTS="127.0.0.1")
     token = manage(env, "issue_token", "replica-reader", "--role", "admin").stdout.strip()
-    server = Process([sys.executable, "-m", "gunicorn", "docintel.wsgi:application", "--bind",
-                      f"127.0.0.1:{port}", "--workers", "1", "--threads", "2"], env, drill_logs / "replica-web.log")
+    server = web_server(env, drill_logs / "replica-web.log", f"127.0.0.1:{port}")
     api = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Token {token}"},
                        timeout=30)
     try:
@@ -103,8 +104,7 @@ def test_lists_and_audit_pages_read_from_the_replica(private_postgres, drill_dir
         wait_until(lambda: _listed(api) == {first}, 30, "the replica to catch up")
         with psycopg.connect(replica.url("replicated"), autocommit=True) as connection:
             connection.execute("SELECT pg_wal_replay_pause()")
-        (notes,) = [write_notes(drill_dir / "more", 2)[1]]
-        (second,) = ingest(env, [notes])
+        (second,) = ingest(env, write_notes(drill_dir / "more", 2)[1:])  # note-0 is the first one again
         assert api.get(f"/api/v1/documents/{second}/").status_code == 200  # the primary has it
         assert _listed(api) == {first}  # the list comes from the paused replica
         with psycopg.connect(replica.url("replicated"), autocommit=True) as connection:

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 from django.test import Client
+from prometheus_client.parser import text_string_to_metric_families
 
 from audit.actions import record_event
 from docintel.documents.actions import upload_document
@@ -18,7 +19,7 @@ from docintel.ops.logformat import DocintelJsonFormatter
 from docintel.task_runner import wait_idle
 from tests.conftest import wait_for_status
 from tests.ops.conftest import base_environment
-from tests.ops.services import Process, free_port, wait_until
+from tests.ops.services import free_port, wait_until, web_server
 
 NOTE = b"Clinic letter. Assessment: stable. Plan: continue current treatment and review in a month.\n"
 
@@ -91,8 +92,7 @@ def test_readyz_turns_unready_while_the_database_is_down(private_postgres, drill
     port = free_port()
     env = base_environment(DATABASE_URL=database, DOCINTEL_DATA_DIR=str(drill_dir / "data"),
                            DOCINTEL_MIN_FREE_DISK_MB="1")
-    server = Process([sys.executable, "-m", "gunicorn", "docintel.wsgi:application", "--bind",
-                      f"127.0.0.1:{port}", "--workers", "1", "--threads", "2"], env, drill_logs / "readyz.log")
+    server = web_server(env, drill_logs / "readyz.log", f"127.0.0.1:{port}")
     url = f"http://127.0.0.1:{port}/readyz"
 
     def status() -> int:
@@ -127,10 +127,11 @@ def test_metrics_are_restricted_to_the_monitoring_system(db, settings):
 
 
 def metric(text: str, name: str, **labels) -> float:
-    wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    for line in text.splitlines():
-        if line.startswith(f"{name}{{{wanted}}}" if labels else f"{name} "):
-            return float(line.rsplit(" ", 1)[1])
+    """The value of one sample of Prometheus text, found by name and labels (in any order)."""
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return sample.value
     raise AssertionError(f"{name}{labels} not in the metrics")
 
 
@@ -152,8 +153,7 @@ def test_metrics_count_documents_stages_failures_and_model_calls(transactional_d
     assert metric(text, "docintel_documents", status="failed") == 1
     assert metric(text, "docintel_stage_duration_seconds_count", stage="parse", outcome="done") == 1
     assert metric(text, "docintel_stage_duration_seconds_count", stage="classify", outcome="done") == 1
-    failures = [line for line in text.splitlines() if line.startswith("docintel_stage_failures_total{")]
-    assert len(failures) == 1 and 'stage="parse"' in failures[0] and failures[0].endswith(" 1.0")
+    assert metric(text, "docintel_stage_failures_total", stage="parse", code="pdf_corrupt") == 1
     assert metric(text, "docintel_model_request_duration_seconds_count", model="smollm2",
                   server="gpu-1:8000") == 1
     assert metric(text, "docintel_model_tokens_total", model="smollm2", kind="prompt") == 900

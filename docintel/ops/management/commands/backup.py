@@ -30,9 +30,9 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.as_dict()))
             return
         originals = result.manifest["originals"]
-        self.stdout.write(
-            f"backup written to {result.directory} in {result.seconds}s: {result.manifest['database']['engine']}"
-            f" database, {originals['count']} originals, audit head {result.manifest['audit_head']['seq']}")
+        engine, head = result.manifest["database"]["engine"], result.manifest["audit_head"]["seq"]
+        self.stdout.write(f"backup written to {result.directory} in {result.seconds}s: {engine} database, "
+                          f"{originals['count']} originals, audit head {head}")
         self.stdout.write(f"keys written to {result.keys_directory}: store them apart from the data "
                           "(docs: deploy/README.md, Backup and restore)")
         if originals["missing"]:
