@@ -42,14 +42,17 @@ os.environ["DOCINTEL_PIPELINE_STAGES"] = ",".join(f"{s}: bench.capacity_bench.Me
 
 import django  # noqa: E402
 
+from docintel.checks import prepare_data_dir  # noqa: E402
+
+prepare_data_dir(Path(DATA_DIR), Path(DATA_DIR) / "keys", Path(DATA_DIR) / "keys" / "django_secret_key")
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
 from docintel.documents.pipeline.classify import ClassifyStage  # noqa: E402
-from docintel.documents.pipeline.extract import ExtractStage  # noqa: E402
 from docintel.documents.pipeline.parse import ParseStage  # noqa: E402
-from docintel.documents.pipeline.redact import RedactStage  # noqa: E402
+from docintel.redaction.stage import RedactStage  # noqa: E402
+from extraction.stage import ExtractStage  # noqa: E402
 
 CPU: dict[str, dict[str, float]] = defaultdict(dict)  # stage -> document id -> CPU seconds
 _lock = threading.Lock()

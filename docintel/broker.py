@@ -35,18 +35,14 @@ def stage_queue(stage_name: str) -> str:
     return settings.STAGE_QUEUES.get(stage_name, stage_name)
 
 
-def stage_queues() -> list[str]:
-    """Every stage queue, in pipeline order, without repeats."""
-    from docintel.documents.pipeline.base import stage_names
-
-    seen: dict[str, None] = {}
-    for name in stage_names():
-        seen.setdefault(stage_queue(name), None)
-    return list(seen)
+def declared_queues() -> list[str]:
+    """Every queue workers consume: the stage queues in pipeline order, then maintenance."""
+    return [queue.name for queue in settings.CELERY_TASK_QUEUES]
 
 
 def route_task(name, args, kwargs, options, task=None, **kw):
-    """Celery router (CELERY_TASK_ROUTES): a stage task goes to its stage's queue, sweeps to maintenance."""
+    """Celery router (CELERY_TASK_ROUTES): a stage task goes to its stage's queue; the rest (sweeps,
+    webhooks) to maintenance."""
     if name == "docintel.documents.tasks.run_stage":
         stage = (args[1] if args and len(args) > 1 else (kwargs or {}).get("name"))
         if stage:
@@ -84,7 +80,7 @@ def _depth(connection, queue: str) -> int:
 
 def queue_depths(queues: Iterable[str] | None = None) -> dict[str, int]:
     """Messages waiting in each queue (not those a worker holds). Raises when the broker is down."""
-    names = list(queues if queues is not None else [*stage_queues(), MAINTENANCE_QUEUE])
+    names = list(queues if queues is not None else declared_queues())
     with _connection() as connection:
         connection.ensure_connection(max_retries=1, timeout=2.0)
         return {name: _depth(connection, name) for name in names}

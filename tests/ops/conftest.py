@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,8 +19,9 @@ from tests.ops.services import PG_BIN, PrivatePostgres, PrivateRedis, manage
 TEMPLATE = "docintel_template"
 PARSE = "parse: docintel.documents.pipeline.parse.ParseStage"
 CLASSIFY = "classify: docintel.documents.pipeline.classify.ClassifyStage"
-SLOW = "slow: tests.pipeline.stages.SlowStage"
+SLOW = "slow: tests.documents.stages.SlowStage"
 _numbers = itertools.count(1)
+DRILL_SECRET = secrets.token_urlsafe(50)
 
 
 def require_drills() -> None:
@@ -45,7 +47,9 @@ def base_environment(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("DOCINTEL_", "DJANGO_")) and k not in ("DATABASE_URL", "REDIS_URL")}
     env.update({"DJANGO_SETTINGS_MODULE": "docintel.settings", "PYTHONUNBUFFERED": "1",
-                "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+                "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+                # Each drill has a data dir of its own; they share one secret (nothing to protect here).
+                "DOCINTEL_SECRET_KEY": DRILL_SECRET})
     env.update(extra)
     return env
 

@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import sys
@@ -88,6 +89,7 @@ def run(documents: int, logs: Path, model_hosts: int, timeout: float) -> dict:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DOCINTEL_", "DJANGO_"))},
             "DJANGO_SETTINGS_MODULE": "docintel.settings", "PYTHONUNBUFFERED": "1",
+            "DOCINTEL_SECRET_KEY": secrets.token_urlsafe(50),
             "DATABASE_URL": database, "REDIS_URL": redis.url(), "DOCINTEL_DATA_DIR": str(base / "data"),
             "DOCINTEL_ALLOWED_HOSTS": net.hosts[web],
             "DOCINTEL_LLM_URL": ",".join(f"http://{net.hosts[m]}:{MODEL_PORT}/v1" for m in models),

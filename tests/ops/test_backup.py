@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from docintel.checks import prepare_data_dir
 from tests.ops.conftest import CLASSIFY, PARSE, base_environment
 from tests.ops.services import manage
 
@@ -32,9 +33,10 @@ def site(request, tmp_path):
     envs = {}
     for role in ("source", "target"):
         data = tmp_path / role
-        data.mkdir()
+        prepare_data_dir(data, data / "keys", data / "keys" / "django_secret_key")  # as bin/setup does
         env = base_environment(DOCINTEL_DATA_DIR=str(data),
                                DOCINTEL_PIPELINE_STAGES=",".join([PARSE, CLASSIFY]))
+        env.pop("DOCINTEL_SECRET_KEY")  # the data dir's own secret key file: backed up with the keys
         if request.param == "postgresql":
             server = server_url()
             if server is None:
@@ -79,8 +81,8 @@ def test_backup_restore_erase_again_and_verify(site, tmp_path):
     made = json.loads(run(source, "backup", str(backup_dir), "--keys-to", str(keys_dir), "--json").stdout)
     assert made["originals"]["count"] == 3 and made["keys_directory"] == str(keys_dir)
     assert not (backup_dir / "keys").exists()  # the keys are not next to the data
-    assert {p.name for p in keys_dir.iterdir()} >= {"audit_master_key", "audit_signing_key.pem",
-                                                    "manifest.json"}
+    assert {p.name for p in keys_dir.iterdir()} == {"audit_master_key", "audit_signing_key.pem",
+                                                    "django_secret_key", "manifest.json"}
     assert oct((keys_dir / "audit_master_key").stat().st_mode & 0o777) == "0o600"
 
     # After the backup, another document is erased; the newer key backup knows it.

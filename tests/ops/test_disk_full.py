@@ -17,8 +17,8 @@ from audit.chain import verify_chain
 from audit.models import AuditEvent
 from docintel.accounts.models import ApiToken
 from docintel.documents.models import Document
+from tests.factories import make_user
 from tests.ops.conftest import require_drills
-from tests.surfaces.conftest import make_user
 
 pytestmark = pytest.mark.drill
 

@@ -47,7 +47,7 @@ def ingest(env: dict, paths: list[Path]) -> list[str]:
 
 
 def runs(data_dir: Path, name: str) -> Counter:
-    """How many times the test stage's body started or finished, per document (tests.pipeline.stages)."""
+    """How many times the test stage's body started or finished, per document (tests.documents.stages)."""
     path = data_dir / f"test-stage-{name}"
     return Counter(path.read_text().split()) if path.exists() else Counter()
 

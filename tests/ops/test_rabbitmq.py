@@ -82,7 +82,7 @@ def test_retries_after_a_service_error_wait_their_countdown_on_quorum_queues(amq
                                                                            drill_dir, drill_logs):
     """A countdown on a quorum queue needs RabbitMQ's native delayed delivery (Celery sets it up)."""
     data = drill_dir / "data"
-    flaky = "flaky: tests.pipeline.stages.FlakyServiceStage"
+    flaky = "flaky: tests.documents.stages.FlakyServiceStage"
     env = drill_environment(drill_database, amqp_url, data,
                             DOCINTEL_PIPELINE_STAGES=f"{PARSE},{flaky},{CLASSIFY}",
                             DOCINTEL_STAGE_MAX_RETRIES="2", DOCINTEL_STAGE_RETRY_BACKOFF_S="1")
