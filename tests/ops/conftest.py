@@ -63,6 +63,7 @@ def private_postgres():
     os.chmod(base, 0o755)  # noqa: S103 - PostgreSQL runs as its own account below it
     pg = PrivatePostgres(base, listen="*").start()
     url = pg.create_database(TEMPLATE)
+    (base / "template-data").mkdir()
     env = base_environment(DATABASE_URL=url, DOCINTEL_DATA_DIR=str(base / "template-data"))
     result = manage(env, "migrate", "--noinput")
     assert result.returncode == 0, result.stderr[-3000:]

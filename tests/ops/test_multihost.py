@@ -21,7 +21,7 @@ def test_documents_finish_exactly_once_when_hosts_are_lost_mid_batch(test_output
     if not can_build_networks():
         pytest.fail("the multi-host demonstration needs root and iproute2")
     result = subprocess.run(
-        [sys.executable, "deploy/multihost/demo.py", "--documents", "4", "--model-hosts", "1",
+        [sys.executable, "deploy/multihost/demo.py", "--documents", "3", "--model-hosts", "1",
          "--logs", str(test_output_dir / "multihost")],
         cwd=ROOT, env=base_environment(), capture_output=True, text=True, timeout=800, check=False)
     report = json.loads(result.stdout[result.stdout.index("{"):]) if "{" in result.stdout else {}

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 
 from docintel.broker import MAINTENANCE_QUEUE, route_task, stage_queue
-from tests.ops.conftest import base_environment, drill_environment
+from tests.ops.conftest import TEMPLATE, base_environment, drill_environment
 from tests.ops.services import (
     PG_BIN,
     PrivatePostgres,
@@ -78,10 +78,9 @@ def test_workers_sized_per_stage_each_take_only_their_queue(drill_database, priv
 def test_lists_and_audit_pages_read_from_the_replica(private_postgres, drill_dir, drill_logs):
     """A real streaming replica. With replay paused, a new document is on the primary only: the list
     (replica) does not show it yet, the document's own page (primary) does."""
-    primary_url = private_postgres.create_database("replicated")
+    primary_url = private_postgres.create_database("replicated", template=TEMPLATE)
     env = base_environment(DATABASE_URL=primary_url, DOCINTEL_DATA_DIR=str(drill_dir / "data"),
                            DOCINTEL_PIPELINE_STAGES="parse: docintel.documents.pipeline.parse.ParseStage")
-    assert manage(env, "migrate", "--noinput").returncode == 0
     replica_base = Path(tempfile.mkdtemp(prefix="docintel-replica-"))
     shutil.chown(replica_base, "postgres")
     replica = PrivatePostgres(replica_base)
