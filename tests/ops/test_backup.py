@@ -16,6 +16,8 @@ from docintel.checks import prepare_data_dir
 from tests.ops.conftest import CLASSIFY, PARSE, base_environment
 from tests.ops.services import manage
 
+pytestmark = pytest.mark.drill  # subprocesses and fresh databases: minutes
+
 NOTES = [f"Referral letter {i}. Assessment: stable angina. Plan: review in {i + 3} weeks.\n"
          for i in range(4)]
 

@@ -85,6 +85,7 @@ def test_readyz_is_unready_when_no_model_server_answers_or_the_disk_is_short(db,
     assert checks["database"]["ok"] is True
 
 
+@pytest.mark.drill
 def test_readyz_turns_unready_while_the_database_is_down(private_postgres, drill_dir, drill_logs):
     """A real server on a private PostgreSQL: ready, then 503 naming the database while it is stopped,
     ready again once it is back (persistent connections are health-checked, not trusted)."""
