@@ -71,3 +71,11 @@ class Erased(DocintelError):
 
     default_code = "erased"
     http_status = 410
+
+
+class StorageFull(DocintelError):
+    """The data volume has no room, or is below its free-space reserve: nothing was kept; an operator
+    must make room (HTTP 507 Insufficient Storage)."""
+
+    default_code = "storage_full"
+    http_status = 507

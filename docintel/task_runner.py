@@ -33,26 +33,28 @@ def _in_process_executor() -> ThreadPoolExecutor:
         return _executor
 
 
-def _run_in_process(task, args: tuple) -> None:
+def _run_in_process(task, args: tuple, task_id: str | None) -> None:
     try:
-        task.apply(args=args, throw=False)
+        task.apply(args=args, task_id=task_id, throw=False)
     except Exception:  # a task must never kill the runner thread
         log.exception("in-process task %s failed", task.name)
     finally:
         connections.close_all()
 
 
-def dispatch(task, *args) -> None:
-    """Queue ``task(*args)`` once the current transaction commits (so the worker sees its rows)."""
+def dispatch(task, *args, task_id: str | None = None) -> None:
+    """Queue ``task(*args)`` once the current transaction commits (so the worker sees its rows), as
+    message ``task_id`` when given. A message that cannot be sent (the broker is down) is logged, not
+    raised: the change is committed, and the pipeline's sweep for lost messages sends it again."""
 
     def send() -> None:
         if not settings.TASKS_IN_PROCESS:
-            task.apply_async(args=args)
+            task.apply_async(args=args, task_id=task_id)
             return
         if not getattr(_runs_here, "value", True):
             return  # left queued in the database for the next server or worker (queue_only)
         try:
-            future = _in_process_executor().submit(_run_in_process, task, args)
+            future = _in_process_executor().submit(_run_in_process, task, args, task_id)
         except RuntimeError:  # the interpreter is shutting down: the next runner's sweep takes it
             log.warning("in-process task %s left queued: this process is exiting", task.name)
             return
@@ -60,7 +62,7 @@ def dispatch(task, *args) -> None:
             _pending.add(future)
         future.add_done_callback(lambda f: _pending.discard(f))
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 @contextmanager

@@ -14,13 +14,12 @@ from django.db import IntegrityError, transaction
 from audit.actions import record_event
 from docintel.errors import InputError
 from docintel.parsing import detect_media_type
-from docintel.task_runner import dispatch
 
 from . import storage
 from .models import Document, DocumentKind
 from .pipeline import state
 from .pipeline.base import stage_names
-from .tasks import run_stage
+from .tasks import send
 
 
 def upload_document(
@@ -54,17 +53,20 @@ def upload_document(
         return existing, False
     try:
         with transaction.atomic():
-            document = Document.objects.create(
+            document = Document(
                 filename=filename, kind=kind, schema_name=schema_name, sha256=sha, size=size,
                 media_type=media_type, uploaded_by=actor if getattr(actor, "pk", None) else None,
                 stages=state.initial_stages(),
             )
+            first = stage_names()[0]
+            task_id = state.queue(document, first)
+            document.save(force_insert=True)
             record_event(
                 "document.uploaded", document=document, actor=actor, purpose="ingestion",
                 details={"sha256": sha, "size": size, "media_type": media_type, "kind": kind,
                          "source": source},
             )
-            _queue_from(document, stage_names()[0])
+            send(str(document.pk), first, task_id)
     except IntegrityError:  # the same file uploaded concurrently: the other upload won
         return Document.objects.get(sha256=sha), False
     return document, True
@@ -73,10 +75,6 @@ def upload_document(
 def upload_path(path: Path, **kwargs) -> tuple[Document, bool]:
     with open(path, "rb") as handle:
         return upload_document(iter(lambda: handle.read(storage.CHUNK), b""), filename=path.name, **kwargs)
-
-
-def _queue_from(document: Document, name: str) -> None:
-    dispatch(run_stage, str(document.pk), name)
 
 
 def retry_document(document: Document, *, actor=None) -> bool:
@@ -88,6 +86,6 @@ def retry_document(document: Document, *, actor=None) -> bool:
             return False
         document.save(update_fields=["stages", "status", "updated"])
         record_event("document.retried", document=document, actor=actor, purpose="processing",
-                     details={"from_stage": first})
-        _queue_from(document, first)
+                     details={"from_stage": first[0]})
+        send(str(document.pk), *first)
     return True

@@ -1,15 +1,18 @@
 """docintel settings: every knob is an environment variable (contract §6), parsed once, here.
 
 With nothing set, docintel runs on embedded defaults: SQLite and an in-process task runner under
-``DOCINTEL_DATA_DIR`` and the embedded CPU language model. Set ``DATABASE_URL`` and ``REDIS_URL``
-for PostgreSQL and separate Celery workers, ``DOCINTEL_LLM_URL`` for a vLLM server.
+``DOCINTEL_DATA_DIR`` and the embedded CPU language model. Set ``DATABASE_URL`` and a broker
+(``DOCINTEL_BROKER_URL``, or ``REDIS_URL``) for PostgreSQL and separate Celery workers,
+``DOCINTEL_LLM_URL`` for a vLLM server.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from kombu import Queue
 
 from .env import env_bool, env_choice, env_int, env_list, env_path, env_str
 
@@ -37,9 +40,30 @@ ALLOWED_HOSTS = env_list("DOCINTEL_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[
 CSRF_TRUSTED_ORIGINS = env_list("DOCINTEL_CSRF_TRUSTED_ORIGINS", [])
 
 # --- Database ----------------------------------------------------------------------------------------
+# Connections are kept for this many seconds and health-checked before reuse, so that a database restart
+# or failover costs a reconnect, not an error.
+DB_CONN_MAX_AGE = env_int("DOCINTEL_DB_CONN_MAX_AGE", 60, minimum=0)
+# A database host that does not answer is given up on after this long (libpq's default is to wait for
+# the kernel's TCP timeout, minutes); keepalives notice a peer that vanished with its network.
+DB_CONNECT_TIMEOUT_S = env_int("DOCINTEL_DB_CONNECT_TIMEOUT_S", 5, minimum=1)
+# How long stage bookkeeping (start, heartbeat, finish) waits for a lost database to come back.
+DB_RECONNECT_S = env_int("DOCINTEL_DB_RECONNECT_S", 120, minimum=1)
+
+
+def _database(url: str) -> dict[str, Any]:
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=DB_CONN_MAX_AGE,
+                                                        conn_health_checks=True))
+    if "postgresql" in config["ENGINE"]:
+        config.setdefault("OPTIONS", {}).update({
+            "connect_timeout": DB_CONNECT_TIMEOUT_S, "keepalives": 1, "keepalives_idle": 10,
+            "keepalives_interval": 5, "keepalives_count": 3,
+        })
+    return config
+
+
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {"default": _database(DATABASE_URL)}
 else:
     DATABASES = {
         "default": {
@@ -49,44 +73,15 @@ else:
             "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
         }
     }
+# Optional read replica (PostgreSQL streaming replica) for document lists and audit pages:
+# docintel/replica.py decides which reads may go there; everything else stays on the primary.
+DATABASE_REPLICA_URL = env_str("DOCINTEL_DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {**_database(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["docintel.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Tasks -------------------------------------------------------------------------------------------
-REDIS_URL = env_str("REDIS_URL")
-# No broker configured: tasks run in a thread of the process that queued them (same task code).
-TASKS_IN_PROCESS = not REDIS_URL
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = TASKS_IN_PROCESS
-CELERY_TASK_EAGER_PROPAGATES = False
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_WORKER_SEND_TASK_EVENTS = False
-# An unacknowledged task (its worker died) is handed to another worker after this many seconds.
-TASK_VISIBILITY_TIMEOUT_S = env_int("DOCINTEL_TASK_VISIBILITY_TIMEOUT_S", 3600, minimum=1)
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": TASK_VISIBILITY_TIMEOUT_S,
-    # How often workers look for abandoned messages: well within the timeout, at most every 10 s.
-    "unacked_restore_interval": min(10, max(1, TASK_VISIBILITY_TIMEOUT_S // 2)),
-    "unacked_restore_throttle": 1,
-}
-STAGE_HEARTBEAT_S = env_int("DOCINTEL_STAGE_HEARTBEAT_S", 10, minimum=1)
-# A running stage whose heartbeat is older than this is re-queued by the periodic sweep.
-STAGE_STALE_AFTER_S = env_int("DOCINTEL_STAGE_STALE_AFTER_S", 120, minimum=5)
-ORPHAN_SWEEP_S = env_int("DOCINTEL_ORPHAN_SWEEP_S", 60, minimum=5)
-CELERY_BEAT_SCHEDULE = {
-    "requeue-orphaned-stages": {
-        "task": "docintel.documents.tasks.requeue_orphaned_stages",
-        "schedule": float(ORPHAN_SWEEP_S),
-    },
-}
-STAGE_MAX_RETRIES = env_int("DOCINTEL_STAGE_MAX_RETRIES", 3, minimum=0)
-STAGE_RETRY_BACKOFF_S = env_int("DOCINTEL_STAGE_RETRY_BACKOFF_S", 5, minimum=0)
-
+# --- Pipeline stages ---------------------------------------------------------------------------------
 # Stages run in this order; each entry is "name: dotted.path.to.StageClass". A site adds a stage here.
 PIPELINE_STAGES = env_list(
     "DOCINTEL_PIPELINE_STAGES",
@@ -97,6 +92,74 @@ PIPELINE_STAGES = env_list(
         "extract: extraction.stage.ExtractStage",
     ],
 )
+
+# --- Tasks and the broker ----------------------------------------------------------------------------
+# The broker: DOCINTEL_BROKER_URL (redis:// or amqp://), else REDIS_URL (Redis is then also the cache).
+# With neither, tasks run in a thread of the process that queued them (same task code).
+REDIS_URL = env_str("REDIS_URL")
+BROKER_URL = env_str("DOCINTEL_BROKER_URL") or REDIS_URL
+TASKS_IN_PROCESS = not BROKER_URL
+CELERY_BROKER_URL = BROKER_URL or "memory://"
+BROKER_IS_AMQP = CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://"))
+CELERY_TASK_ALWAYS_EAGER = TASKS_IN_PROCESS
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_SEND_TASK_EVENTS = False
+# A worker (or beat) that loses its broker keeps trying to reconnect instead of exiting.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+
+# One queue per stage, so that operators size workers per stage (`celery worker -Q parse,redact`);
+# DOCINTEL_STAGE_QUEUES="classify=parse" puts a stage on another stage's queue. Sweeps go to
+# "maintenance". Routing: docintel.broker.route_task.
+STAGE_QUEUES: dict[str, str] = {
+    stage.strip(): queue.strip()
+    for stage, _, queue in (pair.partition("=") for pair in env_list("DOCINTEL_STAGE_QUEUES")) if queue
+}
+_stage_names = [entry.partition(":")[0].strip() for entry in PIPELINE_STAGES]
+_queue_names = list(dict.fromkeys([*(STAGE_QUEUES.get(n, n) for n in _stage_names), "maintenance"]))
+CELERY_TASK_DEFAULT_QUEUE = "maintenance"
+CELERY_TASK_ROUTES = ("docintel.broker.route_task",)
+# An unacknowledged task (its worker died) is handed to another worker after this many seconds (Redis).
+TASK_VISIBILITY_TIMEOUT_S = env_int("DOCINTEL_TASK_VISIBILITY_TIMEOUT_S", 3600, minimum=1)
+if BROKER_IS_AMQP:
+    # RabbitMQ: replicated quorum queues, and a publish counts only once the broker confirmed it. A task
+    # whose worker's connection drops is redelivered at once: there is no visibility timeout.
+    CELERY_TASK_QUEUES = [Queue(name, routing_key=name, queue_arguments={"x-queue-type": "quorum"})
+                          for name in _queue_names]
+    CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum"
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"confirm_publish": True}
+else:
+    CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in _queue_names]
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": TASK_VISIBILITY_TIMEOUT_S,
+        # How often workers look for abandoned messages: well within the timeout, at most every 10 s.
+        "unacked_restore_interval": min(10, max(1, TASK_VISIBILITY_TIMEOUT_S // 2)),
+        "unacked_restore_throttle": 1,
+        "socket_keepalive": True,
+        "socket_connect_timeout": 5,
+    }
+STAGE_HEARTBEAT_S = env_int("DOCINTEL_STAGE_HEARTBEAT_S", 10, minimum=1)
+# A running stage whose heartbeat is older than this is re-queued by the periodic sweep.
+STAGE_STALE_AFTER_S = env_int("DOCINTEL_STAGE_STALE_AFTER_S", 120, minimum=5)
+# A queued stage due longer than this whose message the broker no longer holds (a broker that
+# restarted empty, a publish that failed) is queued again by the same sweep.
+STAGE_LOST_AFTER_S = env_int("DOCINTEL_STAGE_LOST_AFTER_S", 300, minimum=5)
+ORPHAN_SWEEP_S = env_int("DOCINTEL_ORPHAN_SWEEP_S", 60, minimum=5)
+CELERY_BEAT_SCHEDULE = {
+    "requeue-orphaned-stages": {
+        "task": "docintel.documents.tasks.requeue_orphaned_stages",
+        "schedule": float(ORPHAN_SWEEP_S),
+    },
+}
+STAGE_MAX_RETRIES = env_int("DOCINTEL_STAGE_MAX_RETRIES", 3, minimum=0)
+STAGE_RETRY_BACKOFF_S = env_int("DOCINTEL_STAGE_RETRY_BACKOFF_S", 5, minimum=0)
 
 # --- Input limits (attacker-controlled files) --------------------------------------------------------
 MAX_UPLOAD_MB = env_int("DOCINTEL_MAX_UPLOAD_MB", 50, minimum=1)
@@ -128,9 +191,12 @@ INSTALLED_APPS = [
     "audit",
     "docintel.web",
     "docintel.api",
+    "docintel.ops",
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz, /metrics: answered first, outside host checks, sessions and the user audit.
+    "docintel.ops.middleware.OperationsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,6 +205,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.middleware.AuditActorMiddleware",  # who changed a role in the admin, for the audit log
     "django.contrib.messages.middleware.MessageMiddleware",
+    "docintel.ops.middleware.ReplicaReadsMiddleware",  # lists and audit pages may read the replica
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -200,11 +267,14 @@ CACHES = {
 
 LOG_LEVEL = env_choice("DOCINTEL_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
 # PHI never goes to logs: log ids and codes only. Verbose framework loggers stay at WARNING.
+# DOCINTEL_LOG_FORMAT=json: one JSON object per line for a log shipper (docintel/ops/logformat.py).
+LOG_FORMAT = env_choice("DOCINTEL_LOG_FORMAT", ("plain", "json"), "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+                   "json": {"()": "docintel.ops.logformat.DocintelJsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "presidio-analyzer": {"level": "ERROR"},
@@ -217,6 +287,7 @@ LOGGING = {
 # Each area keeps its settings in a module of its own.
 from .audit import *  # noqa: E402,F403
 from .extraction import *  # noqa: E402,F403
+from .operations import *  # noqa: E402,F403
 from .redaction import *  # noqa: E402,F403
 from .surfaces import *  # noqa: E402,F403
 

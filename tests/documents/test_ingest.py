@@ -81,8 +81,6 @@ def test_ingest_without_wait_exits_cleanly_and_leaves_the_documents_queued(embed
     assert {stage["status"] for stage in state["stages"].values()} == {"queued"}
 
 
-@pytest.mark.xfail(reason="needs the sweep that queues again the stages a runner lost (operations "
-                          "engineer, issue 15): remove this mark when it is on main", strict=False)
 def test_the_server_finishes_what_ingest_left_queued(embedded, tmp_path):
     record = ingest_and_leave(embedded)
 
