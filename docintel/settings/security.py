@@ -40,7 +40,7 @@ TRUSTED_PROXIES = env_list("DOCINTEL_TRUSTED_PROXIES", [])
 # right password. Only that client: nobody elsewhere can lock an account out.
 LOGIN_MAX_FAILURES = env_int("DOCINTEL_LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_S = env_int("DOCINTEL_LOGIN_LOCKOUT_S", 15 * 60, minimum=1)
-# One client, any user names: after this many failures it waits before each further try, 1 s doubling
+# One client, any user names: after this many failures it waits before each further try, 5 s doubling
 # up to LOGIN_LOCKOUT_S (guessing across many accounts from one place is slowed, no account is locked).
 LOGIN_ADDRESS_FAILURES = env_int("DOCINTEL_LOGIN_ADDRESS_FAILURES", 10, minimum=1)
 
