@@ -29,3 +29,16 @@ def pseudonym(kind: str, value: str) -> str:
 def client_pseudonym(request) -> str:
     """The pseudonym of the client a request came from (the real client behind a trusted proxy)."""
     return pseudonym("client", "" if request is None else request.META.get("REMOTE_ADDR", ""))
+
+
+def who_tried(username: str) -> dict:
+    """Who a sign-in attempt named, as the log keeps it: an existing account by its id, an unknown
+    name only as its keyed hash (it may be a password typed into the wrong box)."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    user_id = None
+    if username:
+        user_id = User.objects.filter(**{f"{User.USERNAME_FIELD}__iexact": username}).values_list(
+            "pk", flat=True).first()
+    return {"user_id": user_id} if user_id is not None else {"username_hash": pseudonym("username", username)}

@@ -11,12 +11,18 @@ cannot choose the address its failed sign-ins are counted against, nor claim TLS
 
 ``NoStoreMiddleware``: every response the application makes may carry document content or audit data,
 so none is stored by browsers or proxies (``Cache-Control: no-store``). Static files are served by
-WhiteNoise before this runs and keep their own caching headers.
+WhiteNoise before this runs and keep their own caching headers. API responses in JSON are attachments
+(OWASP ASVS 14.4.2): opened in a browser tab they are saved, never rendered.
+
+``WithoutQueryStrings``: a logging filter for request lines (``runserver``'s ``django.server`` log),
+which would otherwise keep searches (``?q=`` names a patient) in the server's log.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
+import re
 from functools import cache
 
 from django.conf import settings
@@ -81,4 +87,20 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         add_never_cache_headers(response)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if request.path.startswith("/api/") and response.get("Content-Type", "").startswith("application/json"):
+            response.headers.setdefault("Content-Disposition", 'attachment; filename="api.json"')
         return response
+
+
+_QUERY = re.compile(r"\?[^\s\"]*")
+
+
+class WithoutQueryStrings(logging.Filter):
+    """Cuts the query string out of the request line a record carries (its arguments or message)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_QUERY.sub("", arg) if isinstance(arg, str) else arg for arg in record.args)
+        elif isinstance(record.msg, str) and not record.args:
+            record.msg = _QUERY.sub("", record.msg)
+        return True

@@ -25,7 +25,7 @@ def store_chunks(chunks: Iterable[bytes], *, max_bytes: int | None = None) -> tu
     Raises ``FileTooLarge`` past ``max_bytes`` without keeping anything.
     """
     root = Path(settings.DOCUMENT_STORE_DIR)
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
     digest = hashlib.sha256()
     size = 0
     fd, tmp_name = tempfile.mkstemp(dir=root, prefix=".incoming-")
@@ -41,7 +41,7 @@ def store_chunks(chunks: Iterable[bytes], *, max_bytes: int | None = None) -> tu
             os.fsync(out.fileno())
         sha = digest.hexdigest()
         final = path_for(sha)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if final.exists():
             os.unlink(tmp_name)
         else:

@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 
 from .env import env_bool, env_choice, env_int, env_list, env_path, env_str
+from .security import refuse_weak_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -32,6 +33,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+if env_str("DOCINTEL_SECRET_KEY"):
+    refuse_weak_secret_key(SECRET_KEY)  # a deployment's own key: never a published or guessable one
 DEBUG = env_bool("DOCINTEL_DEBUG", False)
 ALLOWED_HOSTS = env_list("DOCINTEL_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DOCINTEL_CSRF_TRUSTED_ORIGINS", [])
@@ -128,11 +131,15 @@ INSTALLED_APPS = [
     "audit",
     "docintel.web",
     "docintel.api",
+    "csp",
 ]
 
 MIDDLEWARE = [
+    "docintel.http_security.TrustedProxyMiddleware",  # first: everything after sees the real client
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "docintel.http_security.NoStoreMiddleware",  # after WhiteNoise: static files keep their caching
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -164,6 +171,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "docintel.accounts.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -177,8 +185,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_COOKIES = env_bool("DOCINTEL_SECURE_COOKIES", False)  # true behind TLS (deploy/nginx)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
+# Over TLS the cookies are host-only and Secure by name too (a sibling host cannot set them).
+SESSION_COOKIE_NAME = "__Host-docintel-session" if SECURE_COOKIES else "docintel-session"
+CSRF_COOKIE_NAME = "__Host-docintel-csrf" if SECURE_COOKIES else "docintel-csrf"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -204,9 +213,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Request lines lose their query strings: a search names a patient (docs/SECURITY.md, finding 15).
+    "filters": {"no_query_strings": {"()": "docintel.http_security.WithoutQueryStrings"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        "django.server": {"handlers": ["console"], "level": "INFO", "filters": ["no_query_strings"],
+                          "propagate": False},
         "presidio-analyzer": {"level": "ERROR"},
         "django.request": {"level": "ERROR"},
         # In-process tasks would print a line per stage into commands' output.
@@ -218,6 +231,7 @@ LOGGING = {
 from .audit import *  # noqa: E402,F403
 from .extraction import *  # noqa: E402,F403
 from .redaction import *  # noqa: E402,F403
+from .security import *  # noqa: E402,F403
 from .surfaces import *  # noqa: E402,F403
 
 # Webhook retries are rows in the database; beat hands the due ones to workers (docintel/api/webhooks.py).

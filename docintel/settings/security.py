@@ -4,7 +4,6 @@ headers (docs/SECURITY.md says why each is what it is)."""
 from __future__ import annotations
 
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_int, env_list
 
@@ -18,15 +17,23 @@ KNOWN_SECRET_KEYS = frozenset({
 })
 
 
-def check_secret_key(key: str) -> None:
-    """Refuse a configured secret key that is public or guessable (Django's own deploy check, W009,
-    made an error: short, few distinct characters, or Django's ``django-insecure-`` placeholder)."""
+def secret_key_problem(key: str) -> str:
+    """What is wrong with a configured secret key ("" when nothing): public, or guessable (Django's own
+    deploy check W009, made fatal: short, few distinct characters, Django's placeholder)."""
+    advice = "set a random one: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
     if key in KNOWN_SECRET_KEYS or key.startswith("django-insecure-"):
-        raise ImproperlyConfigured("DOCINTEL_SECRET_KEY is a published example value: set a random one, e.g. "
-                                   "python -c 'import secrets; print(secrets.token_urlsafe(50))'")
+        return f"DOCINTEL_SECRET_KEY is a published example value; {advice}"
     if len(key) < 50 or len(set(key)) < 5:
-        raise ImproperlyConfigured("DOCINTEL_SECRET_KEY is too weak: use at least 50 random characters, e.g. "
-                                   "python -c 'import secrets; print(secrets.token_urlsafe(50))'")
+        return f"DOCINTEL_SECRET_KEY is too weak (at least 50 random characters); {advice}"
+    return ""
+
+
+def refuse_weak_secret_key(key: str) -> None:
+    """Stop here, before any server, worker or command starts: every entry point reads settings first.
+    A one-line message, no traceback (SystemExit prints it and exits 1)."""
+    problem = secret_key_problem(key)
+    if problem:
+        raise SystemExit(f"docintel refuses to start: {problem}")
 
 
 # --- Who the client is -------------------------------------------------------------------------------

@@ -118,7 +118,3 @@ def document_with_outputs(clerk):
         text_sha256="0" * 64)
     document.refresh_from_db()
     return document
-
-
-# The standing same-transaction check (tests/security/audit_guard.py) for these tests.
-from .audit_guard import pytest_configure, writes_are_audited  # noqa: E402,F401

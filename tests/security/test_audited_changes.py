@@ -91,7 +91,7 @@ def test_issue_token_records_the_account_its_role_and_the_token(db):
     since = last_seq()
     issue_token("billing", "service")
     actions = list(new_events(since).values_list("action", flat=True))
-    assert "auth.user_created" in actions and "auth.role_changed" in actions
+    assert "auth.account_created" in actions and "auth.role_changed" in actions
     assert actions.count("auth.token_issued") == 1
 
 
@@ -113,7 +113,7 @@ def test_people_are_deactivated_not_deleted(admin_client, clerk):
 
 
 # --- Admin views of document content -----------------------------------------------------------------
-@pytest.mark.parametrize(("model", "what"), [("redaction/redactionresult", "redacted_text"),
+@pytest.mark.parametrize(("model", "what"), [("redaction/redactionresult", "redactionresult"),
                                              ("extraction/extraction", "extraction")])
 def test_admin_views_of_content_are_events(admin_client, document_with_outputs, model, what):
     app_label, model_name = model.split("/")

@@ -31,7 +31,7 @@ def run_manage(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
 def test_a_fresh_data_dir_is_private(tmp_path):
     data_dir = tmp_path / "var"
     sample = ROOT / "fixtures" / "samples" / "synthetic-discharge-note.txt"
-    for args in (["migrate", "--noinput"], ["ingest", str(sample), "--wait", "--json"]):
+    for args in (["init_data_dir"], ["migrate", "--noinput"], ["ingest", str(sample), "--wait", "--json"]):
         done = run_manage(data_dir, *args)
         assert done.returncode == 0, done.stdout + done.stderr
 
@@ -48,12 +48,16 @@ def test_a_fresh_data_dir_is_private(tmp_path):
     assert any((data_dir / "originals").rglob("*")), "the ingested original is missing"
 
 
-def test_an_existing_loose_data_dir_is_tightened(tmp_path):
+def test_an_existing_loose_data_dir_is_refused_then_tightened(tmp_path):
     data_dir = tmp_path / "var"
-    data_dir.mkdir(mode=0o755)
+    (data_dir / "keys").mkdir(parents=True)
     data_dir.chmod(0o755)
     (data_dir / "docintel.sqlite3").touch()
     (data_dir / "docintel.sqlite3").chmod(0o644)
-    done = run_manage(data_dir, "check")
+    (data_dir / "keys" / "django_secret_key").write_text("k" * 60)
+    refused = run_manage(data_dir, "check")
+    assert refused.returncode != 0 and "init_data_dir" in refused.stderr
+    done = run_manage(data_dir, "init_data_dir")
     assert done.returncode == 0, done.stdout + done.stderr
     assert mode(data_dir) == 0o700 and mode(data_dir / "docintel.sqlite3") == 0o600
+    assert run_manage(data_dir, "check").returncode == 0
