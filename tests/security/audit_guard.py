@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 APP_DIRS = tuple(str(ROOT / name) + "/" for name in ("docintel", "audit", "extraction"))
 # Frames that make a write the application's even when no docintel file is on the stack.
 ENTRY_POINTS = ("/django/core/handlers/", "/django/core/management/", "/celery/app/trace.py")
+# The test framework's own set-up and clean-up (flushing the database between transactional tests).
+TEST_MACHINERY = ("/django/test/testcases.py",)
 
 WATCHED: dict[str, frozenset[str]] = {
     "documents_document": frozenset({"stages", "status", "updated"}),
@@ -67,6 +69,8 @@ def _application_frame() -> str | None:
     found = None
     while frame is not None:
         filename = frame.f_code.co_filename
+        if filename.endswith(TEST_MACHINERY):
+            return None
         if filename.startswith(APP_DIRS):
             return f"{Path(filename).relative_to(ROOT)}:{frame.f_lineno}"
         if found is None and any(part in filename for part in ENTRY_POINTS):
