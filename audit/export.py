@@ -21,7 +21,6 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from docintel.csv_safety import neutral_row
-
 from docintel.errors import InputError
 
 from . import chain, keys

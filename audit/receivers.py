@@ -47,7 +47,8 @@ def _logged_in(sender, request, user, **kwargs) -> None:
 def _login_failed(sender, credentials, request=None, **kwargs) -> None:
     username = str(credentials.get(User.USERNAME_FIELD) or credentials.get("username") or "")[:150]
     record_event("auth.login_failed", purpose="authentication",
-                 details={**who_tried(username), "via": _source(request), "client": client_pseudonym(request)})
+                 details={**who_tried(username), "via": _source(request),
+                          "client": client_pseudonym(request)})
 
 
 # --- Accounts and roles ------------------------------------------------------------------------------
@@ -185,7 +186,8 @@ def _access_granted(sender, instance, created, **kwargs) -> None:
 @receiver(post_delete, sender=DocumentAssignment, dispatch_uid="audit.access_revoked")
 def _access_revoked(sender, instance, **kwargs) -> None:
     record_event("access.revoked", document=instance.document_id, actor=current_actor(),
-                 purpose="access management", details={"user_id": instance.user_id, "assignment": instance.pk})
+                 purpose="access management",
+                 details={"user_id": instance.user_id, "assignment": instance.pk})
 
 
 # --- Everything done in the admin --------------------------------------------------------------------

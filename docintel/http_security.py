@@ -87,7 +87,8 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         add_never_cache_headers(response)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        if request.path.startswith("/api/") and response.get("Content-Type", "").startswith("application/json"):
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        if request.path.startswith("/api/") and is_json:
             response.headers.setdefault("Content-Disposition", 'attachment; filename="api.json"')
         return response
 

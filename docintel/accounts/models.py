@@ -59,6 +59,19 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
 
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            if self.pk is not None:
+                stored = ApiToken.objects.select_for_update().filter(pk=self.pk).values(
+                    "user_id", "revoked_at", "key_hash").first()
+                if stored and stored["user_id"] != self.user_id:
+                    raise ValueError("an API token cannot change hands: issue a new one")
+                if stored and stored["revoked_at"] is not None and self.revoked_at is None:
+                    raise ValueError("a revoked API token stays revoked: issue a new one")
+                if stored and stored["key_hash"] != self.key_hash:
+                    raise ValueError("an API token's key cannot change: issue a new one")
+            super().save(*args, **kwargs)
+
     @classmethod
     def issue(cls, user, name: str, scope: str = TokenScope.ALL) -> tuple[ApiToken, str]:
         """Create a token; returns it and the key, which is never retrievable again."""
@@ -74,19 +87,6 @@ class ApiToken(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
-
-    def save(self, *args, **kwargs) -> None:
-        with transaction.atomic():
-            if self.pk is not None:
-                stored = ApiToken.objects.select_for_update().filter(pk=self.pk).values(
-                    "user_id", "revoked_at", "key_hash").first()
-                if stored and stored["user_id"] != self.user_id:
-                    raise ValueError("an API token cannot change hands: issue a new one")
-                if stored and stored["revoked_at"] is not None and self.revoked_at is None:
-                    raise ValueError("a revoked API token stays revoked: issue a new one")
-                if stored and stored["key_hash"] != self.key_hash:
-                    raise ValueError("an API token's key cannot change: issue a new one")
-            super().save(*args, **kwargs)
 
 
 class DocumentAssignment(models.Model):

@@ -24,7 +24,6 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
-
 FIRST_WAIT_S = 5  # the first wait of a client past its failures; doubles with each further failure
 
 

@@ -11,7 +11,7 @@ PUBLIC = {"url_name": "api-schema", "permission_classes": []}
 # The docs pages run their scripts from files (Swagger UI's start-up script is served as a file of its
 # own: the split view), but both set styles inline and Redoc runs a worker from a blob: those two pages
 # alone may. Scripts stay 'self' only (settings.CONTENT_SECURITY_POLICY).
-DOCS_PAGE_POLICY = {"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]}
+docs_page = csp_update({"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})
 
 router = SimpleRouter()
 router.register("documents", DocumentViewSet, basename="api-document")
@@ -30,7 +30,7 @@ urlpatterns = [
          name="api-schema-version"),
     # The schema and its docs pages are public: they describe the API, they hold no data.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="api-schema"),
-    path("docs/", csp_update(DOCS_PAGE_POLICY)(SpectacularSwaggerSplitView.as_view(**PUBLIC)), name="api-docs"),
-    path("redoc/", csp_update(DOCS_PAGE_POLICY)(SpectacularRedocView.as_view(**PUBLIC)), name="api-redoc"),
+    path("docs/", docs_page(SpectacularSwaggerSplitView.as_view(**PUBLIC)), name="api-docs"),
+    path("redoc/", docs_page(SpectacularRedocView.as_view(**PUBLIC)), name="api-redoc"),
     *router.urls,
 ]

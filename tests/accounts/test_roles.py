@@ -184,7 +184,7 @@ def test_every_url_pattern_has_a_row_in_the_matrix():
     missing = []
     for route in _routes(get_resolver().url_patterns):
         if route.startswith("admin/") and route not in ("admin/", "admin/login/"):
-            continue  # the admin's own pages: gated as one by the admin site (rows "admin site", "admin sign-in")
+            continue  # the admin's own pages: gated as one by the admin site ("admin site", "admin sign-in")
         if route.startswith("api/v1/") and "documents" in route:
             continue  # the router's routes: checked operation by operation below
         if route not in covered:

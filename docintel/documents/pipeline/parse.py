@@ -8,7 +8,6 @@ import hashlib
 from django.db import transaction
 
 from audit.actions import record_event
-
 from docintel.documents import storage
 from docintel.parsing import parse_file
 
