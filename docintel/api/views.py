@@ -15,7 +15,6 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from audit.actions import record_event
 from docintel.accounts import roles
 from docintel.accounts.models import ApiToken
 from docintel.documents import storage
@@ -292,9 +291,5 @@ class TokenViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         token = get_object_or_404(self.get_queryset(), pk=pk)
-        with transaction.atomic():
-            if token.revoked_at is None:
-                token.revoke()
-                record_event("auth.token_revoked", actor=request.user, purpose="access management",
-                             details={"token": token.pk, "prefix": token.prefix, "via": "api"})
+        token.revoke()  # audit.receivers records auth.token_revoked in the same transaction
         return Response(ApiTokenSerializer(token).data)

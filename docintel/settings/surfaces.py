@@ -1,6 +1,6 @@
 """Settings of the user surfaces: web UI, REST API, accounts."""
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_int, env_list, env_str
 
 # Sign-in throttling and trusted proxies live in security.py.
 
