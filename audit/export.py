@@ -20,6 +20,7 @@ from datetime import datetime
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from docintel.csv_safety import neutral_row
 from docintel.errors import InputError
 
 from . import chain, keys
@@ -72,12 +73,14 @@ def jsonl_lines(span: ExportRange) -> Iterator[str]:
 
 
 def csv_lines(span: ExportRange) -> Iterator[str]:
-    """One row per event; ``details`` as its canonical JSON text, empty cells for null ids."""
+    """One row per event; ``details`` as its canonical JSON text, empty cells for null ids. Cells that a
+    spreadsheet would run as formulas (a user name "=HYPERLINK(…)", a payload starting with "+") get an
+    apostrophe in front (``docintel.csv_safety``); ``audit.verify_export`` removes it before hashing."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(EVENT_FIELDS)
     for record in _records(span):
-        writer.writerow(["" if record[name] is None else record[name] for name in EVENT_FIELDS])
+        writer.writerow(neutral_row("" if record[name] is None else record[name] for name in EVENT_FIELDS))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -14,6 +14,12 @@ def current_actor():
     return user if getattr(user, "is_authenticated", False) else None
 
 
+def note_authenticated(user) -> None:
+    """API requests authenticate inside the view (API tokens): from then on that user is the actor of
+    events recorded far from the request (a token revoked, an assignment removed)."""
+    _actor.set(user)
+
+
 class AuditActorMiddleware:
     def __init__(self, get_response) -> None:
         self.get_response = get_response

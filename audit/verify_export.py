@@ -54,8 +54,11 @@ def _csv_records(path: Path) -> Iterator[tuple[int, dict]]:
         header = next(reader, None)
         if header != list(EVENT_FIELDS):
             raise ExportInvalid(1, "line 1 is not the expected CSV header")
-        for row in reader:
+        for cells in reader:
             number = reader.line_num
+            # Undo the exporter's spreadsheet safety (docintel.csv_safety): a cell starting with an
+            # apostrophe had exactly one put in front of it.
+            row = [cell[1:] if cell.startswith("'") else cell for cell in cells]
             if len(row) != len(EVENT_FIELDS):
                 raise ExportInvalid(number, f"line {number} has {len(row)} cells, not {len(EVENT_FIELDS)}")
             record: dict[str, object] = dict(zip(EVENT_FIELDS, row, strict=True))

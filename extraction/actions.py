@@ -17,15 +17,21 @@ from .schemas import get_schema
 
 
 def store_extraction(document, result) -> Extraction:
-    """Keep an ``ExtractionResult`` as the document's newest (current) extraction."""
+    """Keep an ``ExtractionResult`` as the document's newest (current) extraction, with its event."""
     with transaction.atomic():
-        return Extraction.objects.create(
+        extraction = Extraction.objects.create(
             document=document, schema_name=result.schema.name, schema_version=result.schema.version,
             custom_schema_id=result.schema.custom_id, data=result.data, grounding=result.grounding,
             ungrounded=result.ungrounded, confidence=result.confidence, valid=result.valid,
             model=result.model, escalated=result.escalated, route=result.route,
             clauses=result.clauses, risks=result.risks, text_sha256=result.text_sha256,
         )
+        record_event("extraction.stored", document=document, purpose="processing", details={
+            "extraction_id": extraction.pk, "schema": result.schema.name,
+            "schema_version": result.schema.version, "model": result.model, "valid": result.valid,
+            "escalated": result.escalated, "fields_ungrounded": len(result.ungrounded),
+            "text_sha256": result.text_sha256})
+        return extraction
 
 
 def _resolve(data, pointer: str) -> tuple[Any, str | int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from audit.admin import ReadOnlyAdmin
+from docintel.documents.admin import DocumentContentAdmin
 
 from .models import Correction, Extraction, SchemaVersion
 from .schemas import register_schema
@@ -31,11 +31,11 @@ class SchemaVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Extraction)
-class ExtractionAdmin(ReadOnlyAdmin):
+class ExtractionAdmin(DocumentContentAdmin):
     list_display = ("document", "schema_name", "schema_version", "model", "valid", "escalated", "created")
     list_filter = ("schema_name", "valid", "escalated")
 
 
 @admin.register(Correction)
-class CorrectionAdmin(ReadOnlyAdmin):
+class CorrectionAdmin(DocumentContentAdmin):
     list_display = ("extraction", "pointer", "status", "corrected_by", "created")

@@ -11,6 +11,8 @@ import csv
 import io
 import json
 
+from docintel.csv_safety import neutral_row
+
 from . import pointers
 from .grounding import leaves
 from .models import Extraction
@@ -63,7 +65,8 @@ def extraction_record(extraction: Extraction, with_corrections: bool = True) -> 
 
 def extraction_csv(record: dict) -> str:
     """One row per field of an ``extraction_record``: the model's value, the reviewer's value when
-    corrected, and its grounding."""
+    corrected, and its grounding. A document's text may hold "=HYPERLINK(…)": every cell goes through
+    ``docintel.csv_safety`` so that no spreadsheet runs it."""
     corrections = {c["pointer"]: c for c in record.get("corrections", [])}
     out = io.StringIO()
     writer = csv.writer(out)
@@ -72,20 +75,20 @@ def extraction_csv(record: dict) -> str:
         correction = corrections.get(pointer, {})
         final = correction.get("value", value)
         spans = record.get("grounding", {}).get(pointer, [])
-        writer.writerow([
+        writer.writerow(neutral_row([
             pointer, value_text(final), value_text(value), correction.get("status", ""),
             "yes" if spans else "no", " ".join(f"{s['start']}-{s['end']}" for s in spans),
-        ])
+        ]))
     for name, finding in (record.get("clauses") or {}).items():  # the clause review, one row per category
         pointer = f"/clauses/{pointers.escape(name)}/present"
         correction = corrections.get(pointer, {})
         state = {True: "present", False: "absent", None: "uncertain"}
         spans = finding.get("evidence") or []
-        writer.writerow([
+        writer.writerow(neutral_row([
             f"clause: {name}", state.get(correction.get("value", finding["present"]), "uncertain"),
             state[finding["present"]], correction.get("status", ""), "yes" if spans else "no",
             " ".join(f"{s['start']}-{s['end']}" for s in spans),
-        ])
+        ]))
     return out.getvalue()
 
 

@@ -25,6 +25,10 @@ from docintel.documents.models import Document
 from tests.audit_flush import audit_log_flushable  # noqa: F401  (flushing past the append-only audit log)
 from tests.factories import DocumentFactory, UserFactory, make_user
 
+# Every test of the suite fails when the application writes document data or access rights in a
+# transaction without an audit event (docs/SECURITY.md, finding 8).
+pytest_plugins = ["tests.security.audit_guard"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 CORPUS = (ROOT.parent / "shared" / "corpus" / "contracts").resolve()

@@ -7,7 +7,7 @@ open is ``docintel.documents.access``; role changes are recorded by the audit ap
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
-from django.db import models
+from django.db import models, transaction
 
 
 class Role(models.TextChoices):
@@ -56,8 +56,9 @@ def set_roles(user, roles) -> None:
     unknown = set(roles) - set(Role.values)
     if unknown:
         raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}")
-    user.groups.remove(*Group.objects.filter(name__in=set(Role.values) - set(roles)))
-    user.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in roles))
+    with transaction.atomic():  # one change of roles, with its audit events
+        user.groups.remove(*Group.objects.filter(name__in=set(Role.values) - set(roles)))
+        user.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in roles))
     user.__dict__.pop("_docintel_roles", None)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from rest_framework.permissions import BasePermission
 
 from audit.actions import record_denial
+from audit.middleware import note_authenticated
 from docintel.accounts.roles import has_role
 
 
@@ -18,6 +19,7 @@ class HasRole(BasePermission):
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
             return False  # DRF answers 401 with the authentication challenge
+        note_authenticated(request.user)  # the actor of events the receivers record for this request
         action = getattr(view, "action", None)
         required = getattr(view, "action_roles", {}).get(action) or view.required_roles
         if has_role(request.user, *required):

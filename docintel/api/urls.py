@@ -1,11 +1,17 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from . import audit, schemas
 from .views import DocumentViewSet, TokenViewSet
 
 PUBLIC = {"url_name": "api-schema", "permission_classes": []}
+# The docs pages run their scripts from files (Swagger UI's start-up script is served as a file of its
+# own: the split view), but both set styles inline and Redoc runs a worker from a blob: those two pages
+# alone may. Scripts stay 'self' only (settings.CONTENT_SECURITY_POLICY).
+docs_page = csp_update({"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})
 
 router = SimpleRouter()
 router.register("documents", DocumentViewSet, basename="api-document")
@@ -24,7 +30,7 @@ urlpatterns = [
          name="api-schema-version"),
     # The schema and its docs pages are public: they describe the API, they hold no data.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(**PUBLIC), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(**PUBLIC), name="api-redoc"),
+    path("docs/", docs_page(SpectacularSwaggerSplitView.as_view(**PUBLIC)), name="api-docs"),
+    path("redoc/", docs_page(SpectacularRedocView.as_view(**PUBLIC)), name="api-redoc"),
     *router.urls,
 ]

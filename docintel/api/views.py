@@ -15,9 +15,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from audit.actions import record_event
 from docintel.accounts import roles
-from docintel.accounts.models import ApiToken, DocumentAssignment
+from docintel.accounts.models import ApiToken
 from docintel.documents import storage
 from docintel.documents.access import document_for, record_read, visible_documents
 from docintel.documents.actions import retry_document, upload_document
@@ -88,7 +87,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
 
     def get_queryset(self):
-        queryset = visible_documents(self.request.user).defer("text", "page_offsets")
+        queryset = visible_documents(self.request.user, token=self.request.auth).defer("text", "page_offsets")
         queryset = queryset.order_by("-created")
         if self.action == "list":
             form = DocumentFilterForm(self.request.query_params)
@@ -251,9 +250,8 @@ def review_state(record: dict) -> dict:
 
 
 def note_upload(document: Document, user, idempotency_key: str = "", webhook_url: str = "") -> Document:
-    """After an upload (new or deduplicated): let the uploader see it, remember the key and webhook."""
-    if document.uploaded_by_id != user.pk:
-        DocumentAssignment.objects.get_or_create(document=document, user=user)
+    """After an upload (the uploader's own document, new or the same file again): remember the
+    Idempotency-Key and the webhook. It grants nothing: the document is already the uploader's."""
     if not (idempotency_key or webhook_url):
         return document
     try:
@@ -293,9 +291,5 @@ class TokenViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         token = get_object_or_404(self.get_queryset(), pk=pk)
-        with transaction.atomic():
-            if token.revoked_at is None:
-                token.revoke()
-                record_event("auth.token_revoked", actor=request.user, purpose="access management",
-                             details={"token": token.pk, "prefix": token.prefix, "via": "api"})
+        token.revoke()  # audit.receivers records auth.token_revoked in the same transaction
         return Response(ApiTokenSerializer(token).data)

@@ -15,22 +15,26 @@ from django.http import Http404
 
 from audit.actions import record_denial, record_event
 from docintel.accounts import roles
+from docintel.accounts.models import TokenScope
 
 from .models import Document
 
 
-def visible_documents(user, queryset=None):
-    """The documents ``user`` may open: all of them, their own and assigned ones, or none."""
+def visible_documents(user, queryset=None, *, token=None):
+    """The documents ``user`` may open: all of them, their own and assigned ones, or none. A request
+    made with an API token is held to the token's scope too (``TokenScope``: a service token issued
+    for ``assigned`` documents sees only what its account uploaded or was assigned)."""
     queryset = Document.objects.all() if queryset is None else queryset
-    if roles.has_role(user, *roles.SEES_ALL_DOCUMENTS):
+    scope = getattr(token, "scope", TokenScope.ALL)
+    if roles.has_role(user, *roles.SEES_ALL_DOCUMENTS) and scope == TokenScope.ALL:
         return queryset
     if roles.has_role(user, *roles.READ_DOCUMENTS):
         return queryset.filter(Q(uploaded_by=user) | Q(assignments__user=user)).distinct()
     return queryset.none()
 
 
-def can_open(user, document) -> bool:
-    return visible_documents(user).filter(pk=document.pk).exists()
+def can_open(user, document, *, token=None) -> bool:
+    return visible_documents(user, token=token).filter(pk=document.pk).exists()
 
 
 def deny(request, required: tuple[str, ...], document=None):
@@ -50,7 +54,7 @@ def document_for(request, pk, *, with_text: bool = False) -> Document:
     document = documents.filter(pk=pk).first()
     if document is None:
         raise Http404("no such document")
-    if not can_open(request.user, document):
+    if not can_open(request.user, document, token=getattr(request, "auth", None)):
         deny(request, roles.SEES_ALL_DOCUMENTS, document)
     return document
 

@@ -28,7 +28,10 @@ def upload_document(
 ) -> tuple[Document, bool]:
     """Store an original and queue its pipeline. Returns (document, created).
 
-    The same bytes uploaded again return the existing document (deduplicated by sha256).
+    The store is content-addressed (identical bytes are one file on disk), but a document belongs to
+    its uploader: the same person uploading the same bytes again gets that document back (contract §5,
+    ``created`` false); anyone else gets a new document of their own, answered exactly like a file
+    nobody had, so an upload never reveals another person's document, nor that one exists.
     """
     if kind not in DocumentKind.values:
         raise InputError("bad_kind", f"kind must be one of {', '.join(DocumentKind.values)}")
@@ -48,15 +51,15 @@ def upload_document(
         yield from iterator
 
     sha, size, _ = storage.store_chunks(all_chunks(), max_bytes=settings.MAX_UPLOAD_BYTES)
-    existing = Document.objects.filter(sha256=sha).first()
+    uploader = actor if getattr(actor, "pk", None) else None
+    existing = _uploaded_before(sha, uploader)
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
             document = Document(
                 filename=filename, kind=kind, schema_name=schema_name, sha256=sha, size=size,
-                media_type=media_type, uploaded_by=actor if getattr(actor, "pk", None) else None,
-                stages=state.initial_stages(),
+                media_type=media_type, uploaded_by=uploader, stages=state.initial_stages(),
             )
             first = stage_names()[0]
             task_id = state.queue(document, first)
@@ -67,9 +70,14 @@ def upload_document(
                          "source": source},
             )
             send(str(document.pk), first, task_id)
-    except IntegrityError:  # the same file uploaded concurrently: the other upload won
-        return Document.objects.get(sha256=sha), False
+    except IntegrityError:  # the same person sent the same file twice at once: the other upload won
+        return Document.objects.get(sha256=sha, uploaded_by=uploader), False
     return document, True
+
+
+def _uploaded_before(sha256: str, uploader) -> Document | None:
+    """This uploader's document of these bytes (commands upload as nobody: one per content)."""
+    return Document.objects.filter(sha256=sha256, uploaded_by=uploader).first()
 
 
 def upload_path(path: Path, **kwargs) -> tuple[Document, bool]:

@@ -1,7 +1,10 @@
-"""Documents in the admin: a list to find them and erase them (GDPR), never to edit them.
+"""Documents in the admin: a list to find them and erase them (GDPR), never to edit or delete them.
 
-Documents change only through ``docintel.documents.actions`` and erasure, which audit what they do;
-the text is left out of the admin because reading it there would be an unaudited view.
+Documents change only through ``docintel.documents.actions`` and erasure, which audit what they do; a
+document and its outputs leave only through erasure (key destroyed, ``document.erased`` recorded), so
+no admin offers to delete them. The text is left out of the document's page; the pages of outputs that
+show document content (redacted text, extractions, corrections) are ``DocumentContentAdmin``s, and
+opening one is a ``document.viewed`` event like any other view.
 """
 
 from django import forms
@@ -9,6 +12,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
+from audit.admin import ReadOnlyAdmin
+
+from .access import record_read
 from .erasure import erase_document
 from .models import Document
 
@@ -18,7 +24,7 @@ class ErasureForm(forms.Form):
                              "2026-114”. It is kept in the audit log: no personal data.")
 
 
-@admin.action(description="Erase selected documents (GDPR)", permissions=["delete"])
+@admin.action(description="Erase selected documents (GDPR)", permissions=["erase"])
 def erase_documents(modeladmin, request, queryset):
     """Asks for a reason on a confirmation page, then erases each document."""
     form = ErasureForm(request.POST if "reason" in request.POST else None)
@@ -47,3 +53,23 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # erasure is the only way out
+
+    def has_erase_permission(self, request) -> bool:
+        return self.admin_site.has_permission(request)
+
+
+class DocumentContentAdmin(ReadOnlyAdmin):
+    """A read-only admin of rows that hold a document's content: opening one is an audited view."""
+
+    def content_document(self, obj):
+        return getattr(obj, "document", None) or getattr(getattr(obj, "extraction", None), "document", None)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = getattr(response, "context_data", {}).get("original") if response.status_code == 200 else None
+        if obj is not None:
+            record_read(self.content_document(obj), request.user, self.model._meta.model_name, via="admin")
+        return response

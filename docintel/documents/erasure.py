@@ -37,6 +37,11 @@ def _delete_derived(document: Document) -> dict[str, int]:
     return deleted
 
 
+def _delete_original_unless_held(sha256: str) -> None:
+    if not Document.objects.filter(sha256=sha256).exists():
+        storage.delete(sha256)
+
+
 def erase_document(document: Document, *, actor, reason: str) -> Document:
     """Erase ``document``; idempotent (erasing twice records nothing new). ``reason`` is kept in clear
     in the audit log: name the request (e.g. "GDPR art. 17 request 2026-114"), never the person."""
@@ -58,10 +63,11 @@ def erase_document(document: Document, *, actor, reason: str) -> Document:
         document.page_offsets = []
         document.filename = ERASED_FILENAME
         # The row's content hash goes too (the upload event keeps it); the same file uploaded again is
-        # a new document. The placeholder keeps the column unique.
+        # a new document.
         document.sha256 = hashlib.sha256(f"erased:{document.pk}".encode()).hexdigest()
         document.erased_at = timezone.now()
         document.save(update_fields=["text", "page_offsets", "filename", "sha256", "erased_at", "updated"])
-        # The file goes only once the erasure is committed: a rollback must not lose the original.
-        transaction.on_commit(lambda: storage.delete(original_sha256))
+        # The file goes once the erasure is committed (a rollback must not lose the original), and only
+        # when no other document holds the same bytes: another uploader's document is theirs to keep.
+        transaction.on_commit(lambda: _delete_original_unless_held(original_sha256))
     return document

@@ -29,7 +29,8 @@ SETTLED_STATUSES = (StageStatus.DONE, StageStatus.FAILED)
 
 
 class Document(models.Model):
-    """One original file (deduplicated by sha256) and the state of its processing.
+    """One uploader's document: an original (stored once per content, by sha256) and the state of its
+    processing. Two people uploading the same bytes have two documents (``actions.upload_document``).
 
     ``stages`` maps a stage name to ``{"status", "code", "reason", "started", "finished", "seconds",
     "attempts"}``; ``status`` is the overall status derived from it.
@@ -39,7 +40,7 @@ class Document(models.Model):
     filename = models.CharField(max_length=255)
     kind = models.CharField(max_length=32, choices=DocumentKind.choices, default=DocumentKind.AUTO)
     schema_name = models.CharField(max_length=100, blank=True, help_text="Extraction schema; blank = by kind")
-    sha256 = models.CharField(max_length=64, unique=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
     size = models.PositiveBigIntegerField()
     media_type = models.CharField(max_length=100)
     pages = models.PositiveIntegerField(null=True, blank=True)
@@ -58,6 +59,12 @@ class Document(models.Model):
 
     class Meta:
         ordering = ["-created"]
+        constraints = [
+            # The same person uploading the same bytes gets the same document, never a second one.
+            models.UniqueConstraint(fields=["uploaded_by", "sha256"],
+                                    condition=models.Q(uploaded_by__isnull=False),
+                                    name="one_document_per_uploader_and_content"),
+        ]
         indexes = [models.Index(fields=["status", "kind"])]
 
     def __str__(self) -> str:

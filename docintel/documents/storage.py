@@ -28,7 +28,7 @@ def store_chunks(chunks: Iterable[bytes], *, max_bytes: int | None = None) -> tu
     free-space reserve (MIN_FREE_DISK_MB) or runs out of room, without keeping anything.
     """
     root = Path(settings.DOCUMENT_STORE_DIR)
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
     if shutil.disk_usage(root).free < settings.MIN_FREE_DISK_MB * 1024 * 1024:
         raise StorageFull(message=f"the data volume is below its free-space reserve of "
                                   f"{settings.MIN_FREE_DISK_MB} MB; uploads resume once there is room")
@@ -52,7 +52,7 @@ def store_chunks(chunks: Iterable[bytes], *, max_bytes: int | None = None) -> tu
             os.fsync(out.fileno())
         sha = digest.hexdigest()
         final = path_for(sha)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if final.exists():
             os.unlink(tmp_name)
         else:

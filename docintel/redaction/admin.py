@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from audit.admin import ReadOnlyAdmin
+from docintel.documents.admin import DocumentContentAdmin
 
 from .models import AllowListEntry, CustomRecognizer, DenyListEntry, RedactionPolicy, RedactionResult
 
 
 @admin.register(RedactionResult)
-class RedactionResultAdmin(ReadOnlyAdmin):
+class RedactionResultAdmin(DocumentContentAdmin):
     # A redaction is produced by the pipeline, never edited (or deleted: erasure does that) by hand.
     list_display = ("document", "mode", "recognizer_version", "created")
 

@@ -15,6 +15,7 @@ import dj_database_url
 from kombu import Queue
 
 from .env import env_bool, env_choice, env_int, env_list, env_path, env_str
+from .security import refuse_weak_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -35,6 +36,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+if env_str("DOCINTEL_SECRET_KEY"):
+    refuse_weak_secret_key(SECRET_KEY)  # a deployment's own key: never a published or guessable one
 DEBUG = env_bool("DOCINTEL_DEBUG", False)
 ALLOWED_HOSTS = env_list("DOCINTEL_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DOCINTEL_CSRF_TRUSTED_ORIGINS", [])
@@ -192,13 +195,17 @@ INSTALLED_APPS = [
     "docintel.web",
     "docintel.api",
     "docintel.ops",
+    "csp",
 ]
 
 MIDDLEWARE = [
-    # /healthz, /readyz, /metrics: answered first, outside host checks, sessions and the user audit.
+    "docintel.http_security.TrustedProxyMiddleware",  # first: everything after sees the real client
+    # /healthz, /readyz, /metrics: answered next, outside host checks, sessions and the user audit.
     "docintel.ops.middleware.OperationsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "docintel.http_security.NoStoreMiddleware",  # after WhiteNoise: static files keep their caching
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -231,6 +238,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "docintel.accounts.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -244,8 +252,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_COOKIES = env_bool("DOCINTEL_SECURE_COOKIES", False)  # true behind TLS (deploy/nginx)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
+# Over TLS the cookies are host-only and Secure by name too (a sibling host cannot set them).
+SESSION_COOKIE_NAME = "__Host-docintel-session" if SECURE_COOKIES else "docintel-session"
+CSRF_COOKIE_NAME = "__Host-docintel-csrf" if SECURE_COOKIES else "docintel-csrf"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -274,9 +283,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
                    "json": {"()": "docintel.ops.logformat.DocintelJsonFormatter"}},
+    # Request lines lose their query strings: a search names a patient (docs/SECURITY.md, finding 15).
+    "filters": {"no_query_strings": {"()": "docintel.http_security.WithoutQueryStrings"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        "django.server": {"handlers": ["console"], "level": "INFO", "filters": ["no_query_strings"],
+                          "propagate": False},
         "presidio-analyzer": {"level": "ERROR"},
         "django.request": {"level": "ERROR"},
         # In-process tasks would print a line per stage into commands' output.
@@ -289,6 +302,7 @@ from .audit import *  # noqa: E402,F403
 from .extraction import *  # noqa: E402,F403
 from .operations import *  # noqa: E402,F403
 from .redaction import *  # noqa: E402,F403
+from .security import *  # noqa: E402,F403
 from .surfaces import *  # noqa: E402,F403
 
 # Webhook retries are rows in the database; beat hands the due ones to workers (docintel/api/webhooks.py).

@@ -1,11 +1,8 @@
 """Settings of the user surfaces: web UI, REST API, accounts."""
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_int, env_list, env_str
 
-# --- Sign-in ---------------------------------------------------------------------------------------
-LOGIN_MAX_FAILURES = env_int("DOCINTEL_LOGIN_MAX_FAILURES", 5, minimum=1)
-LOGIN_LOCKOUT_S = env_int("DOCINTEL_LOGIN_LOCKOUT_S", 15 * 60, minimum=1)
-TRUST_X_REAL_IP = env_bool("DOCINTEL_TRUST_X_REAL_IP", False)  # only behind the bundled nginx
+# Sign-in throttling and trusted proxies live in security.py.
 
 # --- REST API ----------------------------------------------------------------------------------------
 API_PAGE_SIZE = env_int("DOCINTEL_API_PAGE_SIZE", 25, minimum=1)

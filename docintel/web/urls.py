@@ -12,8 +12,8 @@ urlpatterns = [
     path("account/tokens/<int:pk>/revoke/", accounts.revoke_token, name="revoke-token"),
     # Our own template name: Django's admin app ships registration/password_change_form.html and, listed
     # first, would win (admin breadcrumbs and colours on a clerk's page; axe found its links unreadable).
-    path("account/password/", auth_views.PasswordChangeView.as_view(
-        success_url="/", template_name="registration/change_password.html"), name="password_change"),
+    path("account/password/", accounts.PasswordChangeView.as_view(
+        template_name="registration/change_password.html"), name="password_change"),
     # The compliance officer's console.
     path("audit/", compliance.events, name="audit-events"),
     path("audit/documents/<uuid:pk>/", compliance.document_trail, name="audit-document"),

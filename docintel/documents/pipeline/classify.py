@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 
+from django.db import transaction
+
+from audit.actions import record_event
 from docintel.documents.models import DocumentKind
 
 from .base import Stage
@@ -37,5 +40,8 @@ class ClassifyStage(Stage):
 
     def run(self, document) -> None:
         if document.kind == DocumentKind.AUTO:
-            document.kind = classify_text(document.text)
-            document.save(update_fields=["kind", "updated"])
+            with transaction.atomic():
+                document.kind = classify_text(document.text)
+                document.save(update_fields=["kind", "updated"])
+                record_event("document.classified", document=document, purpose="processing",
+                             details={"kind": document.kind, "by": "rules"})

@@ -1,9 +1,13 @@
-"""Parse stage: the original's text, page offsets and warnings onto the document."""
+"""Parse stage: the original's text, page offsets and warnings onto the document, recorded as
+``document.parsed`` (counts and the text's hash, never the text) in the same transaction."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db import transaction
 
+from audit.actions import record_event
 from docintel.documents import storage
 from docintel.parsing import parse_file
 
@@ -21,3 +25,7 @@ class ParseStage(Stage):
             document.pages = parsed.pages
             document.warnings = parsed.warnings
             document.save(update_fields=["text", "page_offsets", "pages", "warnings", "updated"])
+            record_event("document.parsed", document=document, purpose="processing", details={
+                "pages": parsed.pages, "chars": len(parsed.text),
+                "text_sha256": hashlib.sha256(parsed.text.encode()).hexdigest(),
+                "warnings": sorted({warning["code"] for warning in parsed.warnings})})

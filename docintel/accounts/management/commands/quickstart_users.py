@@ -8,6 +8,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from docintel.accounts.roles import Role, set_roles
 
@@ -25,8 +26,9 @@ class Command(BaseCommand):
                               "reset its password with: python manage.py changepassword admin).")
             return
         password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
-        user = User.objects.create_superuser("admin", email="", password=password)
-        set_roles(user, {Role.ADMIN})
+        with transaction.atomic():  # the account and its role, with their audit events, or nothing
+            user = User.objects.create_superuser("admin", email="", password=password)
+            set_roles(user, {Role.ADMIN})
         self.stdout.write(
             f"Created the administrator account.\n  Sign in at: {url}\n  Username:   admin\n"
             f"  Password:   {password}\n"
