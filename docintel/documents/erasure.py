@@ -56,12 +56,13 @@ def erase_document(document: Document, *, actor, reason: str) -> Document:
         destroy_document_key(str(document.pk))
         document.text = ""
         document.page_offsets = []
+        document.layout = {}
         document.filename = ERASED_FILENAME
         # The row's content hash goes too (the upload event keeps it); the same file uploaded again is
         # a new document. The placeholder keeps the column unique.
         document.sha256 = hashlib.sha256(f"erased:{document.pk}".encode()).hexdigest()
         document.erased_at = timezone.now()
-        document.save(update_fields=["text", "page_offsets", "filename", "sha256", "erased_at", "updated"])
+        document.save(update_fields=["text", "page_offsets", "layout", "filename", "sha256", "erased_at", "updated"])
         # The file goes only once the erasure is committed: a rollback must not lose the original.
         transaction.on_commit(lambda: storage.delete(original_sha256))
     return document

@@ -42,8 +42,9 @@ def _jpeg(image: Image.Image) -> str:
 
 
 def blacked_out_pages(path: str, media_type: str, text: str, page_offsets: list[int], layout: dict,
-                      spans: list[tuple[int, int]], max_pixels: int, max_pages: int, dpi: int = RENDER_DPI) -> dict:
-    """Every page with ``spans`` (offsets into ``text``) blacked out:
+                      spans: list[tuple[int, int]], max_pixels: int, max_pages: int, dpi: int = RENDER_DPI,
+                      only_page: int | None = None) -> dict:
+    """Every page (or page ``only_page``) with ``spans`` (offsets into ``text``) blacked out:
     ``{"pages": [{"jpeg": base64, "width": points, "height": points, "boxes": n}]}``."""
     per_page = page_spans(page_offsets, len(text), spans)
     words = layout.get("pages", {})
@@ -51,6 +52,8 @@ def blacked_out_pages(path: str, media_type: str, text: str, page_offsets: list[
     pages = []
     if media_type in IMAGE_MEDIA_TYPES:
         for number, page in enumerate(image_pages(data, max_pixels=max_pixels, max_pages=max_pages), start=1):
+            if only_page not in (None, number):
+                continue
             boxes = _ocr_page_boxes(words, number, page_offsets, per_page)
             x_dpi, y_dpi = page.dpi or (page.image.width / 8.5, page.image.width / 8.5)
             image = page.image
@@ -66,6 +69,8 @@ def blacked_out_pages(path: str, media_type: str, text: str, page_offsets: list[
     try:
         for index in range(len(document)):
             number = index + 1
+            if only_page not in (None, number):
+                continue
             if str(number) in words:
                 boxes = _ocr_page_boxes(words, number, page_offsets, per_page)
             else:

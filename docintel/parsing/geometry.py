@@ -40,6 +40,35 @@ def page_spans(page_offsets: list[int], text_length: int, spans: Iterable[tuple[
     return dict(result)
 
 
+def boxes_by_key(path: str, media_type: str, text: str, page_offsets: list[int], layout: dict,
+                 keyed_spans: dict[str, list[tuple[int, int]]]) -> dict:
+    """``{key: {"<page>": [box...]}}`` for spans of a PDF or image file (run in the sandboxed child)."""
+    words = layout.get("pages", {})
+    document = None
+    result: dict[str, dict[str, list[Box]]] = {}
+    try:
+        for key, spans in keyed_spans.items():
+            for number, local in page_spans(page_offsets, len(text), spans).items():
+                start = page_offsets[number - 1]
+                if str(number) in words:
+                    boxes = ocr_boxes(words[str(number)]["words"], [(start + s, start + e) for s, e in local])
+                elif media_type == "application/pdf":
+                    if document is None:
+                        document = pypdfium2.PdfDocument(path, password="")
+                    if number > len(document):
+                        continue
+                    end = page_offsets[number] - 2 if number < len(page_offsets) else len(text)
+                    boxes = text_layer_boxes(document, number - 1, text[start:end], local)
+                else:
+                    continue
+                if boxes:
+                    result.setdefault(key, {})[str(number)] = boxes
+    finally:
+        if document is not None:
+            document.close()
+    return result
+
+
 def ocr_boxes(words: list[list[float]], spans: Iterable[tuple[int, int]]) -> list[Box]:
     """Boxes of the OCR words (document offsets) that ``spans`` (document offsets) touch."""
     boxes = []

@@ -14,6 +14,7 @@ Any other page is rendered at 300 dpi.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -59,16 +60,13 @@ def open_image(data: bytes, *, max_pixels: int, max_pages: int) -> Image.Image:
 def image_pages(data: bytes, *, max_pixels: int, max_pages: int) -> Iterator[PageImage]:
     """Each page (frame) of an image file, decoded one at a time; a broken frame is ``image_corrupt``."""
     image = open_image(data, max_pixels=max_pixels, max_pages=max_pages)
-    frames = ImageSequence.Iterator(image) if image.format == "TIFF" else [image]
-    for frame in frames:
+    for frame in _frames(image):
         if frame.width * frame.height > max_pixels:  # each TIFF page has its own header
             raise ParseError("image_too_large", f"a page of the image has more than {max_pixels} pixels")
         try:
             frame.load()
             page = frame.copy()
-        except (OSError, ValueError, SyntaxError, MemoryError) as error:
-            if isinstance(error, MemoryError):
-                raise
+        except (OSError, ValueError, SyntaxError, EOFError, struct.error):
             raise ParseError("image_corrupt", "the image is damaged and could not be decoded") from None
         page.info.setdefault("dpi", frame.info.get("dpi"))
         yield PageImage(page, _dpi(frame))
@@ -133,3 +131,32 @@ def _full_page_picture(page: pypdfium2.PdfPage) -> PageImage | None:
     dpi = (image.width / ((right - left) / 72), image.height / ((top - bottom) / 72))
     placement = (left / width, 1 - top / height, right / width, 1 - bottom / height)
     return PageImage(image, dpi, placement)
+
+
+def count_image_pages(path: str, max_pixels: int, max_pages: int) -> dict:
+    """The number of pages of an image file, every page's header checked (run in the sandbox)."""
+    with open(path, "rb") as file:
+        data = file.read()
+    image = open_image(data, max_pixels=max_pixels, max_pages=max_pages)
+    count = 0
+    for frame in _frames(image):
+        if frame.width * frame.height > max_pixels:
+            raise ParseError("image_too_large", f"a page of the image has more than {max_pixels} pixels")
+        count += 1
+    return {"pages": count}
+
+
+def _frames(image: Image.Image) -> Iterator[Image.Image]:
+    """The pages of a TIFF (one for other formats); a page directory that cannot be read is corrupt."""
+    if image.format != "TIFF":
+        yield image
+        return
+    frames = ImageSequence.Iterator(image)
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration:
+            return
+        except (OSError, ValueError, SyntaxError, EOFError, struct.error):
+            raise ParseError("image_corrupt", "a page of the image is damaged and could not be read") from None
+        yield frame

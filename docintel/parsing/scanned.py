@@ -17,35 +17,11 @@ from pathlib import Path
 
 import pypdfium2
 
-from .base import ParsedText, ParseError, warning
+from .base import ParsedText, ParseError, no_text_layer, pages_needing_ocr, warning
 from .media_types import IMAGE_MEDIA_TYPES, PDF
 from .normalize import PAGE_SEPARATOR, assemble
 from .ocr import OcrPage, OcrUnavailable, TesseractEngine, read_pages
 from .page_images import PageImage, image_pages, pdf_page_for_ocr
-
-# A page with fewer letters and digits than this has no usable text layer (a scanner's page number
-# or stamp is not the page's text).
-MIN_TEXT_CHARS = 20
-
-
-def pages_without_text(pages: list[str]) -> list[int]:
-    """Numbers (from 1) of the pages whose text layer is missing or too thin to be the page's text."""
-    return [number for number, page in enumerate(pages, start=1)
-            if sum(ch.isalnum() for ch in page) < MIN_TEXT_CHARS]
-
-
-def no_text_layer(numbers: list[int], total: int) -> dict:
-    shown = ", ".join(str(n) for n in numbers[:20]) + (f" and {len(numbers) - 20} more" if len(numbers) > 20 else "")
-    return {**warning("no_text_layer", f"{len(numbers)} of {total} pages have no text (scanned images?): "
-                      f"pages {shown}"), "pages": numbers}
-
-
-def pages_needing_ocr(parsed: ParsedText) -> list[int]:
-    for item in parsed.warnings:
-        if item.get("code") == "no_text_layer":
-            return list(item.get("pages", []))
-    return []
-
 
 def ocr_pages(path: str, media_type: str, numbers: list[int], languages: list[str], workers: int,
               max_pixels: int, max_pages: int) -> dict:
@@ -92,11 +68,10 @@ def _page_images(data: bytes, media_type: str, wanted: set[int], max_pixels: int
 
 
 def _has_pictures(document: pypdfium2.PdfDocument, index: int) -> bool:
-    """A page with no image and no drawing is blank: nothing to read (and no warning to give)."""
+    """Only a page holding a picture can be a scan; a thin text page without one keeps its text."""
     page = document[index]
     try:
-        return any(True for _ in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE,
-                                                          pypdfium2.raw.FPDF_PAGEOBJ_PATH], max_depth=3))
+        return any(True for _ in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE], max_depth=3))
     finally:
         page.close()
 
@@ -112,7 +87,8 @@ def merge_ocr(parsed: ParsedText, result: dict) -> ParsedText:
     """``parsed`` with the OCR'd pages' text, word boxes and warnings in; the other pages unchanged."""
     if "unavailable" in result:
         note = warning("ocr_unavailable", f"{result['unavailable']}: pages without a text layer stay empty")
-        return replace(parsed, warnings=[*parsed.warnings, note])
+        kept = [item for item in parsed.warnings if item.get("code") != "ocr_unavailable"]
+        return replace(parsed, warnings=[*kept, note])
     read = {int(number): OcrPage(**page) for number, page in result.get("pages", {}).items()}
     texts = split_pages(parsed)
     for number, page in read.items():
@@ -124,7 +100,7 @@ def merge_ocr(parsed: ParsedText, result: dict) -> ParsedText:
         layout_pages[str(number)] = {
             "confidence": page.confidence, "quarter_turns": page.quarter_turns, "skew": page.skew,
             "words": [[start + s, start + e, *rest] for s, e, *rest in page.words]}
-    still_empty = [n for n in pages_needing_ocr(parsed) if n not in read or not read[n].text.strip()]
+    still_empty = [n for n in pages_needing_ocr(parsed.warnings) if not (read[n].text if n in read else texts[n - 1]).strip()]
     warnings = [item for item in parsed.warnings if item.get("code") != "no_text_layer"]
     if still_empty:
         warnings.append(no_text_layer(still_empty, len(texts)))

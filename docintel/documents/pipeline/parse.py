@@ -1,4 +1,5 @@
-"""Parse stage: the original's text, page offsets and warnings onto the document."""
+"""Parse stage: the original's text, page offsets and warnings onto the document (pages without a text
+layer stay empty, named in the ``no_text_layer`` warning, for the ``ocr`` stage)."""
 
 from __future__ import annotations
 
@@ -20,4 +21,5 @@ class ParseStage(Stage):
             document.page_offsets = parsed.page_offsets
             document.pages = parsed.pages
             document.warnings = parsed.warnings
-            document.save(update_fields=["text", "page_offsets", "pages", "warnings", "updated"])
+            document.layout = parsed.layout
+            document.save(update_fields=["text", "page_offsets", "pages", "warnings", "layout", "updated"])
