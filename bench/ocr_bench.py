@@ -52,8 +52,8 @@ for line in sys.stdin:
     found = sorted(found or [], key=lambda item: (round(item[0][0][1] / 25), item[0][0][0]))
     end = resource.getrusage(resource.RUSAGE_SELF)
     cpu = end.ru_utime + end.ru_stime - start.ru_utime - start.ru_stime
-    print(json.dumps({"text": "\n".join(item[1] for item in found), "cpu": cpu, "rss_mb": end.ru_maxrss / 1024}),
-          flush=True)
+    text = "\n".join(item[1] for item in found)
+    print(json.dumps({"text": text, "cpu": cpu, "rss_mb": end.ru_maxrss / 1024}), flush=True)
 """
 
 
@@ -143,7 +143,9 @@ def gold_on_ocr_text(original: str, ocr: str, spans: list[dict]) -> list[tuple[i
     from rapidfuzz.distance import Levenshtein
 
     mapping: list[int | None] = [None] * len(original)
-    for tag, a0, a1, b0, b1 in Levenshtein.opcodes(original, ocr):
+    for opcode in Levenshtein.opcodes(original, ocr):
+        tag, a0, a1 = opcode.tag, opcode.src_start, opcode.src_end
+        b0, b1 = opcode.dest_start, opcode.dest_end
         if tag == "equal" or (tag == "replace" and a1 - a0 == b1 - b0):
             for offset in range(a1 - a0):
                 mapping[a0 + offset] = b0 + offset
@@ -171,7 +173,8 @@ def phi_recall(pages: list[dict], texts: dict) -> dict:
         on_original = redact_many(originals)
         on_ocr = redact_many(ocrs)
         sums = {"original": [0, 0], "ocr": [0, 0]}
-        for page, original, ocr, red_original, red_ocr in zip(chosen, originals, ocrs, on_original, on_ocr):
+        rows = zip(chosen, originals, ocrs, on_original, on_ocr, strict=True)
+        for page, original, ocr, red_original, red_ocr in rows:
             gold = [(span["start"], span["end"]) for span in page["note"]["spans"]]
             hit, total = char_recall(original, gold, [(e.start, e.end) for e in red_original.entities])
             sums["original"][0] += hit
@@ -180,7 +183,8 @@ def phi_recall(pages: list[dict], texts: dict) -> dict:
             hit, total = char_recall(ocr, carried, [(e.start, e.end) for e in red_ocr.entities])
             sums["ocr"][0] += hit
             sums["ocr"][1] += total
-        result[profile] = {name: round(hit / total, 4) if total else None for name, (hit, total) in sums.items()}
+        result[profile] = {name: round(hit / total, 4) if total else None
+                           for name, (hit, total) in sums.items()}
         result[profile]["notes"] = len(chosen)
     return result
 
@@ -205,10 +209,12 @@ def rendering_time(pages: list[dict], split: str) -> dict:
             parsed = read_document(path, PDF)
             entities = redact_text(parsed.text).entity_dicts()
             started = time.perf_counter()
-            render_page_pdf(path, PDF, parsed.text, parsed.page_offsets, parsed.layout, entities, title="bench")
+            render_page_pdf(path, PDF, parsed.text, parsed.page_offsets, parsed.layout, entities,
+                            title="bench")
             seconds += time.perf_counter() - started
             count += parsed.pages
-        result[label] = {"pages": int(count), "seconds_per_page": round(seconds / count, 3) if count else None}
+        result[label] = {"pages": int(count),
+                         "seconds_per_page": round(seconds / count, 3) if count else None}
     return result
 
 
@@ -224,17 +230,20 @@ def summarise(pages: list[dict], results: dict, engines: list[str]) -> dict:
             row = {}
             for engine in engines:
                 runs = [results[(page["name"], engine)] for page in chosen]
-                scores = [word_similarity(run["text"], page["reference"]) for run, page in zip(runs, chosen)]
+                scores = [word_similarity(run["text"], page["reference"])
+                          for run, page in zip(runs, chosen, strict=True)]
                 cpu = statistics.mean(run["cpu"] for run in runs)
-                row[engine] = {"fidelity_mean": round(statistics.mean(scores), 4), "fidelity_min": round(min(scores), 4),
-                               "cpu_s_per_page": round(cpu, 2), "pages_per_s_per_core": round(1 / cpu, 3) if cpu else None,
+                row[engine] = {"fidelity_mean": round(statistics.mean(scores), 4),
+                               "fidelity_min": round(min(scores), 4), "cpu_s_per_page": round(cpu, 2),
+                               "pages_per_s_per_core": round(1 / cpu, 3) if cpu else None,
                                "peak_rss_mb": round(max(run["rss_mb"] for run in runs))}
             table[f"{source}/{profile}"] = {"pages": len(chosen), **row}
     return table
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--worker", choices=("docintel", "tesseract"), help=argparse.SUPPRESS)
     parser.add_argument("--split", choices=("tune", "heldout"), default="heldout")
     parser.add_argument("--contracts", type=int, default=6)
@@ -252,7 +261,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="ocr-bench-scans-"))
     pages = make_scans(args.split, args.contracts, args.notes, folder)
     me = [sys.executable, str(Path(__file__).resolve())]
-    engines = [Engine("docintel", [*me, "--worker", "docintel"]), Engine("tesseract", [*me, "--worker", "tesseract"])]
+    engines = [Engine(name, [*me, "--worker", name]) for name in ("docintel", "tesseract")]
     if args.rapidocr_python:
         engines.append(Engine("rapidocr", [str(args.rapidocr_python), "-c", RAPIDOCR_WORKER]))
     results = {}

@@ -62,7 +62,8 @@ def erase_document(document: Document, *, actor, reason: str) -> Document:
         # a new document. The placeholder keeps the column unique.
         document.sha256 = hashlib.sha256(f"erased:{document.pk}".encode()).hexdigest()
         document.erased_at = timezone.now()
-        document.save(update_fields=["text", "page_offsets", "layout", "filename", "sha256", "erased_at", "updated"])
+        document.save(update_fields=["text", "page_offsets", "layout", "filename", "sha256", "erased_at",
+                                     "updated"])
         # The file goes only once the erasure is committed: a rollback must not lose the original.
         transaction.on_commit(lambda: storage.delete(original_sha256))
     return document

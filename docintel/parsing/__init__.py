@@ -15,12 +15,12 @@ from pathlib import Path
 from django.conf import settings
 
 from .base import ParsedText, ParseError, no_text_layer, pages_needing_ocr
-from .word import extract_docx
 from .media_types import DOCX, IMAGE_MEDIA_TYPES, PDF, TEXT, detect_media_type
 from .page_images import count_image_pages
 from .pdf import extract_pdf
 from .plaintext import parse_text
 from .sandbox import Limits, run_isolated
+from .word import extract_docx
 
 __all__ = ["ParseError", "ParsedText", "detect_media_type", "ocr_file", "parse_file", "read_document"]
 
@@ -43,7 +43,8 @@ def parse_file(path: Path, media_type: str) -> ParsedText:
         count = run_isolated(count_image_pages, str(path), settings.MAX_IMAGE_PIXELS, settings.MAX_PAGES,
                              limits=limits)["pages"]
         numbers = list(range(1, count + 1))
-        return ParsedText("\n\n" * (count - 1), [2 * i for i in range(count)], [no_text_layer(numbers, count)])
+        return ParsedText("\n\n" * (count - 1), [2 * i for i in range(count)],
+                          [no_text_layer(numbers, count)])
     if media_type != PDF:
         raise ParseError("unsupported_type", "only PDF, plain-text, Word and image files can be parsed")
     result = run_isolated(extract_pdf, str(path), settings.PDF_ENGINE, settings.MAX_PAGES,

@@ -20,7 +20,7 @@ from .geometry import Box, ocr_boxes, page_spans, text_layer_boxes
 from .media_types import IMAGE_MEDIA_TYPES, PDF
 from .page_images import image_pages, render_pdf_page
 
-RENDER_DPI = 150
+RENDER_DPI = 200
 JPEG_QUALITY = 80
 PADDING = 0.002  # of the page's width/height, on every side of a box (about 1.2 pt on letter paper)
 

@@ -27,13 +27,14 @@ _SCALE = 100_000  # device units per page side in FPDF_PageToDevice: fractions t
 _LINE_OVERLAP = 0.5  # characters whose heights overlap this much are on one line
 
 
-def page_spans(page_offsets: list[int], text_length: int, spans: Iterable[tuple[int, int]]) -> dict[int, list]:
+def page_spans(page_offsets: list[int], text_length: int,
+               spans: Iterable[tuple[int, int]]) -> dict[int, list]:
     """Spans cut at page boundaries: {page number: [(start, end) in page-local offsets]}."""
     starts = list(page_offsets)
     ends = [*starts[1:], text_length]
     result: dict[int, list] = defaultdict(list)
     for start, end in spans:
-        for number, (page_start, page_end) in enumerate(zip(starts, ends), start=1):
+        for number, (page_start, page_end) in enumerate(zip(starts, ends, strict=True), start=1):
             low, high = max(start, page_start), min(end, page_end)
             if low < high:
                 result[number].append((low - page_start, high - page_start))
@@ -90,7 +91,7 @@ def text_layer_boxes(document: pypdfium2.PdfDocument, index: int, page_text: str
         mapping = _alignment(page_text, raw)
         boxes: list[Box] = []
         for start, end in spans:
-            indices = sorted({mapping[i] for i in range(start, min(end, len(mapping))) if mapping[i] is not None})
+            indices = sorted({index for index in mapping[start:end] if index is not None})
             chars = [_char_box(page, textpage, i) for i in indices if i < count and not raw[i].isspace()]
             boxes.extend(_lines([box for box in chars if box is not None]))
         return boxes
@@ -102,7 +103,9 @@ def text_layer_boxes(document: pypdfium2.PdfDocument, index: int, page_text: str
 def _alignment(text: str, raw: str) -> list[int | None]:
     """For each character of ``text``, the index of the raw character it came from (or a neighbour's)."""
     mapping: list[int | None] = [None] * len(text)
-    for tag, a0, a1, b0, b1 in Levenshtein.opcodes(text, raw):
+    for opcode in Levenshtein.opcodes(text, raw):
+        tag, a0, a1 = opcode.tag, opcode.src_start, opcode.src_end
+        b0, b1 = opcode.dest_start, opcode.dest_end
         if tag == "equal" or (tag == "replace" and a1 - a0 == b1 - b0):
             for offset in range(a1 - a0):
                 mapping[a0 + offset] = b0 + offset
@@ -139,7 +142,8 @@ def _lines(boxes: list[Box]) -> list[Box]:
     for box in boxes:
         if merged and _same_line(merged[-1], box):
             last = merged[-1]
-            merged[-1] = [min(last[0], box[0]), min(last[1], box[1]), max(last[2], box[2]), max(last[3], box[3])]
+            merged[-1] = [min(last[0], box[0]), min(last[1], box[1]),
+                          max(last[2], box[2]), max(last[3], box[3])]
         else:
             merged.append(list(box))
     return merged

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,10 +28,10 @@ from typing import Protocol
 # choose otherwise in the environment.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from .normalize import LIGATURES  # noqa: E402
-from .preprocess import TARGET_DPI, Prepared, prepare  # noqa: E402
+from .normalize import LIGATURES
+from .preprocess import TARGET_DPI, Prepared, prepare
 
 try:
     import tesserocr
@@ -215,11 +215,8 @@ def read_page(engine: OcrEngine, image: Image.Image, dpi: tuple[float, float] | 
     return page
 
 
-PageSource = Iterator[tuple[Image.Image, tuple[float, float] | None]]
-
-
 def read_pages(engine: OcrEngine, pages: Iterable[tuple[Image.Image, tuple[float, float] | None]],
-               workers: int = 1, on_page: Callable[[int, OcrPage], None] | None = None) -> list[OcrPage]:
+               workers: int = 1) -> list[OcrPage]:
     """OCR of ``pages`` (image, dpi) in ``workers`` threads, in page order.
 
     Images are taken from ``pages`` only as threads free up, so at most ``workers`` + 1 page images are
@@ -232,14 +229,6 @@ def read_pages(engine: OcrEngine, pages: Iterable[tuple[Image.Image, tuple[float
         for image, dpi in pages:
             pending.append(pool.submit(read_page, engine, image, dpi))
             if len(pending) > workers:
-                results.append(_collect(pending.pop(0), len(results), on_page))
-        for future in pending:
-            results.append(_collect(future, len(results), on_page))
+                results.append(pending.pop(0).result())
+        results.extend(future.result() for future in pending)
     return results
-
-
-def _collect(future, index: int, on_page) -> OcrPage:
-    page = future.result()
-    if on_page is not None:
-        on_page(index, page)
-    return page

@@ -73,10 +73,10 @@ def image_pages(data: bytes, *, max_pixels: int, max_pages: int) -> Iterator[Pag
 
 
 def _dpi(image: Image.Image) -> tuple[float, float] | None:
-    dpi = image.info.get("dpi")
     try:
-        return float(dpi[0]), float(dpi[1])
-    except (TypeError, ValueError, IndexError):
+        x, y = (float(value) for value in image.info["dpi"][:2])
+        return x, y
+    except (KeyError, TypeError, ValueError, IndexError):
         return None
 
 
@@ -158,5 +158,5 @@ def _frames(image: Image.Image) -> Iterator[Image.Image]:
         except StopIteration:
             return
         except (OSError, ValueError, SyntaxError, EOFError, struct.error):
-            raise ParseError("image_corrupt", "a page of the image is damaged and could not be read") from None
+            raise ParseError("image_corrupt", "a page of the image is damaged and cannot be read") from None
         yield frame

@@ -86,10 +86,9 @@ class Prepared:
 
 def resolution(image: Image.Image) -> tuple[float, float]:
     """The image's (x, y) dots per inch, or a letter-wide page's when it does not say."""
-    dpi = image.info.get("dpi")
     try:
-        x, y = float(dpi[0]), float(dpi[1])
-    except (TypeError, ValueError, IndexError):
+        x, y = (float(value) for value in image.info["dpi"][:2])
+    except (KeyError, TypeError, ValueError, IndexError):
         x = y = 0.0
     if not (MIN_DPI <= x <= MAX_DPI and MIN_DPI <= y <= MAX_DPI):
         guess = min(MAX_DPI, max(MIN_DPI, image.width / LETTER_WIDTH_IN))
@@ -168,6 +167,6 @@ def skew_angle(grey: Image.Image) -> float:
         turned = np.asarray(ink.rotate(angle, resample=Image.Resampling.BILINEAR, expand=True), np.float32)
         return _sharpness(turned.sum(axis=1))
 
-    coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 0.5), key=score)
-    fine = max(np.arange(coarse - 0.5, coarse + 0.51, 0.1), key=score)
-    return round(float(fine), 2)
+    coarse = max((float(angle) for angle in np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 0.5)), key=score)
+    fine = max((float(angle) for angle in np.arange(coarse - 0.5, coarse + 0.51, 0.1)), key=score)
+    return round(fine, 2)

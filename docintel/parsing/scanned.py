@@ -21,7 +21,8 @@ from .base import ParsedText, ParseError, no_text_layer, pages_needing_ocr, warn
 from .media_types import IMAGE_MEDIA_TYPES, PDF
 from .normalize import PAGE_SEPARATOR, assemble
 from .ocr import OcrPage, OcrUnavailable, TesseractEngine, read_pages
-from .page_images import PageImage, image_pages, pdf_page_for_ocr
+from .page_images import image_pages, pdf_page_for_ocr
+
 
 def ocr_pages(path: str, media_type: str, numbers: list[int], languages: list[str], workers: int,
               max_pixels: int, max_pages: int) -> dict:
@@ -43,7 +44,8 @@ def ocr_pages(path: str, media_type: str, numbers: list[int], languages: list[st
             yield page.image, page.dpi
 
     results = read_pages(engine, images(), workers)
-    pages = {str(number): result.placed(*placements[number]).as_dict() for number, result in zip(order, results)}
+    pages = {str(number): result.placed(*placements[number]).as_dict()
+             for number, result in zip(order, results, strict=True)}
     return {"pages": pages}
 
 
@@ -57,8 +59,8 @@ def _page_images(data: bytes, media_type: str, wanted: set[int], max_pixels: int
         raise ParseError("unsupported_type", "only PDF and image files have pages to read by OCR")
     try:
         document = pypdfium2.PdfDocument(data, password="")
-    except pypdfium2.PdfiumError:
-        raise ParseError("pdf_corrupt", "the file is damaged and its pages could not be rendered") from None
+    except pypdfium2.PdfiumError:  # pypdf recovered its text but pdfium cannot render it: nothing to read
+        return
     try:
         for number in sorted(wanted):
             if number <= len(document) and _has_pictures(document, number - 1):
@@ -80,7 +82,7 @@ def split_pages(parsed: ParsedText) -> list[str]:
     """The text of each page (the inverse of ``normalize.assemble``)."""
     starts = parsed.page_offsets
     ends = [start - len(PAGE_SEPARATOR) for start in starts[1:]] + [len(parsed.text)]
-    return [parsed.text[start:max(start, end)] for start, end in zip(starts, ends)]
+    return [parsed.text[start:max(start, end)] for start, end in zip(starts, ends, strict=True)]
 
 
 def merge_ocr(parsed: ParsedText, result: dict) -> ParsedText:
@@ -95,12 +97,16 @@ def merge_ocr(parsed: ParsedText, result: dict) -> ParsedText:
         texts[number - 1] = page.text
     text, offsets = assemble(texts)
     layout_pages = {}
+    for key, page in parsed.layout.get("pages", {}).items():  # read before: its words move with its page
+        shift = offsets[int(key) - 1] - parsed.page_offsets[int(key) - 1]
+        layout_pages[key] = {**page,
+                             "words": [[s + shift, e + shift, *rest] for s, e, *rest in page["words"]]}
     for number, page in read.items():
         start = offsets[number - 1]
         layout_pages[str(number)] = {
             "confidence": page.confidence, "quarter_turns": page.quarter_turns, "skew": page.skew,
             "words": [[start + s, start + e, *rest] for s, e, *rest in page.words]}
-    still_empty = [n for n in pages_needing_ocr(parsed.warnings) if not (read[n].text if n in read else texts[n - 1]).strip()]
+    still_empty = [n for n in pages_needing_ocr(parsed.warnings) if not texts[n - 1].strip()]
     warnings = [item for item in parsed.warnings if item.get("code") != "no_text_layer"]
     if still_empty:
         warnings.append(no_text_layer(still_empty, len(texts)))
@@ -109,6 +115,5 @@ def merge_ocr(parsed: ParsedText, result: dict) -> ParsedText:
         warnings.append({**warning("ocr", f"page {number} was read by OCR (mean word confidence "
                                    f"{page.confidence:.2f}); check names and numbers against the image"),
                          "page": number, "confidence": page.confidence})
-    layout = {**parsed.layout, "ocr_pages": sorted(read), "pages": {**parsed.layout.get("pages", {}),
-                                                                     **layout_pages}}
+    layout = {"ocr_pages": sorted({*parsed.layout.get("ocr_pages", []), *read}), "pages": layout_pages}
     return ParsedText(text, offsets, warnings, layout)

@@ -16,8 +16,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from pathlib import Path
 
-from .base import ParsedText, ParseError, warning
+import docx
+from docx.table import Table
+
+from .base import ParseError, warning
 from .normalize import assemble, normalise_pages
 
 MAX_PARTS = 2000
@@ -62,14 +66,12 @@ def _as_utf8(content: bytes) -> bytes:
     return content
 
 
-def extract_docx(data: bytes, max_chars: int, max_unpacked_mb: int) -> dict:
+def extract_docx(path: str, max_chars: int, max_unpacked_mb: int) -> dict:
     """Text (one page: a DOCX has no fixed pages) and warnings of a Word file, as a dict for the pipe."""
+    data = Path(path).read_bytes()
     if not data:
         raise ParseError("empty_file", "the file is empty")
     check_package(data, max_unpacked_mb)
-    import docx  # here: only the sandboxed child needs python-docx and lxml
-    from docx.table import Table
-
     try:
         document = docx.Document(io.BytesIO(data))
         lines: list[str] = []

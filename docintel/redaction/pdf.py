@@ -25,7 +25,7 @@ from docintel.parsing.sandbox import Limits, run_isolated
 from .models import redaction_of
 
 PAGE_MEDIA_TYPES = IMAGE_MEDIA_TYPES | {PDF}
-RENDER_SECONDS_PER_PAGE = 2  # on top of the parse time limit; rendering at 150 dpi takes ~0.1 s a page
+RENDER_SECONDS_PER_PAGE = 2  # on top of the parse time limit; rendering at 200 dpi takes well under 1 s a page
 
 # DejaVu (Debian's fonts-dejavu-core) covers most scripts; without it, the built-in Helvetica covers
 # Latin-1 only and other characters become "?" (never dropped silently into a blank).
@@ -95,7 +95,7 @@ def redacted_page_texts(text: str, page_offsets: list[int], entities: list[dict]
     ends = [start - 2 for start in page_offsets[1:]] + [len(text)]
     ordered = sorted(entities, key=lambda entity: entity["start"])
     pages = []
-    for start, end in zip(page_offsets, ends):
+    for start, end in zip(page_offsets, ends, strict=True):
         parts, position = [], start
         for entity in ordered:
             low, high = max(entity["start"], start), min(entity["end"], end)

@@ -22,6 +22,7 @@ from docintel.redaction.pdf import PAGE_MEDIA_TYPES
 
 REVIEW_DPI = 100
 MAX_PAGES_SHOWN = 50
+GROUNDING_ALT = "; highlighted areas are sources of extracted fields"
 
 
 def _limits(pages: int = 1) -> Limits:
@@ -46,7 +47,7 @@ def page_views(document, redaction, fields: list[dict]) -> list[dict]:
         pages.append({"number": number, "rectangles": rectangles,
                       "url": reverse("document-page-image", args=[document.pk, number]),
                       "alt": f"Page {number} of {document.pages} as it will be released: redacted text is "
-                             f"blacked out{'; highlighted areas are sources of extracted fields' if rectangles else ''}."})
+                             f"blacked out{GROUNDING_ALT if rectangles else ''}."})
     return pages
 
 
@@ -55,5 +56,6 @@ def page_jpeg(document, redaction, number: int) -> bytes:
     spans = [(entity["start"], entity["end"]) for entity in redaction.entities]
     rendered = run_isolated(blacked_out_pages, str(storage.path_for(document.sha256)), document.media_type,
                             document.text, document.page_offsets, document.layout, spans,
-                            settings.MAX_IMAGE_PIXELS, settings.MAX_PAGES, REVIEW_DPI, number, limits=_limits())
+                            settings.MAX_IMAGE_PIXELS, settings.MAX_PAGES, REVIEW_DPI, number,
+                            limits=_limits())
     return base64.b64decode(rendered["pages"][0]["jpeg"])
