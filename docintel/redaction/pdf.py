@@ -25,7 +25,7 @@ from docintel.parsing.sandbox import Limits, run_isolated
 from .models import redaction_of
 
 PAGE_MEDIA_TYPES = IMAGE_MEDIA_TYPES | {PDF}
-RENDER_SECONDS_PER_PAGE = 2  # on top of the parse time limit; rendering at 200 dpi takes well under 1 s a page
+RENDER_SECONDS_PER_PAGE = 2  # on top of the parse time limit; a page at 200 dpi takes well under 1 s
 
 # DejaVu (Debian's fonts-dejavu-core) covers most scripts; without it, the built-in Helvetica covers
 # Latin-1 only and other characters become "?" (never dropped silently into a blank).
