@@ -11,8 +11,9 @@ from django.core.management import call_command
 
 from docintel.parsing import parse_file, read_document
 from docintel.parsing.fidelity import word_similarity
-from docintel.parsing.media_types import PDF, TIFF
+from docintel.parsing.media_types import JPEG, PDF, TIFF
 from docintel.parsing.ocr import installed_languages
+from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.skipif("eng" not in installed_languages(),
                                 reason="Tesseract's English data is not installed (.ci/run installs it)")
@@ -81,3 +82,11 @@ def test_parse_command_reports_the_pages_read_by_ocr(tmp_path, scans):
     assert record["ocr_pages"] == [1] and record["pages"] == 1
     assert [w for w in record["warnings"] if w["code"] == "ocr"]
     assert (tmp_path / f"{scans['clean'].stem}.txt").read_text(encoding="utf-8").strip()
+
+
+def test_a_committed_phone_jpeg_is_read():
+    samples = FIXTURES / "scans" / "samples"
+    sample = json.loads((samples / "tune-0001-phone.json").read_text(encoding="utf-8"))
+    parsed = read_document(samples / "tune-0001-phone.jpg", JPEG)
+    assert word_similarity(parsed.text, sample["references"][0]) >= 0.95
+    assert parsed.layout["ocr_pages"] == [1]
