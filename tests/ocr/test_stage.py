@@ -36,7 +36,8 @@ def processed(data: bytes, name: str):
     return wait_for_status(document, timeout=120)
 
 
-def test_a_scanned_image_goes_through_ocr_and_on_to_redaction(pipeline, scans, reference, api_for):
+def test_a_scanned_image_goes_through_ocr_and_on_to_redaction(pipeline, scans, reference, api_for, users,
+                                                                client):
     page = Image.open(scans["fax.tif"])
     png = io.BytesIO()
     page.save(png, "PNG", dpi=page.info["dpi"])
@@ -54,6 +55,14 @@ def test_a_scanned_image_goes_through_ocr_and_on_to_redaction(pipeline, scans, r
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     pdf = PdfReader(io.BytesIO(response.content))
     assert len(pdf.pages) == 1 and "/XObject" in pdf.pages[0]["/Resources"]  # the page is a picture
+
+    client.force_login(users["admin"])
+    page = client.get(f"/documents/{document.pk}/")
+    assert page.status_code == 200 and b"Pages as released" in page.content
+    assert b"as it will be released: redacted text is blacked out" in page.content  # the image's alt text
+    image = client.get(f"/documents/{document.pk}/pages/1.jpg")
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+    assert client.get(f"/documents/{document.pk}/pages/2.jpg").status_code == 404
 
 
 def test_a_text_document_skips_the_ocr_stage(pipeline):
