@@ -61,7 +61,7 @@ class DocumentCommand(BaseCommand):
 
 def read_input_file(path: Path) -> tuple[bytes, str]:
     """The bytes of a file named on the command line and its media type, refused as an upload would be:
-    missing, larger than MAX_UPLOAD_MB, or neither PDF nor text."""
+    missing, larger than MAX_UPLOAD_MB, or of a type docintel does not read."""
     if not path.is_file():
         raise InputError("not_found", "no such file")
     if path.stat().st_size > settings.MAX_UPLOAD_BYTES:

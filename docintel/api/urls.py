@@ -18,6 +18,9 @@ router.register("documents", DocumentViewSet, basename="api-document")
 router.register("tokens", TokenViewSet, basename="api-token")
 
 urlpatterns = [
+    # The contract's name (§8) has no trailing slash, so it is routed here rather than by the router.
+    path("documents/<uuid:pk>/redacted.pdf", DocumentViewSet.as_view({"get": "redacted_pdf"}),
+         name="api-document-redacted-pdf"),
     path("audit/events/", audit.EventsView.as_view(), name="api-audit-events"),
     path("audit/export/", audit.ExportView.as_view(), name="api-audit-export"),
     path("audit/status/", audit.StatusView.as_view(), name="api-audit-status"),

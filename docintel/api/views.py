@@ -6,7 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -25,6 +25,7 @@ from docintel.documents.filters import DocumentFilterForm
 from docintel.documents.models import Document, DocumentKind, StageStatus
 from docintel.errors import Erased, FileTooLarge, InputError, NotReady
 from docintel.redaction.models import redaction_of
+from docintel.redaction.pdf import redacted_pdf_bytes
 from extraction import pointers
 from extraction.actions import correct_field
 from extraction.export import extraction_record
@@ -156,6 +157,16 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                                          "entities": result.entities, "mode": result.mode})
         record_read(document, request.user, "redacted_text", via="api",
                     not_modified=response.status_code == 304)
+        return response
+
+    @extend_schema(summary="Redacted copy as PDF (page images with redacted spans blacked out)", responses={
+        (200, "application/pdf"): OpenApiTypes.BINARY, **_errors(404, 409, 410)})
+    def redacted_pdf(self, request, pk=None):
+        document = self.get_object()
+        body = redacted_pdf_bytes(document)
+        record_read(document, request.user, "redacted_pdf", via="api", download=True)
+        response = HttpResponse(body, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="redacted-{document.pk}.pdf"'
         return response
 
     @extend_schema(summary="Extraction: schema, values, grounding, model, review state, clauses",

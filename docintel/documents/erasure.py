@@ -61,12 +61,14 @@ def erase_document(document: Document, *, actor, reason: str) -> Document:
         destroy_document_key(str(document.pk))
         document.text = ""
         document.page_offsets = []
+        document.layout = {}
         document.filename = ERASED_FILENAME
         # The row's content hash goes too (the upload event keeps it); the same file uploaded again is
         # a new document.
         document.sha256 = hashlib.sha256(f"erased:{document.pk}".encode()).hexdigest()
         document.erased_at = timezone.now()
-        document.save(update_fields=["text", "page_offsets", "filename", "sha256", "erased_at", "updated"])
+        document.save(update_fields=["text", "page_offsets", "layout", "filename", "sha256", "erased_at",
+                                     "updated"])
         # The file goes once the erasure is committed (a rollback must not lose the original), and only
         # when no other document holds the same bytes: another uploader's document is theirs to keep.
         transaction.on_commit(lambda: _delete_original_unless_held(original_sha256))

@@ -50,6 +50,8 @@ class Document(models.Model):
     text = models.TextField(blank=True)
     page_offsets = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    # Pages read by OCR: word boxes with offsets into ``text`` (docintel.parsing.ParsedText.layout).
+    layout = models.JSONField(default=dict, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
     )

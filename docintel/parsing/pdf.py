@@ -20,7 +20,7 @@ import pypdfium2
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, LimitReachedError
 
-from .base import ParseError, warning
+from .base import ParseError, no_text_layer, page_list, pages_without_text, warning
 from .normalize import assemble, normalise_pages
 
 # Actions that run something when the file is opened or touched; text extraction never runs them.
@@ -279,13 +279,11 @@ def _structure_notes() -> Iterator[list[str]]:
 def _warnings(data: bytes, pages: list[str], *, unreadable: list[int], notes: list[str],
               active: list[str]) -> list[dict]:
     warnings = []
-    empty = [number for number, page in enumerate(pages, start=1)
-             if not page.strip() and number not in unreadable]
+    empty = [number for number in pages_without_text(pages) if number not in unreadable]
     if empty:
-        warnings.append(warning("no_text_layer", f"{len(empty)} of {len(pages)} pages have no text "
-                                f"(scanned images?): pages {_numbers(empty)}"))
+        warnings.append(no_text_layer(empty, len(pages)))
     if notes or unreadable:
-        detail = f"; the text of pages {_numbers(unreadable)} could not be recovered" if unreadable else ""
+        detail = f"; the text of pages {page_list(unreadable)} could not be recovered" if unreadable else ""
         warnings.append(warning("repaired", f"the file is damaged and was read in recovery mode{detail}"))
     if active:
         warnings.append(warning("active_content", f"the file contains {', '.join(active)} (never run)"))
@@ -296,11 +294,6 @@ def _warnings(data: bytes, pages: list[str], *, unreadable: list[int], notes: li
     if not _EOF.search(data[-_HEADER_WINDOW:]):
         warnings.append(warning("truncated", "the file ends early (no end-of-file marker); text may be lost"))
     return warnings
-
-
-def _numbers(numbers: list[int], shown: int = 20) -> str:
-    listed = ", ".join(str(n) for n in numbers[:shown])
-    return listed + (f" and {len(numbers) - shown} more" if len(numbers) > shown else "")
 
 
 def _incremental_updates(data: bytes) -> int:

@@ -39,6 +39,7 @@ except (OSError, AttributeError):  # not Linux
 class Limits:
     timeout_s: float
     memory_mb: int
+    cpu_s: float | None = None  # CPU seconds of all the child's threads together; default timeout_s
 
 
 def run_isolated(function: Callable[..., dict], *args, limits: Limits) -> dict:
@@ -109,7 +110,7 @@ def _confine(limits: Limits, *, keep_fd: int) -> None:
     # pipe must not stay open here (its reader would wait for this child's exit to see end-of-file).
     os.closerange(3, keep_fd)
     os.closerange(keep_fd + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
-    cpu = max(1, int(limits.timeout_s + 0.999))
+    cpu = max(1, int((limits.cpu_s or limits.timeout_s) + 0.999))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # a parser has no business writing files

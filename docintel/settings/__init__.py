@@ -8,6 +8,7 @@ With nothing set, docintel runs on embedded defaults: SQLite and an in-process t
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,7 @@ PIPELINE_STAGES = env_list(
     "DOCINTEL_PIPELINE_STAGES",
     [
         "parse: docintel.documents.pipeline.parse.ParseStage",
+        "ocr: docintel.documents.pipeline.ocr.OcrStage",
         "classify: docintel.documents.pipeline.classify.ClassifyStage",
         "redact: docintel.redaction.stage.RedactStage",
         "extract: extraction.stage.ExtractStage",
@@ -171,6 +173,15 @@ MAX_PAGES = env_int("DOCINTEL_MAX_PAGES", 1000, minimum=1)
 PARSE_TIMEOUT_S = env_int("DOCINTEL_PARSE_TIMEOUT_S", 15, minimum=1)
 PARSE_MEMORY_MB = env_int("DOCINTEL_PARSE_MEMORY_MB", 1024, minimum=128)
 MAX_TEXT_CHARS = env_int("DOCINTEL_MAX_TEXT_CHARS", 5_000_000, minimum=1000)
+# Images (TIFF, PNG, JPEG) and Word files: a page with more pixels (A3 at 600 dpi is 70 million) or a
+# DOCX that unpacks to more is refused before it is decoded.
+MAX_IMAGE_PIXELS = env_int("DOCINTEL_MAX_IMAGE_PIXELS", 100_000_000, minimum=1_000_000)
+DOCX_MAX_UNPACKED_MB = env_int("DOCINTEL_DOCX_MAX_UNPACKED_MB", 200, minimum=1)
+# OCR of pages without a text layer (Tesseract): languages as Tesseract names them, joined by "+"
+# (each one added slows recognition), pages read at once (one thread each), and the time a page may take.
+OCR_LANGUAGES = env_str("DOCINTEL_OCR_LANGUAGES", "eng")
+OCR_WORKERS = env_int("DOCINTEL_OCR_WORKERS", os.cpu_count() or 1, minimum=1)
+OCR_PAGE_TIMEOUT_S = env_int("DOCINTEL_OCR_PAGE_TIMEOUT_S", 60, minimum=5)
 PDF_ENGINE = env_choice("DOCINTEL_PDF_ENGINE", ("pypdf", "pdfium"), "pypdf")  # pdfium: faster, optional
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

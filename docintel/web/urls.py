@@ -25,4 +25,5 @@ urlpatterns = [
     path("documents/<uuid:pk>/retry/", views.retry, name="document-retry"),
     path("documents/<uuid:pk>/correct/", views.correct, name="document-correct"),
     path("documents/<uuid:pk>/download/<str:name>", views.download, name="document-download"),
+    path("documents/<uuid:pk>/pages/<int:number>.jpg", views.page_image, name="document-page-image"),
 ]

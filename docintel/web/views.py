@@ -20,7 +20,7 @@ from docintel.documents.filters import DocumentFilterForm
 from docintel.documents.models import DocumentKind
 from docintel.errors import DocintelError
 from docintel.redaction.models import redaction_of
-from docintel.redaction.pdf import redacted_pdf_bytes
+from docintel.redaction.pdf import PAGE_MEDIA_TYPES, redacted_pdf_bytes
 from extraction import pointers
 from extraction.actions import correct_field
 from extraction.export import extraction_csv, extraction_record, value_text
@@ -28,6 +28,7 @@ from extraction.models import extraction_of
 from extraction.schemas import schema_names
 
 from .highlight import marked_text
+from .page_images import page_jpeg, page_views
 from .paging import page_of, query_without_page
 from .permissions import role_required
 
@@ -86,9 +87,28 @@ def _outputs(document) -> dict:
         document.text, redaction.entities if redaction else [],
         {row["id"]: row["spans"] for row in [*fields, *clauses, *risks]},
     )
+    pages = []
+    with suppress(DocintelError):  # a page view must not break on a file the sandbox refuses
+        pages = page_views(document, redaction, fields)
     return {"redaction": redaction, "extraction": extraction, "fields": fields, "text_html": text_html,
             "clauses": clauses, "risks": risks,
-            "entity_counts": sorted(redaction.counts().items()) if redaction else []}
+            "entity_counts": sorted(redaction.counts().items()) if redaction else [], "page_images": pages}
+
+
+@role_required(*roles.in_web(roles.READ_DOCUMENTS))
+def page_image(request, pk, number):
+    """One page as it will be released (redacted spans blacked out), for the document page."""
+    document = document_for(request, pk)
+    if document.media_type not in PAGE_MEDIA_TYPES or not 1 <= number <= (document.pages or 0):
+        raise Http404("no such page")
+    try:
+        body = page_jpeg(document, redaction_of(document), number)
+    except DocintelError as error:
+        return HttpResponse(error.message, status=error.http_status, content_type="text/plain")
+    record_read(document, request.user, "page_image", via="web")
+    response = HttpResponse(body, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _fields(extraction) -> list[dict]:

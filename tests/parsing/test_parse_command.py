@@ -27,7 +27,8 @@ def test_contracts_and_bad_files_each_get_a_json_line(tmp_path):
 
     contract, note, error = records
     assert contract == {"id": pdf.stem, "pages": 8, "chars": contract["chars"],
-                        "sha256": hashlib.sha256(pdf.read_bytes()).hexdigest(), "warnings": []}
+                        "sha256": hashlib.sha256(pdf.read_bytes()).hexdigest(), "warnings": [],
+                        "ocr_pages": []}
     written = (tmp_path / "out" / f"{pdf.stem}.txt").read_text(encoding="utf-8")
     assert len(written) == contract["chars"] > 30_000
     assert note["pages"] == 1

@@ -27,7 +27,8 @@ def test_nul_and_control_characters_are_dropped_but_tabs_and_form_feeds_kept(tmp
 
 @pytest.mark.parametrize(("name", "data", "media_type", "code"), [
     ("empty.txt", b"", "text/plain", "empty_file"),
-    ("image.png", b"\x89PNG\r\n", "image/png", "unsupported_type"),
+    ("archive.gz", b"\x1f\x8b\x08", "application/gzip", "unsupported_type"),
+    ("image.png", b"\x89PNG\r\n", "image/png", "image_corrupt"),
 ])
 def test_unusable_files_are_errors_with_a_code(tmp_path, name, data, media_type, code):
     path = tmp_path / name

@@ -1,5 +1,6 @@
 """Parse stage: the original's text, page offsets and warnings onto the document, recorded as
-``document.parsed`` (counts and the text's hash, never the text) in the same transaction."""
+``document.parsed`` (counts and the text's hash, never the text) in the same transaction. Pages without
+a text layer stay empty, named in the ``no_text_layer`` warning, for the ``ocr`` stage."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ class ParseStage(Stage):
             document.page_offsets = parsed.page_offsets
             document.pages = parsed.pages
             document.warnings = parsed.warnings
-            document.save(update_fields=["text", "page_offsets", "pages", "warnings", "updated"])
+            document.layout = parsed.layout
+            document.save(update_fields=["text", "page_offsets", "pages", "warnings", "layout", "updated"])
             record_event("document.parsed", document=document, purpose="processing", details={
                 "pages": parsed.pages, "chars": len(parsed.text),
                 "text_sha256": hashlib.sha256(parsed.text.encode()).hexdigest(),

@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 
 from docintel.cli import DocumentCommand, existing_paths, read_input_file
 from docintel.errors import DocintelError, InputError
-from docintel.parsing import parse_file
+from docintel.parsing import read_document
 from docintel.redaction.actions import profile_for_kind
 from docintel.redaction.text import load_rules, redact_text
 from extraction.backends import BACKEND_NAMES, get_backend
@@ -24,11 +24,11 @@ from extraction.schemas import get_schema
 
 
 def read_text(path: Path):
-    """The parsed text of a PDF/TXT file, as the pipeline's parse stage would read it."""
+    """The text of a file as the pipeline's parse and ocr stages would read it."""
     _, media_type = read_input_file(path)
-    parsed = parse_file(path, media_type)
+    parsed = read_document(path, media_type)
     if not parsed.text.strip():
-        raise InputError("no_text", "the file has no text to extract from (scanned pages need OCR)")
+        raise InputError("no_text", "the file has no text to extract from")
     return parsed
 
 

@@ -1,6 +1,6 @@
-"""``manage.py parse PATH... --out DIR [--json]``: the text of each PDF/TXT into ``DIR/<stem>.txt``.
+"""``manage.py parse PATH... --out DIR [--json]``: the text of each file into ``DIR/<stem>.txt``.
 
-The same parser as the pipeline's parse stage (sandboxed, under the same limits), without storing
+The same parser and OCR as the pipeline's parse and ocr stages (sandboxed, same limits), without storing
 anything: for checking what docintel reads out of a file.
 """
 
@@ -12,11 +12,12 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from docintel.cli import DocumentCommand, existing_paths, read_input_file
-from docintel.parsing import parse_file
+from docintel.parsing import read_document
 
 
 class Command(DocumentCommand):
-    help = "Extract the text of PDF and plain-text files, with page count, sha256 and warnings."
+    help = ("Extract the text of PDF, plain-text, Word and image files (OCR where a page has no text layer), "
+            "with page count, sha256, warnings and the pages read by OCR.")
 
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
@@ -32,10 +33,11 @@ class Command(DocumentCommand):
 
         def parse(path: Path) -> dict:
             data, media_type = read_input_file(path)
-            parsed = parse_file(path, media_type)
+            parsed = read_document(path, media_type)
             (out / f"{path.stem}.txt").write_text(parsed.text, encoding="utf-8")
             return {"id": path.stem, "pages": parsed.pages, "chars": len(parsed.text),
-                    "sha256": hashlib.sha256(data).hexdigest(), "warnings": parsed.warnings}
+                    "sha256": hashlib.sha256(data).hexdigest(), "warnings": parsed.warnings,
+                    "ocr_pages": parsed.layout.get("ocr_pages", [])}
 
         def summarise(record: dict) -> str:
             codes = ", ".join(w["code"] for w in record["warnings"])

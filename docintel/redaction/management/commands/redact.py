@@ -18,7 +18,7 @@ from pathlib import Path
 
 from docintel.cli import DocumentCommand, existing_paths, read_input_file
 from docintel.errors import InputError
-from docintel.parsing import parse_file
+from docintel.parsing import read_document
 from docintel.redaction.engine import PROFILES
 from docintel.redaction.text import MODES, Redaction, load_rules, redact_many
 
@@ -103,7 +103,7 @@ class Command(DocumentCommand):
                     return Item(path.stem, data.decode("utf-8"))
                 except UnicodeDecodeError:
                     pass
-            return Item(path.stem, parse_file(path, media_type).text)
+            return Item(path.stem, read_document(path, media_type).text)
         except InputError as error:
             return Item(path.stem, error=error)
 

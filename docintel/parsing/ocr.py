@@ -1,0 +1,234 @@
+"""OCR of page images: text with word boxes and confidences, laid out like parsed text.
+
+The engine is Tesseract (the field standard; Debian's language packs) through tesserocr, its C API
+in-process: no temporary files and no subprocess, so it runs inside the parse sandbox (which forbids
+writing files) and one process holds one model per thread. Pages run in parallel threads (tesserocr
+releases the GIL while it recognises), each Tesseract limited to one OpenMP thread: on 2 cores one
+page with Tesseract's default threads took 15 s, one thread per page 1.6 s.
+
+An engine is anything with ``recognise`` and ``orientation`` (``OcrEngine``); ``bench/ocr_bench.py``
+compares others on the same pages. ``read_pages`` is the entry point: images in, ``OcrPage``s out.
+
+Every page's text is built from its words (a space between words, a newline between lines, a blank
+line between paragraphs), so each word's offsets into the page text are exact; the word boxes are
+fractions of the page as given (0..1, from the top left), ready to be drawn on any rendering of it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+# Read by OpenMP when Tesseract's library loads, so set before the import below; a deployment may
+# choose otherwise in the environment.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+from PIL import Image
+
+from .normalize import LIGATURES
+from .preprocess import TARGET_DPI, Prepared, prepare
+
+try:
+    import tesserocr
+except ImportError:  # the quick start works without it: pages that need OCR get ``ocr_unavailable``
+    tesserocr = None
+
+# Where Debian, Fedora and source builds put the language data; TESSDATA_PREFIX comes first.
+TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
+                 "/usr/share/tessdata", "/usr/local/share/tessdata")
+# Below this mean confidence a page may be upside down (it still looks level): ask which way is up.
+DOUBTFUL_CONFIDENCE = 0.6
+# Punctuation-only "words" below this confidence are specks of dirt, not text.
+SPECK_CONFIDENCE = 0.5
+
+
+class OcrUnavailable(Exception):
+    """No OCR engine (or none of the configured languages) is installed here."""
+
+
+@dataclass
+class RecognisedWord:
+    text: str
+    box: tuple[float, float, float, float]  # pixels of the image that was recognised
+    confidence: float  # 0..1
+    starts_line: bool
+    starts_paragraph: bool
+
+
+class OcrEngine(Protocol):
+    name: str
+
+    def recognise(self, image: Image.Image) -> list[RecognisedWord]:
+        """Words of a prepared page (grey, upright, ``TARGET_DPI``) in reading order."""
+        ...
+
+    def orientation(self, image: Image.Image) -> int:
+        """Counter-clockwise quarter turns that make the page upright."""
+        ...
+
+
+@dataclass
+class OcrPage:
+    text: str
+    # [start, end, x0, y0, x1, y1, confidence]: offsets into ``text``, box as fractions of the page
+    words: list[list[float]] = field(default_factory=list)
+    confidence: float = 0.0  # mean word confidence, weighted by word length
+    quarter_turns: int = 0
+    skew: float = 0.0
+
+    def placed(self, left: float, top: float, right: float, bottom: float) -> OcrPage:
+        """This page's boxes for a picture that covers only (left, top, right, bottom) of the page."""
+        if (left, top, right, bottom) == (0.0, 0.0, 1.0, 1.0):
+            return self
+        width, height = right - left, bottom - top
+        words = [[start, end, round(left + x0 * width, 5), round(top + y0 * height, 5),
+                  round(left + x1 * width, 5), round(top + y1 * height, 5), confidence]
+                 for start, end, x0, y0, x1, y1, confidence in self.words]
+        return OcrPage(self.text, words, self.confidence, self.quarter_turns, self.skew)
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "words": self.words, "confidence": self.confidence,
+                "quarter_turns": self.quarter_turns, "skew": self.skew}
+
+
+def tessdata_dir() -> Path | None:
+    candidates = [os.environ.get("TESSDATA_PREFIX", ""), *TESSDATA_DIRS]
+    for candidate in candidates:
+        if candidate and any(Path(candidate).glob("*.traineddata")):
+            return Path(candidate)
+    return None
+
+
+def installed_languages() -> list[str]:
+    folder = tessdata_dir()
+    if tesserocr is None or folder is None:
+        return []
+    return sorted(path.stem for path in folder.glob("*.traineddata") if path.stem != "osd")
+
+
+class TesseractEngine:
+    """Tesseract 5 (LSTM), one ``PyTessBaseAPI`` per thread, one OpenMP thread each."""
+
+    name = "tesseract"
+
+    def __init__(self, languages: Iterable[str] = ("eng",)) -> None:
+        folder = tessdata_dir()
+        wanted = [language for language in languages if language]
+        usable = [language for language in wanted if language in installed_languages()]
+        if tesserocr is None or folder is None or not usable:
+            raise OcrUnavailable(f"no OCR engine with the languages {'+'.join(wanted) or 'eng'} is installed")
+        self.tessdata = str(folder) + "/"
+        self.languages = "+".join(usable)
+        self.has_osd = (folder / "osd.traineddata").exists()
+        self._local = threading.local()
+
+    def _api(self, kind: str = "text"):
+        api = getattr(self._local, kind, None)
+        if api is None:
+            if kind == "osd":
+                api = tesserocr.PyTessBaseAPI(path=self.tessdata, lang="osd", psm=tesserocr.PSM.OSD_ONLY)
+            else:
+                api = tesserocr.PyTessBaseAPI(path=self.tessdata, lang=self.languages, psm=tesserocr.PSM.AUTO)
+            setattr(self._local, kind, api)
+        return api
+
+    def recognise(self, image: Image.Image) -> list[RecognisedWord]:
+        api = self._api()
+        api.SetImage(image)
+        api.SetSourceResolution(TARGET_DPI)
+        api.Recognize()
+        words = []
+        level = tesserocr.RIL.WORD
+        for item in tesserocr.iterate_level(api.GetIterator(), level):
+            text = item.GetUTF8Text(level)
+            box = item.BoundingBox(level)
+            if not text or not box:
+                continue
+            words.append(RecognisedWord(
+                text=text, box=box, confidence=max(0.0, item.Confidence(level)) / 100,
+                starts_line=item.IsAtBeginningOf(tesserocr.RIL.TEXTLINE),
+                starts_paragraph=item.IsAtBeginningOf(tesserocr.RIL.PARA)))
+        api.Clear()
+        return words
+
+    def orientation(self, image: Image.Image) -> int:
+        if not self.has_osd:
+            return 0
+        api = self._api("osd")
+        api.SetImage(image)
+        api.SetSourceResolution(TARGET_DPI)
+        try:
+            found = api.DetectOrientationScript()
+        except RuntimeError:  # too little text to tell
+            return 0
+        finally:
+            api.Clear()
+        return (found or {}).get("orient_deg", 0) // 90
+
+
+def layout_text(words: list[RecognisedWord], prepared: Prepared) -> OcrPage:
+    """The page's text from its words, each word's offsets and page box, and the page's confidence."""
+    parts: list[str] = []
+    boxes: list[list[float]] = []
+    position = 0
+    weighted = weight = 0.0
+    for word in words:
+        text = _clean(word.text)
+        if not text or (not any(ch.isalnum() for ch in text) and word.confidence < SPECK_CONFIDENCE):
+            continue
+        if parts:
+            gap = "\n\n" if word.starts_paragraph else "\n" if word.starts_line else " "
+            parts.append(gap)
+            position += len(gap)
+        parts.append(text)
+        x0, y0, x1, y1 = prepared.to_page(word.box)
+        boxes.append([position, position + len(text), round(x0, 5), round(y0, 5), round(x1, 5),
+                      round(y1, 5), round(word.confidence, 3)])
+        position += len(text)
+        weighted += word.confidence * len(text)
+        weight += len(text)
+    confidence = round(weighted / weight, 3) if weight else 0.0
+    return OcrPage("".join(parts), boxes, confidence, prepared.quarter_turns, prepared.skew)
+
+
+def _clean(text: str) -> str:
+    """Ligatures out, whitespace inside a word (Tesseract leaves none, but a model may) to one space."""
+    return " ".join(text.translate(LIGATURES).split())
+
+
+def read_page(engine: OcrEngine, image: Image.Image, dpi: tuple[float, float] | None = None) -> OcrPage:
+    """One page: prepared, recognised, and tried upside down when the first reading is doubtful."""
+    prepared = prepare(image, dpi, detect_orientation=engine.orientation)
+    page = layout_text(engine.recognise(prepared.image), prepared)
+    if page.confidence < DOUBTFUL_CONFIDENCE and page.text:
+        turns = engine.orientation(prepared.image)
+        if turns:
+            again = prepare(image, dpi, quarter_turns=(prepared.quarter_turns + turns) % 4)
+            second = layout_text(engine.recognise(again.image), again)
+            if second.confidence > page.confidence:
+                page = second
+    return page
+
+
+def read_pages(engine: OcrEngine, pages: Iterable[tuple[Image.Image, tuple[float, float] | None]],
+               workers: int = 1) -> list[OcrPage]:
+    """OCR of ``pages`` (image, dpi) in ``workers`` threads, in page order.
+
+    Images are taken from ``pages`` only as threads free up, so at most ``workers`` + 1 page images are
+    held at once (a 300-dpi letter page is 8 MB in grey): ``pages`` may render lazily.
+    """
+    workers = max(1, workers)
+    results: list[OcrPage] = []
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr") as pool:
+        pending = []
+        for image, dpi in pages:
+            pending.append(pool.submit(read_page, engine, image, dpi))
+            if len(pending) > workers:
+                results.append(pending.pop(0).result())
+        results.extend(future.result() for future in pending)
+    return results

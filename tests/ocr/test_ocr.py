@@ -1,0 +1,92 @@
+"""Scanned, faxed and turned pages read by OCR through ``read_document`` (sandbox, Tesseract, merge):
+text faithful to the source, word boxes that point at the words, the warnings of contract §8."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from docintel.parsing import parse_file, read_document
+from docintel.parsing.fidelity import word_similarity
+from docintel.parsing.media_types import JPEG, PDF, TIFF
+from docintel.parsing.ocr import installed_languages
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.skipif("eng" not in installed_languages(),
+                                reason="Tesseract's English data is not installed (.ci/run installs it)")
+
+
+def ocr_warnings(parsed) -> list[dict]:
+    return [item for item in parsed.warnings if item["code"] == "ocr"]
+
+
+def test_a_clean_scan_is_read_with_its_words_and_boxes(scans, reference):
+    parsed = read_document(scans["clean"], PDF)
+    assert word_similarity(parsed.text, reference) >= 0.97
+    assert parsed.layout["ocr_pages"] == [1]
+    [note] = ocr_warnings(parsed)
+    assert note["page"] == 1 and 0.8 <= note["confidence"] <= 1 and note["message"]
+    assert not [item for item in parsed.warnings if item["code"] == "no_text_layer"]
+    words = parsed.layout["pages"]["1"]["words"]
+    assert len(words) > 50
+    for start, end, x0, y0, x1, y1, confidence in words:
+        assert parsed.text[start:end].strip() == parsed.text[start:end] != ""
+        assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1 and 0 <= confidence <= 1
+    # Reading order: the heading is above the signature line.
+    first, last = words[0], words[-1]
+    assert first[3] < last[3]
+
+
+def test_a_fax_tiff_and_its_pdf_read_the_same(scans, reference):
+    tiff = read_document(scans["fax.tif"], TIFF)
+    pdf = read_document(scans["fax"], PDF)
+    assert word_similarity(tiff.text, reference) >= 0.9
+    assert tiff.text == pdf.text  # the PDF's full-page picture is read at its own 200 x 100 dpi
+
+
+def test_a_page_fed_in_sideways_is_turned_upright(scans, reference):
+    parsed = read_document(scans["rotated"], PDF)
+    assert word_similarity(parsed.text, reference) >= 0.95
+    assert parsed.layout["pages"]["1"]["quarter_turns"] in (1, 2, 3)
+
+
+def test_a_mixed_pdf_keeps_its_text_page_and_reads_its_scanned_page(mixed_pdf, reference):
+    parsed_only = parse_file(mixed_pdf, PDF)
+    [gap] = [item for item in parsed_only.warnings if item["code"] == "no_text_layer"]
+    assert gap["pages"] == [2]
+    parsed = read_document(mixed_pdf, PDF)
+    assert parsed.pages == 2
+    first_page = parsed.text[:parsed.page_offsets[1]]
+    assert "governed by the laws of the State of Delaware" in first_page
+    second_page = parsed.text[parsed.page_offsets[1]:]
+    assert word_similarity(second_page, reference) >= 0.97
+    assert parsed.layout["ocr_pages"] == [2]
+    assert all(start >= parsed.page_offsets[1] for start, *_ in parsed.layout["pages"]["2"]["words"])
+
+
+def test_without_the_configured_language_pages_stay_empty_with_ocr_unavailable(settings, scans):
+    settings.OCR_LANGUAGES = "xx_not_installed"
+    parsed = read_document(scans["clean"], PDF)
+    codes = [item["code"] for item in parsed.warnings]
+    assert "ocr_unavailable" in codes and "no_text_layer" in codes
+    assert not parsed.text.strip()
+
+
+def test_parse_command_reports_the_pages_read_by_ocr(tmp_path, scans):
+    out = StringIO()
+    call_command("parse", str(scans["clean"]), "--out", str(tmp_path), "--json", stdout=out)
+    record = json.loads(out.getvalue())
+    assert record["ocr_pages"] == [1] and record["pages"] == 1
+    assert [w for w in record["warnings"] if w["code"] == "ocr"]
+    assert (tmp_path / f"{scans['clean'].stem}.txt").read_text(encoding="utf-8").strip()
+
+
+def test_a_committed_phone_jpeg_is_read():
+    samples = FIXTURES / "scans" / "samples"
+    sample = json.loads((samples / "tune-0001-phone.json").read_text(encoding="utf-8"))
+    parsed = read_document(samples / "tune-0001-phone.jpg", JPEG)
+    assert word_similarity(parsed.text, sample["references"][0]) >= 0.95
+    assert parsed.layout["ocr_pages"] == [1]
