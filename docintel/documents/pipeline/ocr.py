@@ -8,8 +8,11 @@ changes nothing. Operators may route its Celery task to a queue of its own (OCR 
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db import transaction
 
+from audit.actions import record_event
 from docintel.documents import storage
 from docintel.parsing import ParsedText, ocr_file
 from docintel.parsing.base import pages_needing_ocr
@@ -32,3 +35,7 @@ class OcrStage(Stage):
             document.warnings = read.warnings
             document.layout = read.layout
             document.save(update_fields=["text", "page_offsets", "warnings", "layout", "updated"])
+            # Like document.parsed: which pages were read and the text's hash, never the text.
+            record_event("document.ocr_read", document=document, purpose="processing", details={
+                "pages": [w.get("page") for w in read.warnings if w.get("code") == "ocr"],
+                "chars": len(read.text), "text_sha256": hashlib.sha256(read.text.encode()).hexdigest()})
