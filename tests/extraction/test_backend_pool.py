@@ -29,7 +29,8 @@ from extraction.inference import Audience, infer
 from extraction.schemas import get_schema
 from tests.extraction.conftest import SHORT_CONTRACT, free_port
 
-pytestmark = pytest.mark.django_db
+# Requests run on several threads, each with its own database connection: every test commits.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 CONTRACT = get_schema("contract")
 ANSWER = json.dumps({**CONTRACT.empty(), "document_name": "MASTER SERVICES AGREEMENT"})
