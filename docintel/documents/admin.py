@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
+from .access import record_list, record_read
 from .erasure import erase_document
 from .models import Document
 
@@ -47,3 +48,18 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    # Contract §7: every view is an event, in the admin too (issue 12, finding 13).
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if request.method == "GET" and changelist is not None:
+            record_list(request.user, [document.pk for document in changelist.result_list], via="admin",
+                        filters={"admin_query": "(search)"} if request.GET.get("q") else {})
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            record_read(object_id, request.user, "admin_page", via="admin")
+        return response

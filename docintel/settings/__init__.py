@@ -38,15 +38,27 @@ CSRF_TRUSTED_ORIGINS = env_list("DOCINTEL_CSRF_TRUSTED_ORIGINS", [])
 
 # --- Database ----------------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
+# Connections persist across requests (no connect per request) and are checked before reuse.
+DB_CONN_MAX_AGE_S = env_int("DOCINTEL_DB_CONN_MAX_AGE_S", 600, minimum=0)
+# SQLite: "full" flushes every commit to disk before it returns (each audit event durable before the
+# response); "normal" leaves the flush to WAL checkpoints: several times more writes per second, and a
+# power loss (not a crash of docintel) may lose the last commits, changes and their events together.
+SQLITE_SYNCHRONOUS = env_choice("DOCINTEL_SQLITE_SYNCHRONOUS", ("full", "normal"), "full")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE_S,
+                                                  conn_health_checks=True)}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "docintel.sqlite3"),
+            "CONN_MAX_AGE": DB_CONN_MAX_AGE_S,
+            "CONN_HEALTH_CHECKS": True,
             # Worker threads and the web server share the file: wait for locks instead of failing.
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+            # WAL: readers never wait for the writer (every read writes its audit event), and a commit
+            # is one append to the log instead of a rollback journal's several flushes.
+            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE",
+                        "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous={SQLITE_SYNCHRONOUS};"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -55,6 +67,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 # No broker configured: tasks run in a thread of the process that queued them (same task code).
 TASKS_IN_PROCESS = not REDIS_URL
+# The in-process runner's thread (and the parse sandbox and model threads it starts) runs this many
+# nice steps below request threads, so that stages do not starve the web server (0: same priority).
+TASK_NICE = env_int("DOCINTEL_TASK_NICE", 10, minimum=0)
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = TASKS_IN_PROCESS
 CELERY_TASK_EAGER_PROPAGATES = False

@@ -166,7 +166,8 @@ class OpenAIBackend(Backend):
                 self.pool.mark_failed(replica, type(error).__name__)
                 problem = f"could not be reached ({type(error).__name__})"
                 continue
-            if (response.status_code in FORMAT_REFUSED_STATUS and self.format_style == "json_schema"
+            # The form this request was sent in (another thread may have switched the shared one).
+            if (response.status_code in FORMAT_REFUSED_STATUS and body["response_format"]["type"] == "json_schema"
                     and "response_format" in response.text):
                 return None, replica
             if response.status_code in RETRYABLE_STATUS:
