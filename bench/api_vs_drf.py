@@ -71,25 +71,34 @@ def tree_jiffies(pid: int) -> int:
 
 
 class Server:
-    def __init__(self, name: str, command: list[str], cwd: Path, env: dict, port: int, ready_path: str,
-                 headers: dict) -> None:
+    def __init__(
+        self, name: str, command: list[str], cwd: Path, env: dict, port: int, ready_path: str, headers: dict
+    ) -> None:
         self.name, self.command, self.cwd, self.env, self.port = name, command, cwd, env, port
         self.ready_path, self.headers = ready_path, headers
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:
-        self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, start_new_session=True,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=self.cwd,
+            env=self.env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
-                request = urllib.request.Request(self.url(self.ready_path), headers=self.headers)
-                with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback)
+                url = self.url(self.ready_path)  # our own server on loopback
+                request = urllib.request.Request(url, headers=self.headers)  # noqa: S310
+                with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
                     if response.status == 200:
                         return self
             except OSError:
                 if self.process.poll() is not None:
-                    raise RuntimeError(f"{self.name} exited: {self.process.stderr.read().decode()[-2000:]}")
+                    output = self.process.stderr.read().decode()[-2000:]
+                    raise RuntimeError(f"{self.name} exited: {output}") from None
                 time.sleep(0.3)
         raise RuntimeError(f"{self.name} did not start")
 
@@ -111,8 +120,16 @@ def parse_latency(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def wrk(server: Server, path: str, *, seconds: int, connections: int = 32, threads: int = 2,
-        script: Path | None = None, warmup: int = 3) -> dict:
+def wrk(
+    server: Server,
+    path: str,
+    *,
+    seconds: int,
+    connections: int = 32,
+    threads: int = 2,
+    script: Path | None = None,
+    warmup: int = 3,
+) -> dict:
     headers = []
     for key, value in server.headers.items():
         headers += ["-H", f"{key}: {value}"]
@@ -123,8 +140,12 @@ def wrk(server: Server, path: str, *, seconds: int, connections: int = 32, threa
     load = Path("/proc/loadavg").read_text().split()[0]
     busy0, total0 = cpu_jiffies()
     own0 = tree_jiffies(server.process.pid)
-    out = subprocess.run([*base, "-d", f"{seconds}s", "--latency", server.url(path)], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [*base, "-d", f"{seconds}s", "--latency", server.url(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     busy1, total1 = cpu_jiffies()
     own1 = tree_jiffies(server.process.pid)
     text = out.stdout
@@ -134,7 +155,8 @@ def wrk(server: Server, path: str, *, seconds: int, connections: int = 32, threa
     total = max(1, total1 - total0)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
-        "p50_ms": parse_latency(latency["50"]), "p99_ms": parse_latency(latency["99"]),
+        "p50_ms": parse_latency(latency["50"]),
+        "p99_ms": parse_latency(latency["99"]),
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
         "socket_errors": sum(int(x) for x in errors.groups()) if errors else 0,
         "load_before": float(load),
@@ -150,28 +172,44 @@ def prepare_drf(work: Path, documents: int) -> tuple[Path, dict, str]:
     env = {**os.environ, "DRF_ANCHOR_DB": str(project / "db.sqlite3"), "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     for args in (["migrate", "-v0"], ["seed", "--rows", str(documents)]):
-        subprocess.run([sys.executable, "manage.py", *args], cwd=project, env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=project, env=env, check=True, capture_output=True
+        )
     return project, env, (project / "token.txt").read_text().strip()
 
 
 def drf_server(project: Path, env: dict, token: str, gunicorn_args: list[str]) -> Server:
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "anchorproj.wsgi:application", "-b", f"127.0.0.1:{port}",
-               *gunicorn_args, "--no-control-socket", "--log-level", "warning"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "anchorproj.wsgi:application",
+        "-b",
+        f"127.0.0.1:{port}",
+        *gunicorn_args,
+        "--no-control-socket",
+        "--log-level",
+        "warning",
+    ]
     return Server("drf", command, project, env, port, "/ok/", {"Authorization": f"Token {token}"})
 
 
 # --- docintel ------------------------------------------------------------------------------------------
 def docintel_env(data_dir: Path) -> dict:
     env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "docintel.settings", "DOCINTEL_DATA_DIR": str(data_dir),
-        "DOCINTEL_API_RATE": "100000000/min", "DOCINTEL_API_UPLOAD_RATE": "100000000/min",
-        "DOCINTEL_LOG_LEVEL": "WARNING", "PYTHONDONTWRITEBYTECODE": "1",
-        # Uploads: parse only (the bench measures the web tier and the runner, not the language model).
-        "DOCINTEL_PIPELINE_STAGES": "parse: docintel.documents.pipeline.parse.ParseStage",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "docintel.settings",
+            "DOCINTEL_DATA_DIR": str(data_dir),
+            "DOCINTEL_API_RATE": "100000000/min",
+            "DOCINTEL_API_UPLOAD_RATE": "100000000/min",
+            "DOCINTEL_LOG_LEVEL": "WARNING",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            # Uploads: parse only (the bench measures the web tier and the runner, not the language model).
+            "DOCINTEL_PIPELINE_STAGES": "parse: docintel.documents.pipeline.parse.ParseStage",
+        }
+    )
     env.pop("REDIS_URL", None)
     return env
 
@@ -189,18 +227,46 @@ def prepare_docintel(data_dir: Path, documents: int, events: int) -> tuple[dict,
     env = docintel_env(data_dir)
     if env.get("DATABASE_URL"):
         recreate_postgres(env["DATABASE_URL"])
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "seed_documents.py"), "--documents",
-                          str(documents), "--events", str(events)], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "seed_documents.py"),
+            "--documents",
+            str(documents),
+            "--events",
+            str(events),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return env, json.loads(out.strip().splitlines()[-1])
 
 
 def docintel_server(env: dict, token: str, gunicorn_args: list[str]) -> Server:
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "docintel.wsgi:application", "-b", f"127.0.0.1:{port}",
-               *gunicorn_args, "--log-level", "warning"]
-    return Server("docintel", command, ROOT, env, port, "/api/v1/documents/?page_size=1",
-                  {"Authorization": f"Token {token}"})
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "docintel.wsgi:application",
+        "-b",
+        f"127.0.0.1:{port}",
+        *gunicorn_args,
+        "--log-level",
+        "warning",
+    ]
+    return Server(
+        "docintel",
+        command,
+        ROOT,
+        env,
+        port,
+        "/api/v1/documents/?page_size=1",
+        {"Authorization": f"Token {token}"},
+    )
 
 
 UPLOAD_LUA = r"""
@@ -232,8 +298,10 @@ def sample_pdf(work: Path, megabytes: float = 1.0) -> Path:
 
     pdf = FPDF()
     pdf.set_font("Helvetica", size=10)
-    paragraph = ("This Services Agreement is entered into by Acme Health LLC and Northwind Clinic. "
-                 "The Provider shall deliver the Services described in Schedule A. ") * 12
+    paragraph = (
+        "This Services Agreement is entered into by Acme Health LLC and Northwind Clinic. "
+        "The Provider shall deliver the Services described in Schedule A. "
+    ) * 12
     path = work / "upload.pdf"
     pages = 0
     while True:
@@ -254,14 +322,19 @@ def run_concurrently(jobs: list) -> list:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=10_000, help="audit events seeded for docintel")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--no-drf", action="store_true", help="docintel alone (e.g. at 1,000,000 documents)")
-    parser.add_argument("--uploads", action="store_true", help="also: 1 MB PDF uploads (8 connections), "
-                        "alone and together with list requests")
+    parser.add_argument(
+        "--uploads",
+        action="store_true",
+        help="also: 1 MB PDF uploads (8 connections), alone and together with list requests",
+    )
     parser.add_argument("--drf-args", default="-k sync -w 5")
     parser.add_argument("--docintel-args", default=f"-c {ROOT / 'deploy' / 'gunicorn.conf.py'}")
     parser.add_argument("--endpoints", default="list,detail,audit,extraction,redacted,page200")
@@ -278,20 +351,31 @@ def main() -> None:
         doc = seeded["document"]
         wanted = args.endpoints.split(",")
         docintel_paths = {
-            "list": f"/api/v1/documents/?page_size={PAGE}", "detail": f"/api/v1/documents/{doc}/",
+            "list": f"/api/v1/documents/?page_size={PAGE}",
+            "detail": f"/api/v1/documents/{doc}/",
             "audit": f"/api/v1/audit/events/?page_size={PAGE}",
-            "extraction": f"/api/v1/documents/{doc}/extraction/", "redacted": f"/api/v1/documents/{doc}/redacted/",
+            "extraction": f"/api/v1/documents/{doc}/extraction/",
+            "redacted": f"/api/v1/documents/{doc}/redacted/",
             "page200": f"/api/v1/documents/?page_size={PAGE}&page=200",
         }
         sides = []
         if not args.no_drf:
             project, drf_env, drf_token = prepare_drf(work, args.documents)
-            drf_paths = {"list": "/api/documents/?page=1", "detail": f"/api/documents/{args.documents // 2}/",
-                         "page200": "/api/documents/?page=200"}
-            sides.append(("drf", lambda: drf_server(project, drf_env, drf_token, args.drf_args.split()),
-                          drf_paths))
-        sides.append(("docintel", lambda: docintel_server(denv, seeded["token"], args.docintel_args.split()),
-                      docintel_paths))
+            drf_paths = {
+                "list": "/api/documents/?page=1",
+                "detail": f"/api/documents/{args.documents // 2}/",
+                "page200": "/api/documents/?page=200",
+            }
+            sides.append(
+                ("drf", lambda: drf_server(project, drf_env, drf_token, args.drf_args.split()), drf_paths)
+            )
+        sides.append(
+            (
+                "docintel",
+                lambda: docintel_server(denv, seeded["token"], args.docintel_args.split()),
+                docintel_paths,
+            )
+        )
         pdf = sample_pdf(work) if args.uploads else None
         script = work / "upload.lua"
         script.write_text(UPLOAD_LUA)
@@ -308,37 +392,81 @@ def main() -> None:
                             server.headers = {"Authorization": f"Token {seeded['audit_token']}"}
                         result = wrk(server, paths[endpoint], seconds=args.seconds)
                         server.headers = usual
-                        results.append({"server": name, "endpoint": endpoint, "round": round_number + 1,
-                                        "documents": args.documents, **result})
+                        results.append(
+                            {
+                                "server": name,
+                                "endpoint": endpoint,
+                                "round": round_number + 1,
+                                "documents": args.documents,
+                                **result,
+                            }
+                        )
                         print(json.dumps(results[-1]), flush=True)
                     if name == "docintel" and pdf is not None:
                         os.environ["BENCH_PDF"] = str(pdf)
-                        alone = wrk(server, "/api/v1/documents/", seconds=args.seconds, connections=8,
-                                    script=script, warmup=0)
-                        results.append({"server": name, "endpoint": "upload_1mb_c8", "round": round_number + 1,
-                                        "documents": args.documents, **alone})
+                        alone = wrk(
+                            server,
+                            "/api/v1/documents/",
+                            seconds=args.seconds,
+                            connections=8,
+                            script=script,
+                            warmup=0,
+                        )
+                        results.append(
+                            {
+                                "server": name,
+                                "endpoint": "upload_1mb_c8",
+                                "round": round_number + 1,
+                                "documents": args.documents,
+                                **alone,
+                            }
+                        )
                         print(json.dumps(results[-1]), flush=True)
-                        upload, listing = run_concurrently([
-                            lambda s=server: wrk(s, "/api/v1/documents/", seconds=args.seconds,
-                                                 connections=8, script=script, warmup=0),
-                            lambda s=server: wrk(s, docintel_paths["list"], seconds=args.seconds, warmup=0)])
-                        for endpoint, result in (("upload_1mb_c8_with_lists", upload),
-                                                 ("list_with_uploads", listing)):
-                            results.append({"server": name, "endpoint": endpoint, "round": round_number + 1,
-                                            "documents": args.documents, **result})
+                        upload, listing = run_concurrently(
+                            [
+                                lambda s=server: wrk(
+                                    s,
+                                    "/api/v1/documents/",
+                                    seconds=args.seconds,
+                                    connections=8,
+                                    script=script,
+                                    warmup=0,
+                                ),
+                                lambda s=server: wrk(
+                                    s, docintel_paths["list"], seconds=args.seconds, warmup=0
+                                ),
+                            ]
+                        )
+                        for endpoint, result in (
+                            ("upload_1mb_c8_with_lists", upload),
+                            ("list_with_uploads", listing),
+                        ):
+                            results.append(
+                                {
+                                    "server": name,
+                                    "endpoint": endpoint,
+                                    "round": round_number + 1,
+                                    "documents": args.documents,
+                                    **result,
+                                }
+                            )
                             print(json.dumps(results[-1]), flush=True)
     finally:
         if args.out:
             args.out.write_text(json.dumps(results, indent=1))
         shutil.rmtree(work, ignore_errors=True)
     print()
-    print("| server | endpoint | round | req/s | p50 ms | p99 ms | non-2xx | load before | CPU busy % | "
-          "server CPU % |")
+    print(
+        "| server | endpoint | round | req/s | p50 ms | p99 ms | non-2xx | load before | CPU busy % | "
+        "server CPU % |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        print(f"| {r['server']} | {r['endpoint']} | {r['round']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
-              f"{r['p99_ms']:.1f} | {r['non2xx']} | {r['load_before']:.1f} | {r['cpu_busy_pct']} | "
-              f"{r['cpu_server_pct']} |")
+        print(
+            f"| {r['server']} | {r['endpoint']} | {r['round']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
+            f"{r['p99_ms']:.1f} | {r['non2xx']} | {r['load_before']:.1f} | {r['cpu_busy_pct']} | "
+            f"{r['cpu_server_pct']} |"
+        )
 
 
 if __name__ == "__main__":

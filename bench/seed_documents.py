@@ -40,8 +40,13 @@ def stages_json(rng: random.Random, created: datetime) -> str:
     for name in STAGES:
         seconds = round(rng.uniform(0.05, 30.0), 3)
         started, moment = moment, moment + timedelta(seconds=seconds)
-        stages[name] = {"status": "done", "started": started.isoformat(), "finished": moment.isoformat(),
-                        "seconds": seconds, "attempts": 1}
+        stages[name] = {
+            "status": "done",
+            "started": started.isoformat(),
+            "finished": moment.isoformat(),
+            "seconds": seconds,
+            "attempts": 1,
+        }
     return json.dumps(stages)
 
 
@@ -53,10 +58,25 @@ def document_rows(count: int, user_id: int, seed: int = 42):
         created = start + step * index
         kind = KINDS[index % 2]
         name = f"{'contract' if kind == 'contract' else 'note'}-{index:07d}.pdf"
-        yield (str(uuid.UUID(int=rng.getrandbits(128), version=4)), name, kind, "",
-               hashlib.sha256(f"bench-{seed}-{index}".encode()).hexdigest(), rng.randint(20_000, 2_000_000),
-               "application/pdf", rng.randint(1, 60), "done", stages_json(rng, created), "", "[]", "[]",
-               user_id, created, created + timedelta(minutes=1), None)
+        yield (
+            str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            name,
+            kind,
+            "",
+            hashlib.sha256(f"bench-{seed}-{index}".encode()).hexdigest(),
+            rng.randint(20_000, 2_000_000),
+            "application/pdf",
+            rng.randint(1, 60),
+            "done",
+            stages_json(rng, created),
+            "",
+            "[]",
+            "[]",
+            user_id,
+            created,
+            created + timedelta(minutes=1),
+            None,
+        )
 
 
 def sqlite_time(moment: datetime) -> str:
@@ -64,8 +84,25 @@ def sqlite_time(moment: datetime) -> str:
     return str(moment.astimezone(UTC).replace(tzinfo=None))
 
 
-COLUMNS = ("id", "filename", "kind", "schema_name", "sha256", "size", "media_type", "pages", "status", "stages",
-           "text", "page_offsets", "warnings", "uploaded_by_id", "created", "updated", "erased_at")
+COLUMNS = (
+    "id",
+    "filename",
+    "kind",
+    "schema_name",
+    "sha256",
+    "size",
+    "media_type",
+    "pages",
+    "status",
+    "stages",
+    "text",
+    "page_offsets",
+    "warnings",
+    "uploaded_by_id",
+    "created",
+    "updated",
+    "erased_at",
+)
 
 
 def insert_documents(count: int, user_id: int) -> None:
@@ -78,8 +115,11 @@ def insert_documents(count: int, user_id: int) -> None:
     if connection.vendor == "postgresql":
         connection.ensure_connection()
         raw = connection.connection
-        with transaction.atomic(), raw.cursor() as cursor, cursor.copy(
-                f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+        with (
+            transaction.atomic(),
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         with connection.cursor() as cursor:
@@ -90,7 +130,9 @@ def insert_documents(count: int, user_id: int) -> None:
     batch: list[tuple] = []
     with connection.cursor() as cursor:
         for row in rows:
-            batch.append((uuid.UUID(row[0]).hex, *row[1:14], sqlite_time(row[14]), sqlite_time(row[15]), None))
+            batch.append(
+                (uuid.UUID(row[0]).hex, *row[1:14], sqlite_time(row[14]), sqlite_time(row[15]), None)
+            )
             if len(batch) == BATCH:
                 with transaction.atomic():
                     cursor.executemany(sql, batch)
@@ -121,49 +163,111 @@ def insert_events(count: int, actor_id: int, username: str) -> None:
             seq += 1
             moment = now + timedelta(seconds=index)
             document_id = document_ids[index % len(document_ids)]
-            stored_id = document_id if connection.vendor == "postgresql" or document_id is None else \
-                uuid.UUID(document_id).hex
-            digest = hashlib.sha256(chain.canonical_event_bytes(
-                seq, format_time(moment), "document.viewed", actor_id, username, "service", document_id,
-                "document access", details, "", prev)).hexdigest()
-            rows.append((seq, moment if connection.vendor == "postgresql" else sqlite_time(moment),
-                         "document.viewed", actor_id, username, "service", stored_id, "document access",
-                         details, "", prev, digest))
+            stored_id = (
+                document_id
+                if connection.vendor == "postgresql" or document_id is None
+                else uuid.UUID(document_id).hex
+            )
+            digest = hashlib.sha256(
+                chain.canonical_event_bytes(
+                    seq,
+                    format_time(moment),
+                    "document.viewed",
+                    actor_id,
+                    username,
+                    "service",
+                    document_id,
+                    "document access",
+                    details,
+                    "",
+                    prev,
+                )
+            ).hexdigest()
+            rows.append(
+                (
+                    seq,
+                    moment if connection.vendor == "postgresql" else sqlite_time(moment),
+                    "document.viewed",
+                    actor_id,
+                    username,
+                    "service",
+                    stored_id,
+                    "document access",
+                    details,
+                    "",
+                    prev,
+                    digest,
+                )
+            )
             prev = digest
         placeholders = ", ".join(["%s"] * 12)
         with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {table} (seq, time, action, actor_id, actor_username, actor_role, "
-                               f"document_id, purpose, details, sensitive, prev_hash, hash) "
-                               f"VALUES ({placeholders})", rows)
+            cursor.executemany(
+                f"INSERT INTO {table} (seq, time, action, actor_id, actor_username, actor_role, "
+                f"document_id, purpose, details, sensitive, prev_hash, hash) "
+                f"VALUES ({placeholders})",
+                rows,
+            )
         chain.make_checkpoint(seq, prev, reason="interval")
 
 
 def add_outputs(document_id: str) -> None:
     """A redaction and an extraction for one document (what a finished contract has), for the output
     endpoints: 20,000 characters of redacted text with 120 entity spans, the contract schema's fields."""
-    from docintel.documents.models import Document
     from docintel.documents.redaction.models import RedactionResult
+
+    from docintel.documents.models import Document
     from extraction.models import Extraction
     from extraction.schemas import get_schema
 
     document = Document.objects.get(pk=document_id)
-    text = ("This Agreement is made between [PERSON] of [ADDRESS] and Acme Health LLC on [DATE]. " * 240)[:20000]
-    entities = [{"type": "PERSON", "start": 31 + 84 * i, "end": 39 + 84 * i, "score": 0.85,
-                 "recognizer": "SpacyRecognizer"} for i in range(120)]
+    text = ("This Agreement is made between [PERSON] of [ADDRESS] and Acme Health LLC on [DATE]. " * 240)[
+        :20000
+    ]
+    entities = [
+        {
+            "type": "PERSON",
+            "start": 31 + 84 * i,
+            "end": 39 + 84 * i,
+            "score": 0.85,
+            "recognizer": "SpacyRecognizer",
+        }
+        for i in range(120)
+    ]
     RedactionResult.objects.create(document=document, redacted_text=text, entities=entities)
     schema = get_schema("contract")
-    data = {**schema.empty(), "document_name": "MASTER SERVICES AGREEMENT", "agreement_date": "2021-03-03",
-            "parties": [{"name": "Acme Health LLC", "role": "Provider"},
-                        {"name": "Northwind Clinic", "role": "Customer"}], "governing_law": "New York"}
+    data = {
+        **schema.empty(),
+        "document_name": "MASTER SERVICES AGREEMENT",
+        "agreement_date": "2021-03-03",
+        "parties": [
+            {"name": "Acme Health LLC", "role": "Provider"},
+            {"name": "Northwind Clinic", "role": "Customer"},
+        ],
+        "governing_law": "New York",
+    }
     Extraction.objects.create(
-        document=document, schema_name="contract", schema_version=str(schema.version), data=data,
-        grounding={"/document_name": [{"start": 0, "end": 25}], "/agreement_date": [{"start": 60, "end": 73}]},
-        ungrounded=[], confidence={"/document_name": 0.9, "/agreement_date": 0.85}, valid=True,
-        model="rules", route={"mode": "hybrid", "steps": []}, text_sha256="0" * 64)
+        document=document,
+        schema_name="contract",
+        schema_version=str(schema.version),
+        data=data,
+        grounding={
+            "/document_name": [{"start": 0, "end": 25}],
+            "/agreement_date": [{"start": 60, "end": 73}],
+        },
+        ungrounded=[],
+        confidence={"/document_name": 0.9, "/agreement_date": 0.85},
+        valid=True,
+        model="rules",
+        route={"mode": "hybrid", "steps": []},
+        text_sha256="0" * 64,
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=0, help="chained audit events to add")
     parser.add_argument("--user", default="bench-service")
@@ -194,9 +298,19 @@ def main() -> None:
     add_outputs(str(middle))
     out = StringIO()
     call_command("issue_token", f"{args.user}-audit", "--role", "compliance", stdout=out)
-    print(json.dumps({"token": token, "audit_token": out.getvalue().strip(), "document": str(middle),
-                      "documents": args.documents, "events": args.events,
-                      "seconds": round(time.monotonic() - started, 1), "documents_seconds": round(seeded, 1)}))
+    print(
+        json.dumps(
+            {
+                "token": token,
+                "audit_token": out.getvalue().strip(),
+                "document": str(middle),
+                "documents": args.documents,
+                "events": args.events,
+                "seconds": round(time.monotonic() - started, 1),
+                "documents_seconds": round(seeded, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
             known = self._look_up(key_hash)
         User = get_user_model()
         user = User.from_db(None, _USER_FIELDS, known.user_fields)  # a fresh instance per request
-        user._docintel_roles = set(known.roles)
+        user.__dict__["_docintel_roles"] = set(known.roles)  # what roles.roles_of would ask the database
         token = ApiToken.from_db(None, ["id", "user_id"], [known.token_id, user.pk])
         return user, token
 

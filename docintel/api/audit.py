@@ -98,8 +98,8 @@ class AuditAPIView(APIView):
     required_roles = roles.READ_AUDIT
 
 
-EVENT_COLUMNS = ["seq", "time", "action", "actor_id", "actor_username", "actor_role", "document_id", "purpose",
-                 "details", "sensitive", "prev_hash", "hash"]
+EVENT_COLUMNS = ["seq", "time", "action", "actor_id", "actor_username", "actor_role", "document_id",
+                 "purpose", "details", "sensitive", "prev_hash", "hash"]
 # The log is gapless: its last seq is its exact size, read from the primary key's index.
 EVENT_COUNT_SQL = f"SELECT MAX(seq) FROM {AuditEvent._meta.db_table}"
 

@@ -77,7 +77,8 @@ DOCUMENT_COLUMNS = ["id", "filename", "kind", "sha256", "status", "stages_json",
 
 def with_json_text(queryset):
     """``queryset`` with the stages and warnings as stored JSON text (``stages_json``, ``warnings_json``)."""
-    return queryset.annotate(stages_json=Cast("stages", TextField()), warnings_json=Cast("warnings", TextField()))
+    return queryset.annotate(stages_json=Cast("stages", TextField()),
+                             warnings_json=Cast("warnings", TextField()))
 
 
 def document_record(row: tuple, list_url: str) -> dict:

@@ -15,6 +15,8 @@ from docintel.accounts.models import ApiToken
 
 class TokenRateThrottle(SimpleRateThrottle):
     scope = "token"
+    num_requests: int  # set by SimpleRateThrottle from the rate
+    duration: int
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, ApiToken):

@@ -14,7 +14,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from docintel.accounts import roles
-from docintel.documents.access import applied_filters, document_for, record_list, record_read, visible_documents
+from docintel.documents.access import (
+    applied_filters,
+    document_for,
+    record_list,
+    record_read,
+    visible_documents,
+)
 from docintel.documents.actions import retry_document
 from docintel.documents.filters import DocumentFilterForm
 from docintel.documents.models import DocumentKind

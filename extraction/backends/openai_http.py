@@ -36,8 +36,9 @@ from .pool import Replica, ReplicaPool, parse_urls
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 # vLLM: "This model's maximum context length is 16384 tokens"; llama.cpp: code context_length_exceeded.
-CONTEXT_TOO_LONG = re.compile(r"maximum context length|context_length_exceeded|exceeds? (?:the )?context",
-                              re.IGNORECASE)
+CONTEXT_TOO_LONG = re.compile(
+    r"maximum context length|context_length_exceeded|exceeds? (?:the )?context", re.IGNORECASE
+)
 FORMAT_REFUSED_STATUS = {400, 422, 500}
 
 
@@ -50,9 +51,18 @@ class ModelRequestRejected(DocintelError):
 class OpenAIBackend(Backend):
     name = "openai"
 
-    def __init__(self, url: str, model: str, *, max_prompt_chars: int, timeout_s: float | None = None,
-                 max_retries: int | None = None, backoff_s: float | None = None,
-                 max_in_flight: int | None = None, health_interval_s: float | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        model: str,
+        *,
+        max_prompt_chars: int,
+        timeout_s: float | None = None,
+        max_retries: int | None = None,
+        backoff_s: float | None = None,
+        max_in_flight: int | None = None,
+        health_interval_s: float | None = None,
+    ) -> None:
         urls = parse_urls(url)
         self.url = ",".join(urls)
         self.model = model or "default"
@@ -64,9 +74,14 @@ class OpenAIBackend(Backend):
         self.format_style = "json_schema"  # becomes "json_object" for servers that refuse json_schema
         headers = {"Authorization": f"Bearer {settings.LLM_API_KEY}"} if settings.LLM_API_KEY else {}
         self.pool = ReplicaPool(
-            urls, headers=headers, timeout_s=self.timeout_s,
+            urls,
+            headers=headers,
+            timeout_s=self.timeout_s,
             max_in_flight=settings.LLM_MAX_IN_FLIGHT if max_in_flight is None else max_in_flight,
-            health_interval_s=settings.LLM_HEALTH_INTERVAL_S if health_interval_s is None else health_interval_s)
+            health_interval_s=settings.LLM_HEALTH_INTERVAL_S
+            if health_interval_s is None
+            else health_interval_s,
+        )
         self.url_name = ",".join(dict.fromkeys(replica.host for replica in self.pool.replicas))
         # Threads that wait on the servers for prefetched chunks; the pool bounds what is in flight.
         self._senders = ThreadPoolExecutor(max_workers=self.pool.capacity, thread_name_prefix="docintel-llm")
@@ -82,8 +97,10 @@ class OpenAIBackend(Backend):
         """Send ``requests`` (lists of messages) now, all at once (bounded per server); within the block,
         ``complete`` with the same messages on this thread takes the answer that is already on its way.
         What the block did not use is cancelled or dropped when it ends."""
-        ready = {_request_key(messages, max_tokens): self.submit(messages, schema, max_tokens=max_tokens)
-                 for messages in requests}
+        ready = {
+            _request_key(messages, max_tokens): self.submit(messages, schema, max_tokens=max_tokens)
+            for messages in requests
+        }
         outer = getattr(self._prefetched, "ready", None)
         self._prefetched.ready = ready
         try:
@@ -115,16 +132,19 @@ class OpenAIBackend(Backend):
             response, replica = self._post({**body, "response_format": self._response_format(schema)})
         latency_ms = round((time.monotonic() - started) * 1000)
         if response is None:  # neither form of structured output was understood
-            raise ServiceUnavailable("model_bad_response", f"the language model server at {replica.host} "
-                                     "accepts no structured-output request")
+            raise ServiceUnavailable(
+                "model_bad_response",
+                f"the language model server at {replica.host} accepts no structured-output request",
+            )
         try:
             payload = response.json()
             choice = payload["choices"][0]
             usage = payload.get("usage") or {}
         except (ValueError, KeyError, IndexError, TypeError):
-            raise ServiceUnavailable("model_bad_response",
-                                     f"the language model server at {replica.host} sent an unreadable "
-                                     "response") from None
+            raise ServiceUnavailable(
+                "model_bad_response",
+                f"the language model server at {replica.host} sent an unreadable response",
+            ) from None
         return Completion(
             text=(choice.get("message") or {}).get("content") or "",
             finish_reason=choice.get("finish_reason") or "",
@@ -137,8 +157,14 @@ class OpenAIBackend(Backend):
 
     def _response_format(self, schema: dict) -> dict:
         if self.format_style == "json_schema":
-            return {"type": "json_schema", "json_schema": {
-                "name": str(schema.get("title") or "extraction"), "schema": schema, "strict": True}}
+            return {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": str(schema.get("title") or "extraction"),
+                    "schema": schema,
+                    "strict": True,
+                },
+            }
         return {"type": "json_object", "schema": schema}
 
     def _post(self, body: dict) -> tuple[httpx.Response | None, Replica]:
@@ -167,22 +193,29 @@ class OpenAIBackend(Backend):
                 problem = f"could not be reached ({type(error).__name__})"
                 continue
             # The form this request was sent in (another thread may have switched the shared one).
-            if (response.status_code in FORMAT_REFUSED_STATUS and body["response_format"]["type"] == "json_schema"
-                    and "response_format" in response.text):
+            if (
+                response.status_code in FORMAT_REFUSED_STATUS
+                and body["response_format"]["type"] == "json_schema"
+                and "response_format" in response.text
+            ):
                 return None, replica
             if response.status_code in RETRYABLE_STATUS:
                 problem = f"answered HTTP {response.status_code}"
                 continue
             if response.status_code in FORMAT_REFUSED_STATUS and CONTEXT_TOO_LONG.search(response.text):
-                raise PromptTooLong(message=f"the prompt is longer than the context of the model at "
-                                            f"{replica.host}")
+                raise PromptTooLong(
+                    message=f"the prompt is longer than the context of the model at {replica.host}"
+                )
             if response.status_code >= 400:
-                raise ModelRequestRejected(message=f"the language model server at {replica.host} refused "
-                                                   f"the request with HTTP {response.status_code}")
+                raise ModelRequestRejected(
+                    message=f"the language model server at {replica.host} refused "
+                    f"the request with HTTP {response.status_code}"
+                )
             return response, replica
-        raise ServiceUnavailable("model_server_unavailable",
-                                 f"the language model server at {self.url_name} {problem} "
-                                 f"after {self.max_retries + 1} attempt(s)")
+        raise ServiceUnavailable(
+            "model_server_unavailable",
+            f"the language model server at {self.url_name} {problem} after {self.max_retries + 1} attempt(s)",
+        )
 
 
 def _request_key(messages: list[dict], max_tokens: int) -> str:

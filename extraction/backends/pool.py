@@ -65,8 +65,16 @@ class Replica:
 class ReplicaPool:
     """Thread-safe choice of replica with a per-replica bound on requests in flight."""
 
-    def __init__(self, urls: list[str], *, max_in_flight: int = 4, health_interval_s: float = 5.0,
-                 health_timeout_s: float = 2.0, headers: dict | None = None, timeout_s: float = 120.0) -> None:
+    def __init__(
+        self,
+        urls: list[str],
+        *,
+        max_in_flight: int = 4,
+        health_interval_s: float = 5.0,
+        health_timeout_s: float = 2.0,
+        headers: dict | None = None,
+        timeout_s: float = 120.0,
+    ) -> None:
         if not urls:
             raise ValueError("a replica pool needs at least one URL")
         self.max_in_flight = max(1, max_in_flight)
@@ -74,11 +82,13 @@ class ReplicaPool:
         self.health_timeout_s = health_timeout_s
         self.replicas = [Replica(url) for url in urls]
         # httpx clients are thread-safe; one per replica keeps its connections (keep-alive) apart.
-        limits = httpx.Limits(max_connections=self.max_in_flight + 2,
-                              max_keepalive_connections=self.max_in_flight + 2)
+        limits = httpx.Limits(
+            max_connections=self.max_in_flight + 2, max_keepalive_connections=self.max_in_flight + 2
+        )
         for replica in self.replicas:
-            replica.client = httpx.Client(base_url=replica.url, timeout=timeout_s, headers=headers or {},
-                                          limits=limits)
+            replica.client = httpx.Client(
+                base_url=replica.url, timeout=timeout_s, headers=headers or {}, limits=limits
+            )
         self._changed = threading.Condition()
         self._ticket = itertools.count(1)
 
@@ -93,8 +103,16 @@ class ReplicaPool:
     def status(self) -> list[dict]:
         """Per replica: its host, whether it is used, requests in flight and sent (for /readyz, metrics)."""
         with self._changed:
-            return [{"url_name": r.host, "healthy": r.healthy, "in_flight": r.in_flight, "sent": r.sent,
-                     "failures": r.failures} for r in self.replicas]
+            return [
+                {
+                    "url_name": r.host,
+                    "healthy": r.healthy,
+                    "in_flight": r.in_flight,
+                    "sent": r.sent,
+                    "failures": r.failures,
+                }
+                for r in self.replicas
+            ]
 
     @contextmanager
     def slot(self, *, wait_s: float, avoid: Replica | None = None) -> Iterator[Replica]:
@@ -153,8 +171,10 @@ class ReplicaPool:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise ServiceUnavailable(
-                        "model_server_busy", f"every language model server ({self._names(healthy)}) stayed "
-                        f"at its limit of {self.max_in_flight} requests in flight for {wait_s:g}s")
+                        "model_server_busy",
+                        f"every language model server ({self._names(healthy)}) stayed "
+                        f"at its limit of {self.max_in_flight} requests in flight for {wait_s:g}s",
+                    )
                 # Woken when a slot frees or a replica changes state; wake up anyway to run health checks.
                 self._changed.wait(min(remaining, self.health_interval_s))
 
@@ -162,8 +182,11 @@ class ReplicaPool:
         """Probe down replicas whose next check is due (one thread probes each; the others go on)."""
         now = time.monotonic()
         with self._changed:
-            due = [r for r in self.replicas
-                   if not r.healthy and not r.checking and (force or r.next_check <= now)]
+            due = [
+                r
+                for r in self.replicas
+                if not r.healthy and not r.checking and (force or r.next_check <= now)
+            ]
             for replica in due:
                 replica.checking = True
         for replica in due:

@@ -23,8 +23,12 @@ LIST = "/api/v1/documents/"
 
 
 def _documents(count: int, user, prefix: str = "doc", kind: str = "auto") -> list[Document]:
-    return [upload_document([f"{prefix} number {i}".encode()], filename=f"{prefix}-{i}.txt", kind=kind,
-                            actor=user)[0] for i in range(count)]
+    return [
+        upload_document(
+            [f"{prefix} number {i}".encode()], filename=f"{prefix}-{i}.txt", kind=kind, actor=user
+        )[0]
+        for i in range(count)
+    ]
 
 
 def _not_audit(queries) -> list[str]:
@@ -52,8 +56,11 @@ def test_detail_is_one_query_and_audited(api_for, users):
     assert body["id"] == str(document.pk)
     assert len(_not_audit(queries)) == 1, _not_audit(queries)
     event = AuditEvent.objects.get(seq=before + 1)
-    assert (event.action, event.document_id, event.actor_id) == ("document.viewed", document.pk,
-                                                                  users["clerk"].pk)
+    assert (event.action, event.document_id, event.actor_id) == (
+        "document.viewed",
+        document.pk,
+        users["clerk"].pk,
+    )
     assert event.details_dict == {"via": "api", "what": "document"}
 
 
@@ -100,7 +107,9 @@ def test_cursor_and_page_numbers_walk_the_same_list(api_for, users):
         url = page["next"]
     assert by_page == by_cursor and len(set(by_page)) == 12
     created = [d.created for d in Document.objects.filter(pk__in=by_page).order_by("-created", "-id")]
-    assert [str(pk) for pk in Document.objects.order_by("-created", "-id").values_list("pk", flat=True)] == by_page
+    assert [
+        str(pk) for pk in Document.objects.order_by("-created", "-id").values_list("pk", flat=True)
+    ] == by_page
     assert created == sorted(created, reverse=True)
 
 
@@ -118,7 +127,13 @@ def test_past_the_exact_count_limit_the_count_is_an_estimate(api_for, users, set
     filtered = api.get(LIST, {"q": "doc"}).json()
     assert not filtered["count_exact"] and filtered["count"] == 5  # "at least" this many
     assert api.get(LIST, {"q": "doc-1"}).json() | {"results": None} == {
-        "count": 3, "count_exact": True, "next": None, "previous": None, "next_cursor": None, "results": None}
+        "count": 3,
+        "count_exact": True,
+        "next": None,
+        "previous": None,
+        "next_cursor": None,
+        "results": None,
+    }
 
 
 def test_a_cached_token_is_refused_once_revoked_elsewhere_within_the_cache_time(users, settings, monkeypatch):

@@ -78,9 +78,20 @@ class SlowServer:
                 with fake.lock:
                     fake.in_flight -= 1
                     fake.answered += 1
-                self._send(200, {"model": body.get("model"), "choices": [
-                    {"index": 0, "message": {"role": "assistant", "content": ANSWER}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 100, "completion_tokens": 20}})
+                self._send(
+                    200,
+                    {
+                        "model": body.get("model"),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": ANSWER},
+                                "finish_reason": "stop",
+                            }
+                        ],
+                        "usage": {"prompt_tokens": 100, "completion_tokens": 20},
+                    },
+                )
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
@@ -109,8 +120,14 @@ def servers():
 
 def backend_for(*servers, **options) -> OpenAIBackend:
     urls = ",".join(server if isinstance(server, str) else server.url for server in servers)
-    settings = {"timeout_s": 30, "max_retries": 2, "backoff_s": 0.05, "max_in_flight": 2,
-                "health_interval_s": 0.5, **options}
+    settings = {
+        "timeout_s": 30,
+        "max_retries": 2,
+        "backoff_s": 0.05,
+        "max_in_flight": 2,
+        "health_interval_s": 0.5,
+        **options,
+    }
     return OpenAIBackend(urls, "fake", max_prompt_chars=20000, **settings)
 
 
@@ -121,7 +138,9 @@ def ask(backend: OpenAIBackend):
 
 def test_replica_urls_are_a_comma_separated_list():
     assert parse_urls(" http://a:8000/v1/, http://b:8000/v1,,http://a:8000/v1") == [
-        "http://a:8000/v1", "http://b:8000/v1"]
+        "http://a:8000/v1",
+        "http://b:8000/v1",
+    ]
 
 
 def test_requests_are_spread_and_bounded_per_server(servers):
@@ -183,8 +202,9 @@ def test_a_dead_replica_is_skipped_and_used_again_once_healthy(servers):
 
 
 def test_every_replica_down_is_the_usual_retryable_error():
-    backend = backend_for(f"http://127.0.0.1:{free_port()}/v1", f"http://127.0.0.1:{free_port()}/v1",
-                          max_retries=1)
+    backend = backend_for(
+        f"http://127.0.0.1:{free_port()}/v1", f"http://127.0.0.1:{free_port()}/v1", max_retries=1
+    )
     with pytest.raises(ServiceUnavailable) as error:
         ask(backend)
     assert error.value.code == "model_server_unavailable" and error.value.retryable
@@ -212,10 +232,29 @@ def start_llama(port: int, log_path) -> subprocess.Popen:
     from extraction.backends.embedded import model_path
 
     return subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--n_threads", "1", "--n_threads_batch", "1",
-         "--model_alias", "smollm2"],
-        stdout=open(log_path, "ab"), stderr=subprocess.STDOUT, start_new_session=True)  # noqa: SIM115
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model_path()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+            "--n_threads",
+            "1",
+            "--n_threads_batch",
+            "1",
+            "--model_alias",
+            "smollm2",
+        ],
+        stdout=open(log_path, "ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def wait_up(url: str, process: subprocess.Popen) -> None:
@@ -242,11 +281,21 @@ def test_drill_a_model_server_killed_mid_batch(test_output_dir, settings):
     try:
         for url, process in zip(urls, processes, strict=True):
             wait_up(url, process)
-        backend = OpenAIBackend(",".join(urls), "smollm2", max_prompt_chars=1500, timeout_s=300,
-                                max_retries=2, backoff_s=0.5, max_in_flight=1, health_interval_s=60)
+        backend = OpenAIBackend(
+            ",".join(urls),
+            "smollm2",
+            max_prompt_chars=1500,
+            timeout_s=300,
+            max_retries=2,
+            backoff_s=0.5,
+            max_in_flight=1,
+            health_interval_s=60,
+        )
         with ThreadPoolExecutor(4) as pool:
-            futures = [pool.submit(extract, SHORT_CONTRACT, CONTRACT, mode="model", backend=backend)
-                       for _ in range(4)]
+            futures = [
+                pool.submit(extract, SHORT_CONTRACT, CONTRACT, mode="model", backend=backend)
+                for _ in range(4)
+            ]
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline and backend.pool.status()[0]["in_flight"] == 0:
                 time.sleep(0.05)
