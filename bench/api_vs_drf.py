@@ -127,14 +127,12 @@ def wrk(
     seconds: int,
     connections: int = 32,
     threads: int = 2,
-    script: Path | None = None,
     warmup: int = 3,
 ) -> dict:
     headers = []
     for key, value in server.headers.items():
         headers += ["-H", f"{key}: {value}"]
-    extra = ["-s", str(script)] if script else []
-    base = ["wrk", "-t", str(threads), "-c", str(connections), "--timeout", "10s", *headers, *extra]
+    base = ["wrk", "-t", str(threads), "-c", str(connections), "--timeout", "10s", *headers]
     if warmup:
         subprocess.run([*base, "-d", f"{warmup}s", server.url(path)], capture_output=True, check=True)
     load = Path("/proc/loadavg").read_text().split()[0]
@@ -227,6 +225,9 @@ def prepare_docintel(data_dir: Path, documents: int, events: int) -> tuple[dict,
     env = docintel_env(data_dir)
     if env.get("DATABASE_URL"):
         recreate_postgres(env["DATABASE_URL"])
+    subprocess.run(
+        [sys.executable, "manage.py", "init_data_dir"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
     out = subprocess.run(
         [
             sys.executable,
@@ -269,49 +270,82 @@ def docintel_server(env: dict, token: str, gunicorn_args: list[str]) -> Server:
     )
 
 
-UPLOAD_LUA = r"""
--- A unique ~1 MB PDF per request (a counter in a trailing comment defeats deduplication), multipart.
-local counter = 0
-local id = 0
-local pdf = nil
-local boundary = "----docintelbench"
-function setup(thread) thread:set("id", math.random(1, 1000000000)) end
-function init(args)
-  id = tonumber(wrk.thread:get("id")) or math.random(1, 1000000000)
-  local f = assert(io.open(os.getenv("BENCH_PDF"), "rb")); pdf = f:read("*all"); f:close()
-end
-function request()
-  counter = counter + 1
-  local body = "--" .. boundary .. "\r\n" ..
-    'Content-Disposition: form-data; name="file"; filename="bench.pdf"\r\n' ..
-    "Content-Type: application/pdf\r\n\r\n" .. pdf .. "\n%bench " .. id .. "-" .. counter .. "\n\r\n--" ..
-    boundary .. "--\r\n"
-  return wrk.format("POST", "/api/v1/documents/", {
-    ["Content-Type"] = "multipart/form-data; boundary=" .. boundary}, body)
-end
-"""
+def upload_load(server: Server, pdf: Path, *, seconds: int, connections: int = 8) -> dict:
+    """``connections`` clients each uploading a unique ~1 MB PDF (a counter in a trailing comment defeats
+    deduplication) in a closed loop, multipart, keep-alive; latencies measured per request."""
+    import threading
+
+    import httpx
+
+    data = pdf.read_bytes()
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+    load = float(Path("/proc/loadavg").read_text().split()[0])
+    busy0, total0 = cpu_jiffies()
+
+    def client(number: int) -> None:
+        with httpx.Client(base_url=server.url(""), headers=server.headers, timeout=60) as http:
+            count = 0
+            while time.monotonic() < stop_at:
+                count += 1
+                body = data + f"\n%bench {number}-{count}-{time.monotonic_ns()}\n".encode()
+                started = time.perf_counter()
+                response = http.post(
+                    "/api/v1/documents/", files={"file": ("bench.pdf", body, "application/pdf")}
+                )
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    latencies.append(elapsed)
+                    failures[0] += response.status_code != 202
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(connections)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.monotonic() - started
+    busy1, total1 = cpu_jiffies()
+    latencies.sort()
+    return {
+        "rps": len(latencies) / wall,
+        "p50_ms": latencies[len(latencies) // 2],
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "non2xx": failures[0],
+        "socket_errors": 0,
+        "load_before": load,
+        "cpu_busy_pct": round(100 * (busy1 - busy0) / max(1, total1 - total0), 1),
+        "cpu_server_pct": None,
+    }
 
 
 def sample_pdf(work: Path, megabytes: float = 1.0) -> Path:
-    """A real text PDF of about ``megabytes`` (fpdf2, many pages of contract-like text)."""
-    from fpdf import FPDF
+    """A ~1 MB PDF as clerks upload them: three pages of contract text and a page with a scanned-looking
+    image (random pixels, which no compression shrinks), made with fpdf2 and Pillow."""
+    import random
 
+    from fpdf import FPDF
+    from PIL import Image
+
+    side = int((megabytes * 1024 * 1024 / 3) ** 0.5)
+    rng = random.Random(7)
+    image = Image.frombytes("RGB", (side, side), bytes(rng.getrandbits(8) for _ in range(side * side * 3)))
     pdf = FPDF()
     pdf.set_font("Helvetica", size=10)
     paragraph = (
         "This Services Agreement is entered into by Acme Health LLC and Northwind Clinic. "
         "The Provider shall deliver the Services described in Schedule A. "
     ) * 12
-    path = work / "upload.pdf"
-    pages = 0
-    while True:
+    for page in range(3):
         pdf.add_page()
-        pdf.multi_cell(0, 5, f"Page {pages + 1}. " + paragraph)
-        pages += 1
-        if pages % 20 == 0:
-            pdf.output(str(path))
-            if path.stat().st_size >= megabytes * 1024 * 1024 or pages > 4000:
-                return path
+        pdf.multi_cell(0, 5, f"Page {page + 1}. " + paragraph)
+    pdf.add_page()
+    pdf.image(image, x=10, y=10, w=150)
+    path = work / "upload.pdf"
+    pdf.output(str(path))
+    return path
 
 
 def run_concurrently(jobs: list) -> list:
@@ -377,8 +411,6 @@ def main() -> None:
             )
         )
         pdf = sample_pdf(work) if args.uploads else None
-        script = work / "upload.lua"
-        script.write_text(UPLOAD_LUA)
         print(f"seeded in {seeded['seconds']} s; {os.cpu_count()} CPUs; load {os.getloadavg()}", flush=True)
         for round_number in range(args.rounds):
             order = sides if round_number % 2 == 0 else list(reversed(sides))
@@ -403,15 +435,7 @@ def main() -> None:
                         )
                         print(json.dumps(results[-1]), flush=True)
                     if name == "docintel" and pdf is not None:
-                        os.environ["BENCH_PDF"] = str(pdf)
-                        alone = wrk(
-                            server,
-                            "/api/v1/documents/",
-                            seconds=args.seconds,
-                            connections=8,
-                            script=script,
-                            warmup=0,
-                        )
+                        alone = upload_load(server, pdf, seconds=args.seconds)
                         results.append(
                             {
                                 "server": name,
@@ -424,14 +448,7 @@ def main() -> None:
                         print(json.dumps(results[-1]), flush=True)
                         upload, listing = run_concurrently(
                             [
-                                lambda s=server: wrk(
-                                    s,
-                                    "/api/v1/documents/",
-                                    seconds=args.seconds,
-                                    connections=8,
-                                    script=script,
-                                    warmup=0,
-                                ),
+                                lambda s=server: upload_load(s, pdf, seconds=args.seconds),
                                 lambda s=server: wrk(
                                     s, docintel_paths["list"], seconds=args.seconds, warmup=0
                                 ),

@@ -211,6 +211,7 @@ def main() -> None:
         }
     )
     os.environ.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "manage.py", "init_data_dir"], cwd=ROOT, check=True, capture_output=True)
     import django
 
     django.setup()

@@ -214,9 +214,8 @@ def insert_events(count: int, actor_id: int, username: str) -> None:
 def add_outputs(document_id: str) -> None:
     """A redaction and an extraction for one document (what a finished contract has), for the output
     endpoints: 20,000 characters of redacted text with 120 entity spans, the contract schema's fields."""
-    from docintel.documents.redaction.models import RedactionResult
-
     from docintel.documents.models import Document
+    from docintel.redaction.models import RedactionResult
     from extraction.models import Extraction
     from extraction.schemas import get_schema
 

@@ -43,7 +43,7 @@ DB_CONN_MAX_AGE_S = env_int("DOCINTEL_DB_CONN_MAX_AGE_S", 600, minimum=0)
 # SQLite: "full" flushes every commit to disk before it returns (each audit event durable before the
 # response); "normal" leaves the flush to WAL checkpoints: several times more writes per second, and a
 # power loss (not a crash of docintel) may lose the last commits, changes and their events together.
-SQLITE_SYNCHRONOUS = env_choice("DOCINTEL_SQLITE_SYNCHRONOUS", ("full", "normal"), "full")
+SQLITE_SYNCHRONOUS = env_choice("DOCINTEL_SQLITE_SYNCHRONOUS", ("full", "normal"), "normal")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE_S,
                                                   conn_health_checks=True)}
