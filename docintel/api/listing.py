@@ -56,16 +56,13 @@ class ListPage:
 
 
 def page_size(request) -> int:
-    raw = request.query_params.get("page_size")
-    if not raw:
-        return settings.API_PAGE_SIZE
+    """``?page_size=``, capped at ``API_MAX_PAGE_SIZE``; missing or not a positive number: the default
+    (as DRF's page-number pagination did)."""
     try:
-        size = int(raw)
+        size = int(request.query_params.get("page_size", ""))
     except ValueError:
-        raise InputError("bad_page_size", "page_size must be a whole number") from None
-    if size < 1:
-        raise InputError("bad_page_size", "page_size must be at least 1")
-    return min(size, settings.API_MAX_PAGE_SIZE)
+        return settings.API_PAGE_SIZE
+    return min(size, settings.API_MAX_PAGE_SIZE) if size > 0 else settings.API_PAGE_SIZE
 
 
 def encode_cursor(values: tuple) -> str:

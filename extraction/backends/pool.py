@@ -8,8 +8,8 @@ the next request.
   a free slot (backpressure) instead of piling requests onto a saturated server.
 - **Failover**: a replica that cannot be reached (connection refused or dropped) is marked down and
   skipped; it gets traffic again only after its health check (``GET <url>/models``, answered by vLLM
-  and llama.cpp) passes, tried at most every ``health_interval_s`` (at once when every replica is down,
-  after the caller's backoff). A 5xx or 429 answer is retried on another replica without marking the
+  and llama.cpp; any answer but 502/503/504 counts) passes, tried at most every ``health_interval_s``
+  (at once when every replica is down, after the caller's backoff). A 5xx or 429 answer is retried on another replica without marking the
   first down: a server that answers is alive.
 
 The bound is per process: N worker processes send at most N x ``max_in_flight`` to one replica; size
@@ -57,9 +57,14 @@ class Replica:
 
     @property
     def host(self) -> str:
-        """Where requests go, without credentials or path: ``host`` or ``host:port``."""
+        """The host requests go to, without credentials, port or path (as audit events name it)."""
+        return urlsplit(self.url).hostname or "unknown"
+
+    @property
+    def address(self) -> str:
+        """``host:port``: tells apart replicas on one host (status, metrics)."""
         parts = urlsplit(self.url)
-        return f"{parts.hostname or 'unknown'}{f':{parts.port}' if parts.port else ''}"
+        return f"{self.host}:{parts.port}" if parts.port else self.host
 
 
 class ReplicaPool:
@@ -105,7 +110,7 @@ class ReplicaPool:
         with self._changed:
             return [
                 {
-                    "url_name": r.host,
+                    "url_name": r.address,
                     "healthy": r.healthy,
                     "in_flight": r.in_flight,
                     "sent": r.sent,
@@ -202,9 +207,13 @@ class ReplicaPool:
     def _probe(self, replica: Replica) -> bool:
         assert replica.client is not None
         try:
-            return replica.client.get("/models", timeout=self.health_timeout_s).status_code == 200
+            status = replica.client.get("/models", timeout=self.health_timeout_s).status_code
         except httpx.HTTPError:
             return False
+
+        # It answers: alive, unless it says it cannot serve (llama.cpp loading its model: 503; a proxy
+        # whose server is gone: 502/504). A server without /models (404, 501) is alive too.
+        return status not in (502, 503, 504)
 
     def _all_down_message(self) -> str:
         problems = {r.problem for r in self.replicas if r.problem}
