@@ -9,8 +9,8 @@ the next request.
 - **Failover**: a replica that cannot be reached (connection refused or dropped) is marked down and
   skipped; it gets traffic again only after its health check (``GET <url>/models``, answered by vLLM
   and llama.cpp; any answer but 502/503/504 counts) passes, tried at most every ``health_interval_s``
-  (at once when every replica is down, after the caller's backoff). A 5xx or 429 answer is retried on another replica without marking the
-  first down: a server that answers is alive.
+  (at once when every replica is down, after the caller's backoff). A 5xx or 429 answer is retried
+  on another replica without marking the first down: a server that answers is alive.
 
 The bound is per process: N worker processes send at most N x ``max_in_flight`` to one replica; size
 ``DOCINTEL_LLM_MAX_IN_FLIGHT`` with the worker count (deploy/vllm/README.md).
