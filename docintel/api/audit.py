@@ -25,8 +25,8 @@ from docintel.accounts import roles
 from docintel.errors import InputError
 
 from .errors import declared_errors
-from .pagination import Pagination
 from .listing import fetch_page
+from .pagination import Pagination
 from .permissions import HasRole
 
 ERRORS = declared_errors(400, 401, 403, 429)

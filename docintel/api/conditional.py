@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 
 import orjson
-
 from django.utils.http import parse_etags
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
