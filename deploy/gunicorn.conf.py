@@ -1,9 +1,11 @@
 """gunicorn settings for docintel's web tier: ``gunicorn -c deploy/gunicorn.conf.py docintel.wsgi``.
 
-Chosen by measurement on the 2-core machine (bench/api_vs_drf.py; docs/BENCHMARKS.md, "REST API"):
-threaded workers keep each client's connection open (keep-alive: no TCP handshake per request, which
-sync workers pay), one process per core because Django is CPU-bound under the GIL, a few threads per
-process to overlap database and disk waits. Every figure can be overridden from the environment.
+Measured with bench/api_vs_drf.py on the shared 2-core machine (docs/BENCHMARKS.md, "REST API read
+paths"): threaded workers keep each client's connection open (keep-alive: no TCP handshake per request,
+which sync workers pay), one process per core because Django is CPU-bound under the GIL, a few threads
+per process to overlap database and disk waits. Only this configuration was measured in the final run;
+compare others on the target host with ``bench/api_vs_drf.py --docintel-args "-c deploy/gunicorn.conf.py
+--threads 8"`` and the like. Every figure can be overridden from the environment.
 """
 
 import os
