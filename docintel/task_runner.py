@@ -1,5 +1,7 @@
 """Sends tasks to Celery workers, or, on the embedded default (no REDIS_URL), runs the very same task
-code in a background thread of this process.
+code in a background thread of this process. That thread runs at a lower scheduling priority
+(``DOCINTEL_TASK_NICE``) than the request threads, and so does what it starts (the parse sandbox's
+child processes, llama.cpp's threads): stages use the CPU that requests leave, never a request thread.
 
 Only ids travel through here: never document text (the broker is not a place for PHI).
 """
@@ -7,6 +9,7 @@ Only ids travel through here: never document text (the broker is not a place for
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -29,8 +32,22 @@ def _in_process_executor() -> ThreadPoolExecutor:
     with _lock:
         if _executor is None:
             # One thread: SQLite has one writer, and the embedded model uses every core anyway.
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="docintel-task")
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="docintel-task",
+                                           initializer=_lower_priority)
         return _executor
+
+
+def _lower_priority() -> None:
+    """Lower this thread's priority by ``TASK_NICE`` (on Linux, niceness is per thread and inherited by
+    the threads and processes it starts)."""
+    if not settings.TASK_NICE or not hasattr(os, "setpriority"):
+        return
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread,
+                       min(19, os.getpriority(os.PRIO_PROCESS, thread) + settings.TASK_NICE))
+    except OSError:  # not allowed here: stages still run, at the web threads' priority
+        log.warning("could not lower the task runner's priority")
 
 
 def _run_in_process(task, args: tuple, task_id: str | None) -> None:

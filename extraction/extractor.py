@@ -21,7 +21,7 @@ from .clauses.categories import SCHEMA_KEYS
 from .clauses.review import review_clauses, schema_clause_fields
 from .clauses.risks import risk_flags
 from .grounding import Span, ground, is_date_spec, locate, normalise
-from .inference import Audience, infer, sha256_text
+from .inference import Audience, chunk_prompt, infer, sha256_text
 from .json_schema import SchemaRef
 from .learning import few_shot_messages
 from .phi import scrub
@@ -190,25 +190,30 @@ def _ask_chunks(backend: Backend, schema: SchemaRef, text: str, original_offsets
     examples = few_shot_messages(schema, settings.EXTRACTION_FEW_SHOT)
     if examples:
         route_steps.append({"source": f"{source}:few_shot", "examples": len(examples) // 2})
-    for chunk in chunks:
-        try:
-            answer = infer(backend, schema, text, chunk, parts=len(chunks), audience=audience,
-                           examples=examples)
-        except ModelFailed as error:
-            route_steps.append({"source": f"{source}:{chunk.index}", "backend": backend.name,
-                                "chunk": chunk.as_dict(), "valid": False, "problems": [error.code]})
-            continue
-        route_steps.append({
-            "source": f"{source}:{chunk.index}", "backend": backend.name, "model": backend.model,
-            "chunk": chunk.as_dict(), "valid": answer.valid, "repairs": answer.repairs,
-            "problems": answer.problems[:10], "calls": len(answer.calls),
-            "prompt_tokens": sum(c.prompt_tokens for c in answer.calls),
-            "completion_tokens": sum(c.completion_tokens for c in answer.calls),
-            "latency_ms": sum(c.latency_ms for c in answer.calls),
-        })
-        if answer.valid and answer.data is not None:
-            window = (chunk.start, chunk.end) if original_offsets else None
-            candidates.append(Candidate(f"{source}:{chunk.index}", answer.data, window=window))
+    # Every chunk's first prompt goes to the model server now, concurrently (bounded per server);
+    # infer() below takes the answers in order and writes their audit events on this thread.
+    ahead = [chunk_prompt(schema, text, chunk, parts=len(chunks), examples=examples).messages
+             for chunk in chunks]
+    with backend.prefetched(ahead, schema.schema, max_tokens=backend.max_tokens):
+        for chunk in chunks:
+            try:
+                answer = infer(backend, schema, text, chunk, parts=len(chunks), audience=audience,
+                               examples=examples)
+            except ModelFailed as error:
+                route_steps.append({"source": f"{source}:{chunk.index}", "backend": backend.name,
+                                    "chunk": chunk.as_dict(), "valid": False, "problems": [error.code]})
+                continue
+            route_steps.append({
+                "source": f"{source}:{chunk.index}", "backend": backend.name, "model": backend.model,
+                "chunk": chunk.as_dict(), "valid": answer.valid, "repairs": answer.repairs,
+                "problems": answer.problems[:10], "calls": len(answer.calls),
+                "prompt_tokens": sum(c.prompt_tokens for c in answer.calls),
+                "completion_tokens": sum(c.completion_tokens for c in answer.calls),
+                "latency_ms": sum(c.latency_ms for c in answer.calls),
+            })
+            if answer.valid and answer.data is not None:
+                window = (chunk.start, chunk.end) if original_offsets else None
+                candidates.append(Candidate(f"{source}:{chunk.index}", answer.data, window=window))
     return candidates
 
 

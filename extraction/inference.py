@@ -60,7 +60,7 @@ def _complete(text: str, answer_of: Prompt, backend: Backend, schema: SchemaRef,
             "model.inference", document=audience.document, actor=audience.actor, purpose=audience.purpose,
             details={
                 "model": backend.model, "model_version": completion.model_version, "backend": backend.name,
-                "backend_url_name": backend.url_name, "schema_id": schema.name,
+                "backend_url_name": completion.url_name or backend.url_name, "schema_id": schema.name,
                 "schema_version": schema.version, "prompt_template_hash": answer_of.template_hash,
                 "input_sha256": input_sha256, "output_sha256": sha256_text(completion.text),
                 "prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens,
@@ -90,13 +90,19 @@ def _check(parsed, schema: SchemaRef) -> tuple[dict | None, list[str], list[str]
     return (None if problems else parsed), problems, repairs
 
 
+def chunk_prompt(schema: SchemaRef, text: str, chunk: Chunk, *, parts: int,
+                 examples: list[dict] | None = None) -> Prompt:
+    """The first prompt ``infer`` sends for ``chunk`` (what a backend may send ahead, concurrently)."""
+    return extraction_prompt(schema.schema, text[chunk.start:chunk.end], part=chunk.index + 1, parts=parts,
+                             start=chunk.start, examples=examples)
+
+
 def infer(backend: Backend, schema: SchemaRef, text: str, chunk: Chunk, *, parts: int,
           audience: Audience, examples: list[dict] | None = None) -> Inference:
     """Ask ``backend`` for ``schema`` over ``text[chunk.start:chunk.end]``; at most two calls."""
     piece = text[chunk.start:chunk.end]
     input_sha256 = sha256_text(piece)
-    prompt = extraction_prompt(schema.schema, piece, part=chunk.index + 1, parts=parts, start=chunk.start,
-                               examples=examples)
+    prompt = chunk_prompt(schema, text, chunk, parts=parts, examples=examples)
     completion, parsed, repairs = _complete(piece, prompt, backend, schema, audience, input_sha256)
     data, problems, filled = _check(parsed, schema)
     calls = [completion]

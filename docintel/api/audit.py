@@ -6,6 +6,7 @@ itself an event (``audit.read``, ``audit.exported``).
 
 from __future__ import annotations
 
+import orjson
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -18,11 +19,13 @@ from rest_framework.views import APIView
 
 from audit import export, keys
 from audit.actions import record_event
+from audit.models import AuditEvent, format_time
 from audit.queries import EventFilterForm, chain_status
 from docintel.accounts import roles
 from docintel.errors import InputError
 
 from .errors import declared_errors
+from .listing import fetch_page
 from .pagination import Pagination
 from .permissions import HasRole
 
@@ -95,19 +98,35 @@ class AuditAPIView(APIView):
     required_roles = roles.READ_AUDIT
 
 
-class EventsView(AuditAPIView, GenericAPIView):
-    pagination_class = Pagination
+EVENT_COLUMNS = ["seq", "time", "action", "actor_id", "actor_username", "actor_role", "document_id",
+                 "purpose", "details", "sensitive", "prev_hash", "hash"]
+# The log is gapless: its last seq is its exact size, read from the primary key's index.
+EVENT_COUNT_SQL = f"SELECT MAX(seq) FROM {AuditEvent._meta.db_table}"
 
+def event_record(row: tuple) -> dict:
+    """``AuditEvent.as_record()`` of an ``EVENT_COLUMNS`` row; the details go out as stored (canonical
+    JSON text) instead of being parsed and written again."""
+    seq, time, action, actor_id, username, role, document_id, purpose, details, sensitive, prev, digest = row
+    return {"seq": seq, "time": format_time(time), "action": action, "actor_id": actor_id,
+            "actor_username": username, "actor_role": role,
+            "document_id": str(document_id) if document_id else None, "purpose": purpose,
+            "details": orjson.Fragment(details), "sensitive": sensitive, "prev_hash": prev, "hash": digest}
+
+
+class EventsView(AuditAPIView, GenericAPIView):
+    pagination_class = Pagination  # the shape of the list in the OpenAPI schema (docintel.api.listing)
     serializer_class = AuditEventSerializer
 
     @extend_schema(summary="Audit events, newest first", parameters=FILTERS, operation_id="audit_events_list",
                    responses={200: AuditEventSerializer(many=True), **declared_errors(404), **ERRORS})
     def get(self, request):
         form = valid_filters(request.query_params)
-        page = self.paginate_queryset(form.events()) or []
+        filters = form.applied()
+        page = fetch_page(request, form.events(), columns=EVENT_COLUMNS, order=("seq",),
+                          estimate_sql=None if filters else EVENT_COUNT_SQL)
         record_event("audit.read", actor=request.user, purpose="audit review",
-                     details={"via": "api", "filters": form.applied(), "returned": len(page)})
-        return self.get_paginated_response([event.as_record() for event in page])
+                     details={"via": "api", "filters": filters, "returned": len(page.rows)})
+        return Response(page.body([event_record(row) for row in page.rows]))
 
 
 class JSONErrorsNegotiation(DefaultContentNegotiation):

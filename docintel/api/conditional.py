@@ -8,8 +8,8 @@ status, a reviewer's correction) and needs no bookkeeping of its own.
 from __future__ import annotations
 
 import hashlib
-import json
 
+import orjson
 from django.utils.http import parse_etags
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
@@ -25,7 +25,8 @@ NOT_MODIFIED = {304: OpenApiResponse(description="Not modified since the given E
 
 
 def etag_of(body) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+    # orjson: the read paths pass stored JSON through as orjson.Fragment, written here as stored.
+    canonical = orjson.dumps(body, default=str, option=orjson.OPT_SORT_KEYS)
     return f'"{hashlib.sha256(canonical).hexdigest()[:32]}"'
 
 

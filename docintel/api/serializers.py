@@ -4,7 +4,12 @@ extraction records, audit events) go out as they are; these classes describe the
 
 from __future__ import annotations
 
+from datetime import UTC
+
+import orjson
 from django.conf import settings
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -61,6 +66,30 @@ class DocumentSerializer(serializers.ModelSerializer):
         if not hasattr(self, "_list_url"):
             self._list_url = reverse("api-document-list")
         return f"{self._list_url}{document.pk}/"
+
+
+# The read paths (list, detail) fetch exactly these columns and build each record directly: the
+# serializer above stays the schema of the response (OpenAPI) and is what these records must equal
+# (tests/api/test_api_reads.py). Stages and warnings go out as the JSON text the database holds.
+DOCUMENT_COLUMNS = ["id", "filename", "kind", "sha256", "status", "stages_json", "pages", "created", "size",
+                    "media_type", "schema_name", "warnings_json"]
+
+
+def with_json_text(queryset):
+    """``queryset`` with the stages and warnings as stored JSON text (``stages_json``, ``warnings_json``)."""
+    return queryset.annotate(stages_json=Cast("stages", TextField()),
+                             warnings_json=Cast("warnings", TextField()))
+
+
+def document_record(row: tuple, list_url: str) -> dict:
+    """A ``DOCUMENT_COLUMNS`` row as the API answers it (``DocumentSerializer``'s shape), for the
+    orjson renderer (``docintel.api.renderers``)."""
+    pk, filename, kind, sha256, status, stages, pages, created, size, media_type, schema_name, warnings = row
+    return {"id": str(pk), "filename": filename, "kind": kind, "sha256": sha256, "status": status,
+            "stages": orjson.Fragment(stages or "{}"), "pages": pages,
+            "created": created.astimezone(UTC).isoformat().replace("+00:00", "Z"), "size": size,
+            "media_type": media_type, "schema_name": schema_name,
+            "warnings": orjson.Fragment(warnings or "[]"), "url": f"{list_url}{pk}/"}
 
 
 class DocumentUploadSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -16,9 +17,15 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from docintel.accounts import roles
-from docintel.accounts.models import ApiToken
+from docintel.accounts.models import ApiToken, TokenScope
 from docintel.documents import storage
-from docintel.documents.access import document_for, record_read, visible_documents
+from docintel.documents.access import (
+    applied_filters,
+    document_for,
+    record_list,
+    record_read,
+    visible_documents,
+)
 from docintel.documents.actions import retry_document, upload_document
 from docintel.documents.erasure import erase_document
 from docintel.documents.filters import DocumentFilterForm
@@ -33,9 +40,11 @@ from extraction.models import extraction_of
 
 from .conditional import ETAG, IF_NONE_MATCH, NOT_MODIFIED, conditional
 from .errors import declared_errors
+from .listing import fetch_page, table_size_sql
 from .models import UploadRequest, WebhookState
 from .permissions import HasRole
 from .serializers import (
+    DOCUMENT_COLUMNS,
     ApiTokenSerializer,
     CorrectionSerializer,
     DocumentSerializer,
@@ -47,6 +56,8 @@ from .serializers import (
     RedactedTextSerializer,
     UploadAcceptedSerializer,
     WebhookDeliverySerializer,
+    document_record,
+    with_json_text,
 )
 from .throttling import TokenRateThrottle, UploadRateThrottle
 from .webhooks import make_due
@@ -88,18 +99,43 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
 
     def get_queryset(self):
-        queryset = visible_documents(self.request.user, token=self.request.auth).defer("text", "page_offsets")
-        queryset = queryset.order_by("-created")
-        if self.action == "list":
-            form = DocumentFilterForm(self.request.query_params)
-            if not form.is_valid():
-                raise InputError.from_form("bad_filter", form)
-            queryset = form.filter(queryset)
-        return queryset
+        return visible_documents(self.request.user, token=self.request.auth).defer("text", "page_offsets")
 
     def get_object(self):
         """The document; 404 if it does not exist, 403 (audited) if this user may not open it."""
         return document_for(self.request, self.kwargs["pk"])
+
+    def list(self, request, *args, **kwargs):
+        """One query for the page, its count and whether more follow (``listing``), one audit event."""
+        form = DocumentFilterForm(request.query_params)
+        if not form.is_valid():
+            raise InputError.from_form("bad_filter", form)
+        filters = applied_filters(form.cleaned_data)
+        # The table's row estimate stands for the count only where the caller sees the whole table.
+        sees_all = (roles.has_role(request.user, *roles.SEES_ALL_DOCUMENTS)
+                    and getattr(request.auth, "scope", TokenScope.ALL) == TokenScope.ALL)
+        visible = visible_documents(request.user, token=request.auth)
+        page = fetch_page(request, with_json_text(form.filter(visible)),
+                          columns=DOCUMENT_COLUMNS, order=("created", "id"),
+                          estimate_sql=table_size_sql(Document) if sees_all and not filters else None)
+        record_list(request.user, [row[0] for row in page.rows], via="api", filters=filters)
+        list_url = reverse("api-document-list")
+        return Response(page.body([document_record(row, list_url) for row in page.rows]))
+
+    def retrieve(self, request, *args, **kwargs):
+        """One query for the document when this user may open it; the view is an audit event."""
+        try:
+            pk = uuid.UUID(str(kwargs["pk"]))
+        except ValueError:
+            raise Http404("no such document") from None
+        documents = with_json_text(visible_documents(request.user, token=request.auth).filter(pk=pk))
+        row = documents.values_list(*DOCUMENT_COLUMNS).first()
+        if row is None:
+            document_for(request, pk)  # 404, or 403 with its access.denied event
+            raise Http404("no such document")
+        response = conditional(request, document_record(row, reverse("api-document-list")))
+        record_read(pk, request.user, "document", via="api", not_modified=response.status_code == 304)
+        return response
 
     def get_parsers(self):
         # A file travels in multipart/form-data only: the schema declares nothing else for uploads.
@@ -116,8 +152,6 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             if length > settings.MAX_UPLOAD_BYTES + 64 * 1024:
                 raise FileTooLarge(message=f"the file is larger than {settings.MAX_UPLOAD_MB} MB")
 
-    def retrieve(self, request, *args, **kwargs):
-        return conditional(request, self.get_serializer(self.get_object()).data)
 
     @extend_schema(
         summary="Upload a document", request={"multipart/form-data": DocumentUploadSerializer},

@@ -2,7 +2,8 @@
 
 Web pages and API endpoints alike call these: ``document_for`` (404 when missing, 403 with an
 ``access.denied`` event when not theirs), ``visible_documents`` for lists, ``record_read`` for every
-view or download of a document's content (contract §7: every view is an event).
+view or download of a document's content and ``record_list`` for every list of documents shown
+(contract §7: every view is an event).
 """
 
 from __future__ import annotations
@@ -51,12 +52,27 @@ def document_for(request, pk, *, with_text: bool = False) -> Document:
     except ValueError:
         raise Http404("no such document") from None
     documents = Document.objects.all() if with_text else Document.objects.defer("text", "page_offsets")
-    document = documents.filter(pk=pk).first()
+    visible = visible_documents(request.user, documents, token=getattr(request, "auth", None))
+    document = visible.filter(pk=pk).first()  # one query when allowed
     if document is None:
-        raise Http404("no such document")
-    if not can_open(request.user, document, token=getattr(request, "auth", None)):
-        deny(request, roles.SEES_ALL_DOCUMENTS, document)
+        if not Document.objects.filter(pk=pk).exists():
+            raise Http404("no such document")
+        deny(request, roles.SEES_ALL_DOCUMENTS, pk)
     return document
+
+
+def record_list(actor, document_ids, *, via: str, filters: dict) -> None:
+    """The event of one list of documents shown (their names and statuses): one event per list, naming
+    the documents on it, not one per row. ``filters`` hold no search terms (``q`` only says a search was
+    made): what was typed can be PHI, and the log is immutable."""
+    record_event("document.listed", actor=actor, purpose="document access",
+                 details={"via": via, "filters": filters, "documents": [str(pk) for pk in document_ids]})
+
+
+def applied_filters(cleaned: dict) -> dict:
+    """The filters of a document list as ``record_list`` records them."""
+    return {name: "(search)" if name == "q" else str(value) for name, value in cleaned.items()
+            if value not in (None, "")}
 
 
 def record_read(document, actor, what: str, *, via: str, download: bool = False,

@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 
 from audit.admin import ReadOnlyAdmin
 
-from .access import record_read
+from .access import record_list, record_read
 from .erasure import erase_document
 from .models import Document
 
@@ -59,6 +59,21 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def has_erase_permission(self, request) -> bool:
         return self.admin_site.has_permission(request)
+
+    # Contract §7: every view is an event, in the admin too (issue 12, finding 13).
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if request.method == "GET" and changelist is not None:
+            record_list(request.user, [document.pk for document in changelist.result_list], via="admin",
+                        filters={"admin_query": "(search)"} if request.GET.get("q") else {})
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            record_read(object_id, request.user, "admin_page", via="admin")
+        return response
 
 
 class DocumentContentAdmin(ReadOnlyAdmin):

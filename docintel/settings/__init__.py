@@ -44,9 +44,9 @@ ALLOWED_HOSTS = env_list("DOCINTEL_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[
 CSRF_TRUSTED_ORIGINS = env_list("DOCINTEL_CSRF_TRUSTED_ORIGINS", [])
 
 # --- Database ----------------------------------------------------------------------------------------
-# Connections are kept for this many seconds and health-checked before reuse, so that a database restart
-# or failover costs a reconnect, not an error.
-DB_CONN_MAX_AGE = env_int("DOCINTEL_DB_CONN_MAX_AGE", 60, minimum=0)
+# Connections persist across requests (no connect per request) for this many seconds and are
+# health-checked before reuse, so that a database restart or failover costs a reconnect, not an error.
+DB_CONN_MAX_AGE_S = env_int("DOCINTEL_DB_CONN_MAX_AGE_S", 600, minimum=0)
 # A database host that does not answer is given up on after this long (libpq's default is to wait for
 # the kernel's TCP timeout, minutes); keepalives notice a peer that vanished with its network.
 DB_CONNECT_TIMEOUT_S = env_int("DOCINTEL_DB_CONNECT_TIMEOUT_S", 5, minimum=1)
@@ -55,7 +55,7 @@ DB_RECONNECT_S = env_int("DOCINTEL_DB_RECONNECT_S", 120, minimum=1)
 
 
 def _database(url: str) -> dict[str, Any]:
-    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=DB_CONN_MAX_AGE,
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=DB_CONN_MAX_AGE_S,
                                                         conn_health_checks=True))
     if "postgresql" in config["ENGINE"]:
         config.setdefault("OPTIONS", {}).update({
@@ -66,6 +66,10 @@ def _database(url: str) -> dict[str, Any]:
 
 
 DATABASE_URL = env_str("DATABASE_URL")
+# SQLite: "full" flushes every commit to disk before it returns (each audit event durable before the
+# response); "normal" leaves the flush to WAL checkpoints: several times more writes per second, and a
+# power loss (not a crash of docintel) may lose the last commits, changes and their events together.
+SQLITE_SYNCHRONOUS = env_choice("DOCINTEL_SQLITE_SYNCHRONOUS", ("full", "normal"), "normal")
 if DATABASE_URL:
     DATABASES = {"default": _database(DATABASE_URL)}
 else:
@@ -73,8 +77,14 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "docintel.sqlite3"),
+            "CONN_MAX_AGE": DB_CONN_MAX_AGE_S,
+            "CONN_HEALTH_CHECKS": True,
             # Worker threads and the web server share the file: wait for locks instead of failing.
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+            # WAL: readers never wait for the writer (every read writes its audit event), and a commit
+            # is one append to the log instead of a rollback journal's several flushes.
+            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE",
+                        "init_command": f"PRAGMA journal_mode=WAL; "
+                                        f"PRAGMA synchronous={SQLITE_SYNCHRONOUS};"},
         }
     }
 # Optional read replica (PostgreSQL streaming replica) for document lists and audit pages:
@@ -103,7 +113,11 @@ PIPELINE_STAGES = env_list(
 # With neither, tasks run in a thread of the process that queued them (same task code).
 REDIS_URL = env_str("REDIS_URL")
 BROKER_URL = env_str("DOCINTEL_BROKER_URL") or REDIS_URL
+# No broker configured: tasks run in a thread of the process that queued them (same task code).
 TASKS_IN_PROCESS = not BROKER_URL
+# The in-process runner's thread (and the parse sandbox and model threads it starts) runs this many
+# nice steps below request threads, so that stages do not starve the web server (0: same priority).
+TASK_NICE = env_int("DOCINTEL_TASK_NICE", 10, minimum=0)
 CELERY_BROKER_URL = BROKER_URL or "memory://"
 BROKER_IS_AMQP = CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://"))
 CELERY_TASK_ALWAYS_EAGER = TASKS_IN_PROCESS

@@ -4,7 +4,14 @@ from .env import env_bool, env_float, env_int, env_str
 
 # --- Language models ---------------------------------------------------------------------------------
 # With no LLM_URL, the embedded SmolLM2 model (llama.cpp, in-process) is the first-line model.
-LLM_URL = env_str("DOCINTEL_LLM_URL")  # OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1
+# OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1, or several replicas of the same model,
+# comma-separated: least outstanding requests, a failed replica skipped until its health check passes.
+LLM_URL = env_str("DOCINTEL_LLM_URL")
+# Requests one process keeps in flight to one replica (vLLM batches them; llama.cpp: --parallel N);
+# past it, callers wait for a free slot (backpressure) up to LLM_TIMEOUT_S.
+LLM_MAX_IN_FLIGHT = env_int("DOCINTEL_LLM_MAX_IN_FLIGHT", 4, minimum=1)
+# A replica that failed is asked GET /models at most this often, and used again once it answers.
+LLM_HEALTH_INTERVAL_S = env_float("DOCINTEL_LLM_HEALTH_INTERVAL_S", 5.0)
 LLM_MODEL = env_str("DOCINTEL_LLM_MODEL")  # the server's served model name
 LLM_API_KEY = env_str("DOCINTEL_LLM_API_KEY")
 LLM_TIMEOUT_S = env_float("DOCINTEL_LLM_TIMEOUT_S", 120.0)

@@ -7,6 +7,12 @@ from .env import env_int, env_list, env_str
 # --- REST API ----------------------------------------------------------------------------------------
 API_PAGE_SIZE = env_int("DOCINTEL_API_PAGE_SIZE", 25, minimum=1)
 API_MAX_PAGE_SIZE = 100
+# Lists count their rows exactly up to this many; past it the count is an estimate ("count_exact": false)
+# so that a page costs the same at a million documents as at ten thousand.
+API_EXACT_COUNT_LIMIT = env_int("DOCINTEL_API_EXACT_COUNT_LIMIT", 10_000, minimum=1)
+# Seconds a process keeps a token's user and roles without asking the database; a revoked token, a
+# deactivated user or a changed role takes effect within this time everywhere (0: ask every time).
+API_TOKEN_CACHE_S = env_int("DOCINTEL_API_TOKEN_CACHE_S", 5, minimum=0)
 # Per token (or per signed-in user): requests of any kind, and uploads on their own.
 API_RATE = env_str("DOCINTEL_API_RATE", "1200/min")
 API_UPLOAD_RATE = env_str("DOCINTEL_API_UPLOAD_RATE", "300/min")
@@ -24,7 +30,7 @@ REST_FRAMEWORK = {
         "token": API_RATE,
         "uploads": API_UPLOAD_RATE,
     },
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["docintel.api.renderers.FastJSONRenderer"],
     # JSON bodies; uploads alone take multipart/form-data (their view says so): one way in per endpoint.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -14,7 +14,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from docintel.accounts import roles
-from docintel.documents.access import document_for, record_read, visible_documents
+from docintel.documents.access import (
+    applied_filters,
+    document_for,
+    record_list,
+    record_read,
+    visible_documents,
+)
 from docintel.documents.actions import retry_document
 from docintel.documents.filters import DocumentFilterForm
 from docintel.documents.models import DocumentKind
@@ -55,8 +61,11 @@ def documents(request):
     queryset = visible_documents(request.user).defer("text", "page_offsets").order_by("-created")
     if form.is_bound:
         queryset = form.filter(queryset)
+    page = page_of(request, queryset, PAGE_SIZE)
+    filters = applied_filters(form.cleaned_data) if form.is_bound and form.is_valid() else {}
+    record_list(request.user, [document.pk for document in page], via="web", filters=filters)
     return render(request, "web/documents.html", {
-        "form": form, "page": page_of(request, queryset, PAGE_SIZE), "query": query_without_page(request),
+        "form": form, "page": page, "query": query_without_page(request),
         "can_upload": roles.has_role(request.user, *roles.UPLOAD),
     })
 

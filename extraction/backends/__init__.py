@@ -1,12 +1,14 @@
 """Language-model backends behind one small interface (``Backend.complete``).
 
 ``embedded``: SmolLM2-135M through llama.cpp, in-process, the default with nothing configured.
-``openai``: any OpenAI-compatible server (vLLM in production), at ``DOCINTEL_LLM_URL``.
+``openai``: any OpenAI-compatible server (vLLM in production), at ``DOCINTEL_LLM_URL`` (one URL, or
+several comma-separated replicas of the same model: ``pool.ReplicaPool``).
 Backends only talk to models; parsing, validation, repair and auditing happen in ``inference``.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
 
@@ -40,6 +42,7 @@ class Completion:
     completion_tokens: int
     latency_ms: int
     model_version: str
+    url_name: str = ""  # the replica that answered (host or host:port); blank: the backend's own
 
 
 class Backend:
@@ -51,8 +54,14 @@ class Backend:
 
     def complete(self, messages: list[dict], schema: dict, *, max_tokens: int) -> Completion:
         """Answer ``messages`` with JSON constrained (or at least asked) to follow ``schema``.
-        Raises ``ServiceUnavailable`` when the model cannot be reached."""
+        Raises ``ServiceUnavailable`` when the model cannot be reached. Safe to call from several
+        threads at once."""
         raise NotImplementedError
+
+    def prefetched(self, requests: list[list[dict]], schema: dict, *, max_tokens: int):
+        """A block within which ``complete`` answers ``requests`` (lists of messages) that were sent
+        ahead, concurrently. Backends that answer one request at a time send nothing ahead."""
+        return nullcontext()
 
 
 def schema_model(schema_name: str | None) -> str:

@@ -1,0 +1,29 @@
+"""gunicorn settings for docintel's web tier: ``gunicorn -c deploy/gunicorn.conf.py docintel.wsgi``.
+
+Measured with bench/api_vs_drf.py on the shared 2-core machine (docs/BENCHMARKS.md, "REST API read
+paths"): threaded workers keep each client's connection open (keep-alive: no TCP handshake per request,
+which sync workers pay), one process per core because Django is CPU-bound under the GIL, a few threads
+per process to overlap database and disk waits. Only this configuration was measured in the final run;
+compare others on the target host with ``bench/api_vs_drf.py --docintel-args "-c deploy/gunicorn.conf.py
+--threads 8"`` and the like. Every figure can be overridden from the environment.
+"""
+
+import os
+
+bind = os.environ.get("DOCINTEL_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("DOCINTEL_WEB_WORKERS", os.cpu_count() or 2))
+worker_class = "gthread"
+threads = int(os.environ.get("DOCINTEL_WEB_THREADS", "4"))
+# Load the application once, before forking: workers share its memory and start faster. Database
+# connections are opened per worker, on first use (docintel opens none at import).
+preload_app = True
+# Idle keep-alive connections are kept this long; the bundled nginx reuses its upstream connections.
+keepalive = int(os.environ.get("DOCINTEL_WEB_KEEPALIVE_S", "30"))
+# A request may take as long as a 50 MB upload on a slow link; stages never run on request threads.
+timeout = int(os.environ.get("DOCINTEL_WEB_TIMEOUT_S", "120"))
+graceful_timeout = 30
+# Up to this many connections wait per worker while its threads are busy (gthread's queue).
+worker_connections = 1000
+control_socket_disable = True  # no admin socket in the data dir
+accesslog = os.environ.get("DOCINTEL_ACCESS_LOG") or None  # off by default: paths can hold search terms
+loglevel = os.environ.get("DOCINTEL_LOG_LEVEL", "info").lower()

@@ -1,0 +1,179 @@
+"""A page of a list in one database query, whatever the page size and however large the table.
+
+The one SELECT carries the page, one row more (so "is there a next page?" needs no count), a count
+that stops at ``API_EXACT_COUNT_LIMIT`` rows (an index scan that ends there, so a million rows cost no
+more than ten thousand), and, for unfiltered lists, the database's own cheap size figure, used as the
+count when the cap is reached (``count_exact`` is then false).
+
+Two ways through a list, both answering ``{"count", "count_exact", "next", "previous", "next_cursor",
+"results"}``:
+
+- ``?page=N`` (page numbers, as before; an OFFSET, fine for the first few hundred pages),
+- ``?cursor=C`` (keyset: the same cost at any depth). Every page names where the next one starts in
+  ``next_cursor``; the ``next`` link keeps the form the client used, so a client that follows ``next``
+  never notices, and a client that counts pages keeps working.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+from rest_framework.exceptions import NotFound
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from docintel.errors import InputError
+
+_COUNT = "_capped_count"
+_ESTIMATE = "_size_estimate"
+
+
+@dataclass
+class ListPage:
+    rows: list[tuple]  # the requested columns, in order
+    count: int
+    count_exact: bool
+    next: str | None
+    previous: str | None
+    next_cursor: str | None
+
+    def body(self, results: list) -> dict:
+        return {
+            "count": self.count,
+            "count_exact": self.count_exact,
+            "next": self.next,
+            "previous": self.previous,
+            "next_cursor": self.next_cursor,
+            "results": results,
+        }
+
+
+def page_size(request) -> int:
+    """``?page_size=``, capped at ``API_MAX_PAGE_SIZE``; missing or not a positive number: the default
+    (as DRF's page-number pagination did)."""
+    try:
+        size = int(request.query_params.get("page_size", ""))
+    except ValueError:
+        return settings.API_PAGE_SIZE
+    return min(size, settings.API_MAX_PAGE_SIZE) if size > 0 else settings.API_PAGE_SIZE
+
+
+def encode_cursor(values: tuple) -> str:
+    text = json.dumps(
+        [
+            v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v
+            for v in values
+        ],
+        separators=(",", ":"),
+    )
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, fields: tuple[str, ...], model) -> list:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(values, list) or len(values) != len(fields):
+            raise ValueError
+        return [
+            model._meta.get_field(name).to_python(value) for name, value in zip(fields, values, strict=True)
+        ]
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError("bad_cursor", "cursor is not one this API gave out") from None
+    except Exception as error:  # a field refused the value (ValidationError)
+        raise InputError("bad_cursor", "cursor is not one this API gave out") from error
+
+
+def after(fields: tuple[str, ...], values: list) -> Q:
+    """Rows after ``values`` in descending order of ``fields`` (keyset). The leading ``<=`` lets the
+    database walk the index of the first field from the cursor on."""
+    if len(fields) == 1:
+        return Q(**{f"{fields[0]}__lt": values[0]})
+    first, rest = fields[0], fields[1:]
+    return Q(**{f"{first}__lte": values[0]}) & (
+        Q(**{f"{first}__lt": values[0]}) | (Q(**{first: values[0]}) & after(rest, values[1:]))
+    )
+
+
+def fetch_page(
+    request,
+    queryset: QuerySet,
+    *,
+    columns: list[str],
+    order: tuple[str, ...],
+    estimate_sql: str | None = None,
+) -> ListPage:
+    """The page of ``queryset`` that ``request`` asks for, newest first by ``order`` (field names, all
+    descending, the last one unique), as tuples of ``columns`` (which must include ``order``).
+
+    ``estimate_sql``: a cheap SQL expression of the size of the unfiltered list, used when the exact
+    count would pass the cap; None when ``queryset`` is filtered."""
+    size = page_size(request)
+    cursor = request.query_params.get("cursor")
+    cap = settings.API_EXACT_COUNT_LIMIT
+    capped_sql, capped_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+    rows_qs = queryset.annotate(
+        # The subquery is Django's own SQL for the queryset, with its parameters kept apart.
+        **{_COUNT: RawSQL(f"SELECT COUNT(*) FROM ({capped_sql}) capped", capped_params)}  # noqa: S611
+    )
+    if estimate_sql:
+        rows_qs = rows_qs.annotate(**{_ESTIMATE: RawSQL(estimate_sql, [])})  # noqa: S611 - our constant SQL
+    rows_qs = rows_qs.order_by(*(f"-{name}" for name in order))
+    number = 1
+    if cursor:
+        rows_qs = rows_qs.filter(after(order, decode_cursor(cursor, order, queryset.model)))
+        offset = 0
+    else:
+        try:
+            number = int(request.query_params.get("page") or 1)
+        except ValueError:
+            raise NotFound("Invalid page.") from None
+        if number < 1:
+            raise NotFound("Invalid page.")
+        offset = (number - 1) * size
+    extra = [_COUNT, _ESTIMATE] if estimate_sql else [_COUNT]
+    fetched = list(rows_qs.values_list(*columns, *extra)[offset : offset + size + 1])
+    if not fetched and (cursor or number > 1):
+        if cursor:
+            return ListPage([], 0, False, None, None, None)  # past the end: nothing more
+        raise NotFound("Invalid page.")
+    more = len(fetched) > size
+    rows = [row[: len(columns)] for row in fetched[:size]]
+    count, exact = 0, True
+    if fetched:
+        count = fetched[0][len(columns)]
+        if count > cap:
+            exact = False
+            count = max(cap, int(fetched[0][len(columns) + 1] or 0)) if estimate_sql else cap
+    positions = [columns.index(name) for name in order]
+    next_cursor = encode_cursor(tuple(rows[-1][i] for i in positions)) if more and rows else None
+    url = request.build_absolute_uri()
+    if cursor:
+        following = replace_query_param(url, "cursor", next_cursor) if next_cursor else None
+        return ListPage(rows, count, exact, following, None, next_cursor)
+    following = replace_query_param(url, "page", number + 1) if more else None
+    previous = None
+    if number > 1:
+        previous = (
+            remove_query_param(url, "page") if number == 2 else replace_query_param(url, "page", number - 1)
+        )
+    return ListPage(rows, count, exact, following, previous, next_cursor)
+
+
+def table_size_sql(model) -> str:
+    """A constant-time figure of a table's size for the count of a list that passes the cap: the
+    planner's row estimate (PostgreSQL, kept by autovacuum), the largest rowid (SQLite: rows of this
+    table are never deleted, only erased in place)."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(model._meta.db_table)
+    if connection.vendor == "postgresql":
+        name = model._meta.db_table
+        return f"SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = '{name}'::regclass"
+    return f"SELECT MAX(rowid) FROM {table}"
