@@ -27,6 +27,7 @@ LAST_USED_RESOLUTION = timedelta(minutes=5)  # do not write a row on every reque
 @dataclass(frozen=True)
 class KnownToken:
     token_id: int
+    scope: str  # which documents the token reaches (TokenScope), fixed when it was issued
     user_fields: tuple  # the user's concrete field values, in _USER_FIELDS order
     roles: frozenset[str]
     expires: float  # time.monotonic() after which the database is asked again
@@ -57,7 +58,7 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
         User = get_user_model()
         user = User.from_db(None, _USER_FIELDS, known.user_fields)  # a fresh instance per request
         user.__dict__["_docintel_roles"] = set(known.roles)  # what roles.roles_of would ask the database
-        token = ApiToken.from_db(None, ["id", "user_id"], [known.token_id, user.pk])
+        token = ApiToken.from_db(None, ["id", "user_id", "scope"], [known.token_id, user.pk, known.scope])
         return user, token
 
     @staticmethod
@@ -72,7 +73,7 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
         user = token.user
         if not _USER_FIELDS:
             _USER_FIELDS.extend(field.attname for field in user._meta.concrete_fields)
-        known = KnownToken(token.pk, tuple(getattr(user, name) for name in _USER_FIELDS),
+        known = KnownToken(token.pk, token.scope, tuple(getattr(user, name) for name in _USER_FIELDS),
                            frozenset(roles_of(user)), time.monotonic() + settings.API_TOKEN_CACHE_S)
         if settings.API_TOKEN_CACHE_S > 0:
             with _lock:

@@ -52,6 +52,7 @@ WEB = [
     ("document list", "get", "/documents/", expect({200: READERS})),
     ("document page", "get", "/documents/{doc}/", expect({200: READERS})),
     ("download", "get", "/documents/{doc}/download/extraction.csv", expect({409: READERS})),
+    ("page as released", "get", "/documents/{doc}/pages/1.jpg", expect({404: READERS})),  # a text file
     ("retry", "post", "/documents/{doc}/retry/", expect({302: READERS})),
     ("correct a field", "post", "/documents/{doc}/correct/", expect({302: (REVIEWER, ADMIN)})),
     ("API tokens page", "get", "/account/tokens/", expect({200: STAFF})),
@@ -80,6 +81,8 @@ API = [
     ("upload", "post", "/api/v1/documents/", expect({202: (CLERK, ADMIN, SERVICE)}, web=False)),
     ("detail", "get", "/api/v1/documents/{doc}/", expect({200: (*READERS, SERVICE)}, web=False)),
     ("redacted", "get", "/api/v1/documents/{doc}/redacted/", expect({409: (*READERS, SERVICE)}, web=False)),
+    ("redacted PDF", "get", "/api/v1/documents/{doc}/redacted.pdf",
+     expect({409: (*READERS, SERVICE)}, web=False)),
     ("extraction", "get", "/api/v1/documents/{doc}/extraction/",
      expect({409: (*READERS, SERVICE)}, web=False)),
     ("retry", "post", "/api/v1/documents/{doc}/retry/", expect({409: (*READERS, SERVICE)}, web=False)),

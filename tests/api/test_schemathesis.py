@@ -13,8 +13,14 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 from docintel import task_runner
 from docintel.accounts.models import ApiToken
+from docintel.api.webhooks import start_in_process_sweeper as start_webhook_sweeper
 from docintel.documents.actions import upload_document
+from docintel.documents.tasks import start_in_process_sweeper as start_stage_sweeper
 from tests.factories import make_user
+
+# The server's background sweeps, by the dispatch_uid under which docintel.wsgi connects them.
+SWEEPERS = {"docintel.in_process_sweeper": start_stage_sweeper,
+            "docintel.webhook_sweeper": start_webhook_sweeper}
 
 
 @pytest.fixture
@@ -28,11 +34,20 @@ def api_schema(transactional_db, settings):
 
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
+    # Nor start the server's background sweeps (stages, webhook retries) in the test's process: their
+    # threads would write to SQLite's shared in-memory test database, which refuses a second writer.
+    for uid in SWEEPERS:
+        request_started.disconnect(dispatch_uid=uid)
     try:
-        yield schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
+        # Uploads made by the test stay queued: the in-process runner's writes would meet the requests'
+        # reads in SQLite's shared in-memory database, which answers "table is locked" at once.
+        with task_runner.queue_only():
+            yield schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
+        for uid, sweeper in SWEEPERS.items():
+            request_started.connect(sweeper, dispatch_uid=uid)
         task_runner.wait_idle(300)
 
 
