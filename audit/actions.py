@@ -1,8 +1,8 @@
 """The only writer of audit events.
 
 Every change that must be on the record calls ``record_event`` inside its own transaction: the event
-commits or rolls back with the change. Call it as late as possible in that transaction: from the call
-until commit, other writers of the log wait (the chain has one head).
+commits or rolls back with the change. The append takes no lock (``audit.append``): writers never wait
+for each other; the sequencer adds committed events to the Merkle tree afterwards.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.db import transaction
 
 from docintel.accounts.roles import roles_of
 
-from . import chain, keys
+from . import append, keys
 from .canonical import canonical_json
 
 ACTION_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -57,7 +57,7 @@ def record_event(action: str, *, document=None, actor=None, purpose: str = "", d
             sealed = _seal(document_id, json.dumps(sensitive, default=str).encode())
             if not sealed:
                 details = {**(details or {}), "sensitive_withheld": "document_erased"}
-        return chain.append(
+        return append.append(
             action=action, actor_id=actor_id, actor_username=username, actor_role=role,
             document_id=document_id, purpose=purpose or "", details_json=canonical_details(details),
             sensitive=sealed,
@@ -66,12 +66,9 @@ def record_event(action: str, *, document=None, actor=None, purpose: str = "", d
 
 def _seal(document_id: str, payload: bytes) -> str:
     """``payload`` encrypted with the document's data key (made on first use); "" once it is erased."""
-    data_key = keys.document_key(document_id)  # read outside the lock
-    if data_key is None:  # first payload of this document, or a race:
-        chain.lock_for_append()  # keys are made under the append lock, never by two at once
-        data_key = keys.document_key(document_id)
-        if data_key is None:  # still none: an erased document keeps b"" and never gets a new key
-            data_key = keys.create_document_key(document_id)
+    data_key = keys.document_key(document_id)
+    if data_key is None:  # first payload of this document (two writers may race: one key wins)
+        data_key = keys.create_document_key(document_id)
     return "" if data_key == b"" else keys.seal(data_key, document_id, payload)
 
 

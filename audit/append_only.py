@@ -8,7 +8,15 @@ triggers; the test suite does so, as the owner, to flush its throw-away database
 
 from __future__ import annotations
 
-APPEND_ONLY_TABLES = ("audit_auditevent", "audit_auditcheckpoint")
+# Each append-only table, with the columns that identify a row. On SQLite, ``INSERT OR REPLACE`` (and
+# ``REPLACE INTO``) deletes the row it collides with without firing DELETE triggers (recursive triggers
+# are off by default), so a BEFORE INSERT trigger refuses any insert that names an existing row.
+# PostgreSQL's ``INSERT … ON CONFLICT DO UPDATE`` fires the UPDATE trigger and is refused by it.
+LOG_V1_TABLES = {"audit_auditevent": ("seq", "hash"), "audit_auditcheckpoint": ("id",)}
+TREE_TABLES = {"audit_auditleaf": ("index", "event_seq"), "audit_audittreenode": ("node_id",),
+               "audit_signedtreehead": ("id",), "audit_witnesscosignature": ("id",),
+               "audit_auditsigningkey": ("key_id",)}
+APPEND_ONLY_TABLES = {**LOG_V1_TABLES, **TREE_TABLES}
 MESSAGE = "the audit log is append-only"
 
 _PG_FUNCTION = f"""
@@ -32,40 +40,46 @@ def _postgresql_statements(table: str) -> list[str]:
 
 def _sqlite_statements(table: str) -> list[str]:
     # SQLite has no TRUNCATE: "DELETE FROM t" is its truncate, and a DELETE trigger turns that off.
-    return [
+    statements = [
         f"CREATE TRIGGER IF NOT EXISTS {table}_no_{operation.lower()} BEFORE {operation} ON {table} "
         f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}: {operation} on {table} rejected'); END"
         for operation in ("UPDATE", "DELETE")
     ]
+    collides = " OR ".join(f'"{column}" = NEW."{column}"' for column in APPEND_ONLY_TABLES[table])
+    statements.append(
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_replace BEFORE INSERT ON {table} "
+        f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {collides}) "
+        f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}: INSERT over an existing row of {table} rejected'); END")
+    return statements
 
 
-def protect(connection) -> None:
-    """Create the triggers (migration 0002)."""
+def protect(connection, tables=APPEND_ONLY_TABLES) -> None:
+    """Create the triggers (migrations 0002 and 0004)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
-            for table in APPEND_ONLY_TABLES:
+            for table in tables:
                 for statement in _postgresql_statements(table):
                     cursor.execute(statement)
         elif connection.vendor == "sqlite":
-            for table in APPEND_ONLY_TABLES:
+            for table in tables:
                 for statement in _sqlite_statements(table):
                     cursor.execute(statement)
         else:
             raise NotImplementedError(f"no append-only triggers for {connection.vendor}")
 
 
-def unprotect(connection) -> None:
+def unprotect(connection, tables=APPEND_ONLY_TABLES, *, drop_function: bool = True) -> None:
     """Drop the triggers (reversing the migration)."""
     with connection.cursor() as cursor:
-        for table in APPEND_ONLY_TABLES:
+        for table in tables:
             if connection.vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
             else:
-                for operation in ("update", "delete"):
+                for operation in ("update", "delete", "replace"):
                     cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{operation}")
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and drop_function:
             cursor.execute("DROP FUNCTION IF EXISTS audit_reject_change()")
 
 

@@ -1,8 +1,10 @@
 """Exports of the log (JSONL or CSV) and their manifest, verifiable offline by ``audit.verify_export``.
 
-A range is a contiguous run of events, so that its chain can be checked on its own: the manifest gives
-the ``prev_hash`` the first event links to, the hash of the last, and a checkpoint over that last event
-signed at export time, with the public key that checks it.
+An export is a contiguous run of leaves of the Merkle tree, in tree order. Its manifest carries a tree
+head signed at export time, the hashes of the subtrees left and right of the run (the *frame*: with the
+exported events they fold to the head's root), and every public key the log has signed with. So an
+auditor checks, with nothing but the files, that each event is unaltered and that the run is exactly
+the one the signed tree holds: nothing left out, added or reordered.
 """
 
 from __future__ import annotations
@@ -17,19 +19,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Max, Min
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from docintel.csv_safety import neutral_row
 from docintel.errors import InputError
 
-from . import chain, keys
+from . import heads, keys, sequencer, tree
 from .actions import record_event
-from .canonical import EVENT_FIELDS, GENESIS_HASH
-from .models import AuditEvent, format_time
+from .canonical import EVENT_FIELDS
+from .entries import leaf_rows
+from .models import AuditEvent, AuditLeaf, SignedTreeHead, format_time
 
 FORMATS = ("jsonl", "csv")
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
 class EmptyRange(Exception):
@@ -38,36 +42,46 @@ class EmptyRange(Exception):
 
 @dataclass(frozen=True)
 class ExportRange:
-    first_seq: int
-    last_seq: int
-    first_prev_hash: str
-    head_hash: str
+    first_leaf: int
+    last_leaf: int
+    head: SignedTreeHead
     since: datetime | None = None
     until: datetime | None = None
 
     @property
     def count(self) -> int:
-        return self.last_seq - self.first_seq + 1
+        return self.last_leaf - self.first_leaf + 1
 
 
 def plan_export(since: datetime | None = None, until: datetime | None = None) -> ExportRange:
-    """Fix the range now, so that events appended while the file is written stay out of it."""
-    seqs = chain.time_range_to_seqs(since, until)
-    if seqs is None:
+    """Fix the range now, against a head signed now: events appended later stay out of it. The range
+    runs from the first leaf whose event is at or after ``since`` to the last before ``until``."""
+    sequencer.integrate_now()
+    leaves = AuditLeaf.objects.all()
+    if since or until:
+        events = AuditEvent.objects.all()
+        if since:
+            events = events.filter(time__gte=since)
+        if until:
+            events = events.filter(time__lt=until)
+        leaves = leaves.filter(event_seq__in=events.values("seq"))
+    bounds = leaves.aggregate(first=Min("index"), last=Max("index"))
+    if bounds["first"] is None:
         raise EmptyRange("no audit events in that time range")
-    first = AuditEvent.objects.values_list("prev_hash", flat=True).get(seq=seqs[0])
-    last = AuditEvent.objects.values_list("hash", flat=True).get(seq=seqs[1])
-    return ExportRange(seqs[0], seqs[1], first, last, since, until)
+    size = tree.size()
+    return ExportRange(bounds["first"], bounds["last"], heads.head_for(size, reason="export"), since, until)
 
 
-def _records(span: ExportRange) -> Iterator[dict]:
-    """The range's events as records (``details`` still as its canonical JSON text)."""
-    for row in chain.rows(span.first_seq - 1, span.last_seq):
-        yield dict(zip(EVENT_FIELDS, row, strict=True))
+def _rows(span: ExportRange) -> Iterator[tuple]:
+    for _index, row in leaf_rows(span.first_leaf, span.last_leaf + 1):
+        if row is None:  # a deleted event: the export cannot be whole; audit_verify names it
+            raise InputError("log_damaged", "an event of this range is missing; run manage.py audit_verify")
+        yield row
 
 
 def jsonl_lines(span: ExportRange) -> Iterator[str]:
-    for record in _records(span):
+    for row in _rows(span):
+        record = dict(zip(EVENT_FIELDS, row, strict=True))
         record["details"] = json.loads(record["details"])
         yield json.dumps(record, ensure_ascii=True, separators=(",", ":")) + "\n"
 
@@ -79,8 +93,8 @@ def csv_lines(span: ExportRange) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(EVENT_FIELDS)
-    for record in _records(span):
-        writer.writerow(neutral_row("" if record[name] is None else record[name] for name in EVENT_FIELDS))
+    for row in _rows(span):
+        writer.writerow(neutral_row("" if value is None else value for value in row))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -94,32 +108,37 @@ def lines(span: ExportRange, export_format: str) -> Iterator[str]:
     return jsonl_lines(span) if export_format == "jsonl" else csv_lines(span)
 
 
+def _seq_at(index: int) -> int:
+    return AuditLeaf.objects.values_list("event_seq", flat=True).get(index=index)
+
+
 def manifest(span: ExportRange, export_format: str, *, filename: str, actor=None) -> dict:
-    """The manifest, with a checkpoint over the range's last event signed now (and kept in the log)."""
-    checkpoint = chain.make_checkpoint(span.last_seq, span.head_hash, reason="export")
+    head = span.head
+    frame = tree.range_frame(span.first_leaf, span.last_leaf + 1, head.tree_size)
     return {
         "manifest_version": MANIFEST_VERSION,
         "file": filename,
         "format": export_format,
         "exported_at": format_time(timezone.now()),
         "exported_by": getattr(actor, "username", "") or "system",
-        "range": {"first_seq": span.first_seq, "last_seq": span.last_seq,
+        "range": {"first_leaf": span.first_leaf, "last_leaf": span.last_leaf,
+                  "first_seq": _seq_at(span.first_leaf), "last_seq": _seq_at(span.last_leaf),
                   "since": span.since.isoformat() if span.since else None,
                   "until": span.until.isoformat() if span.until else None},
         "count": span.count,
-        "first_prev_hash": span.first_prev_hash,
-        "starts_at_genesis": span.first_seq == 1 and span.first_prev_hash == GENESIS_HASH,
-        "head_hash": span.head_hash,
-        "hash_algorithm": "sha256 over canonical JSON (sorted keys, no whitespace, ASCII) of every "
-                          "field but hash",
-        "checkpoint": checkpoint.as_dict(),
+        "tree_head": head.as_dict(),
+        "frame": [node.hex() for node in frame],
+        "hashing": "leaf = SHA-256(0x00 || canonical JSON of every field but hash); node = SHA-256(0x01 || "
+                   "left || right) (RFC 6962); canonical JSON: sorted keys, no whitespace, ASCII escapes",
+        "public_keys": [{"algorithm": "ed25519", "key_id": key_id, "pem": pem}
+                        for key_id, pem in keys.public_keys().items()],
         "public_key": {"algorithm": "ed25519", "key_id": keys.signing_key_id(), "pem": keys.public_key_pem()},
         "verify_with": "python -m audit.verify_export FILE [--public-key KEY.pem]",
     }
 
 
 def filename_for(span: ExportRange, export_format: str) -> str:
-    return f"audit-{span.first_seq}-{span.last_seq}.{export_format}"
+    return f"audit-{span.first_leaf}-{span.last_leaf}.{export_format}"
 
 
 def zip_bundle(span: ExportRange, export_format: str, *, actor=None):
@@ -144,8 +163,8 @@ def export_response(request, since: datetime | None, until: datetime | None, exp
     except EmptyRange as error:
         raise InputError("empty_range", str(error)) from None
     record_event("audit.exported", actor=request.user, purpose="audit export", details={
-        "via": via, "format": export_format, "first_seq": span.first_seq, "last_seq": span.last_seq,
-        "count": span.count, "head_hash": span.head_hash})
+        "via": via, "format": export_format, "first_leaf": span.first_leaf, "last_leaf": span.last_leaf,
+        "count": span.count, "tree_size": span.head.tree_size, "root_hash": span.head.root_hash})
     name = filename_for(span, export_format)
     if zipped:
         return FileResponse(zip_bundle(span, export_format, actor=request.user), as_attachment=True,

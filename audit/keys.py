@@ -1,6 +1,9 @@
 """The audit log's keys: the master key that wraps per-document data keys, and the Ed25519 key that
-signs checkpoints. Both come from settings, or on the embedded default are generated on first use
+signs tree heads. Both come from settings, or on the embedded default are generated on first use
 under ``KEYS_DIR`` (back them up apart from the data, and keep them as long as the log).
+
+Signing keys rotate (``manage.py audit_rotate_key``): every public key that ever signed is kept in
+``AuditSigningKey`` and in each export's manifest, so that old tree heads and proofs still verify.
 """
 
 from __future__ import annotations
@@ -8,7 +11,7 @@ from __future__ import annotations
 import base64
 import os
 import tempfile
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -17,10 +20,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from .canonical import key_id
-from .models import DocumentKey
+from .models import AuditSigningKey, DocumentKey
 
 NONCE_BYTES = 12
 
@@ -58,14 +62,29 @@ def master_key() -> bytes:
     return key
 
 
-@cache
+SIGNING_KEY_FILE = "audit_signing_key.pem"
+
+
+def _new_signing_key_pem() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
 def signing_key() -> Ed25519PrivateKey:
+    """The current signing key. Read again when its file changes (a rotation), so that every process
+    signs with the new key from its next tree head on, without a restart."""
     if settings.AUDIT_SIGNING_KEY_FILE:
-        pem = Path(settings.AUDIT_SIGNING_KEY_FILE).read_bytes()
+        path = Path(settings.AUDIT_SIGNING_KEY_FILE)
     else:
-        pem = _generated_file("audit_signing_key.pem", lambda: Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    key = serialization.load_pem_private_key(pem, password=None)
+        _generated_file(SIGNING_KEY_FILE, _new_signing_key_pem)
+        path = Path(settings.KEYS_DIR) / SIGNING_KEY_FILE
+    stat = path.stat()
+    return _load_signing_key(str(path), stat.st_ino, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _load_signing_key(path: str, inode: int, modified_ns: int) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ImproperlyConfigured("DOCINTEL_AUDIT_SIGNING_KEY_FILE must hold an Ed25519 private key (PEM)")
     return key
@@ -82,6 +101,44 @@ def signing_key_id() -> str:
 
 def sign(message: bytes) -> str:
     return base64.b64encode(signing_key().sign(message)).decode()
+
+
+def register_signing_key() -> str:
+    """Keep the current public key among the log's keys (once); returns its id."""
+    kid = signing_key_id()
+    if not AuditSigningKey.objects.filter(key_id=kid).exists():
+        try:
+            with transaction.atomic():  # a savepoint: losing the race to another process is harmless
+                AuditSigningKey.objects.create(key_id=kid, pem=public_key_pem(), added=timezone.now())
+        except DatabaseError:  # already there (the table is append-only: its guard refuses the copy)
+            if not AuditSigningKey.objects.filter(key_id=kid).exists():
+                raise
+    return kid
+
+
+def public_keys() -> dict[str, str]:
+    """{key id: PEM} of every key that has signed tree heads, the current one included."""
+    known = dict(AuditSigningKey.objects.order_by("added").values_list("key_id", "pem"))
+    known.setdefault(signing_key_id(), public_key_pem())
+    return known
+
+
+def rotate_signing_key() -> tuple[str, str]:
+    """Replace the generated signing key with a new one; returns (old id, new id). The old private key
+    is destroyed (it must sign nothing more); its public key stays registered for verification."""
+    if settings.AUDIT_SIGNING_KEY_FILE:
+        raise ImproperlyConfigured(
+            "the signing key comes from DOCINTEL_AUDIT_SIGNING_KEY_FILE: put the new key in that file, "
+            "restart, and run audit_rotate_key --adopt")
+    old_id = register_signing_key()
+    directory = Path(settings.KEYS_DIR)
+    fd, partial = tempfile.mkstemp(dir=directory, prefix=f".{SIGNING_KEY_FILE}-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(_new_signing_key_pem())
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, directory / SIGNING_KEY_FILE)  # atomic: a reader sees the old key or the new
+    return old_id, register_signing_key()
 
 
 # --- Per-document data keys --------------------------------------------------------------------------
@@ -106,10 +163,13 @@ def document_key(document_id: str) -> bytes | None:
 
 
 def create_document_key(document_id: str) -> bytes:
-    """Make the document's data key. Called under the audit append lock, so never by two at once."""
+    """Make the document's data key, or take the one another writer made at the same moment (the
+    primary key lets one win; nobody waits on a lock). ``b""`` when the document was erased meanwhile."""
     key = AESGCM.generate_key(bit_length=256)
-    DocumentKey.objects.create(document_id=document_id, wrapped_key=_wrap(document_id, key))
-    return key
+    made = DocumentKey(document_id=document_id, wrapped_key=_wrap(document_id, key))
+    DocumentKey.objects.bulk_create([made], ignore_conflicts=True)
+    stored = document_key(document_id)
+    return b"" if stored is None else stored
 
 
 def seal(key: bytes, document_id: str, payload: bytes) -> str:

@@ -1,8 +1,9 @@
-"""The audit log: hash-chained events, signed checkpoints of its head, and per-document data keys.
+"""The audit log: events, the Merkle tree over them, signed tree heads and their witnesses'
+cosignatures, and per-document data keys.
 
-Events and checkpoints are append-only: the database rejects UPDATE, DELETE and TRUNCATE on their
-tables (triggers in ``append_only.py``, created by migration 0002). Neither table has a foreign key:
-the log outlives the users and documents it names, and must never cascade.
+Every table here but ``DocumentKey`` is append-only: the database rejects UPDATE, DELETE and TRUNCATE
+(triggers in ``append_only.py``). None has a foreign key: the log outlives the users and documents it
+names, and must never cascade. See ``audit/README.md`` for the design.
 """
 
 from __future__ import annotations
@@ -14,10 +15,17 @@ from django.db import models
 
 
 class AuditEvent(models.Model):
-    """One recorded action. ``hash`` = sha256 of the canonical JSON of every other field (see
-    ``audit.canonical``); ``prev_hash`` links it to event ``seq - 1``."""
+    """One recorded action, written in the transaction of the change it records.
 
-    seq = models.BigIntegerField(primary_key=True)  # 1, 2, 3… with no gaps; assigned under a lock
+    ``hash`` is the event's leaf hash in the Merkle tree: SHA-256(0x00 ‖ canonical JSON of every other
+    field), so that an event not yet in the tree is verifiable on its own. Events written before the
+    tree (version 1 of the log) are hash-chained instead: ``prev_hash`` is the previous event's hash and
+    ``hash`` = SHA-256(canonical JSON); from version 2 ``prev_hash`` is "".
+    """
+
+    # Unique and increasing, from a database sequence, so that writers never wait for each other; a
+    # transaction that rolls back leaves a gap. The gapless order is the tree's (AuditLeaf.index).
+    seq = models.BigIntegerField(primary_key=True)
     time = models.DateTimeField(db_index=True)
     action = models.CharField(max_length=64, db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
@@ -74,6 +82,99 @@ class AuditCheckpoint(models.Model):
     def as_dict(self) -> dict:
         return {"size": self.size, "head_hash": self.head_hash, "time": self.time, "key_id": self.key_id,
                 "signature": self.signature}
+
+
+class AuditLeaf(models.Model):
+    """Event ``event_seq`` is leaf ``index`` of the tree: the sequencer's gapless order of events."""
+
+    index = models.BigIntegerField(primary_key=True)  # 0, 1, 2… with no gaps
+    event_seq = models.BigIntegerField(unique=True)
+    integrated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"leaf {self.index}: event #{self.event_seq}"
+
+
+class AuditTreeNode(models.Model):
+    """A perfect subtree's hash: leaves [index << level, (index + 1) << level). ``node_id`` packs
+    (level, index) into one key, ``level << 48 | index``, so that a proof's nodes come in one query."""
+
+    node_id = models.BigIntegerField(primary_key=True)
+    hash = models.BinaryField(max_length=32)
+
+    def __str__(self) -> str:
+        level, index = split_node_id(self.node_id)
+        return f"node {level}/{index}"
+
+
+NODE_INDEX_BITS = 48  # 2^48 leaves: far beyond any audit log
+
+
+def node_id(level: int, index: int) -> int:
+    return level << NODE_INDEX_BITS | index
+
+
+def split_node_id(value: int) -> tuple[int, int]:
+    return value >> NODE_INDEX_BITS, value & ((1 << NODE_INDEX_BITS) - 1)
+
+
+class SignedTreeHead(models.Model):
+    """An Ed25519 signature over (tree size, root hash, timestamp, key id): "the log's first
+    ``tree_size`` leaves have this root". Issued on a schedule, at exports, at key rotation, on demand."""
+
+    tree_size = models.BigIntegerField(db_index=True)
+    root_hash = models.CharField(max_length=64)
+    timestamp = models.CharField(max_length=32, help_text="ISO 8601 UTC, exactly as signed")
+    key_id = models.CharField(max_length=16)
+    signature = models.TextField(help_text="base64 Ed25519 signature")
+    reason = models.CharField(max_length=16)
+
+    class Meta:
+        ordering = ["tree_size", "id"]
+
+    def __str__(self) -> str:
+        return f"tree head at {self.tree_size} ({self.reason})"
+
+    def as_dict(self) -> dict:
+        return {"tree_size": self.tree_size, "root_hash": self.root_hash, "timestamp": self.timestamp,
+                "key_id": self.key_id, "signature": self.signature}
+
+
+class WitnessCosignature(models.Model):
+    """A witness's signature over a tree head it checked (consistent with the last one it cosigned)."""
+
+    tree_size = models.BigIntegerField(db_index=True)
+    root_hash = models.CharField(max_length=64)
+    witness = models.CharField(max_length=200, help_text="the witness's URL")
+    witness_key_id = models.CharField(max_length=16)
+    timestamp = models.CharField(max_length=32)
+    signature = models.TextField()
+
+    class Meta:
+        ordering = ["tree_size", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.witness} cosigned {self.tree_size}"
+
+    def as_dict(self) -> dict:
+        return {"tree_size": self.tree_size, "root_hash": self.root_hash, "witness": self.witness,
+                "witness_key_id": self.witness_key_id, "timestamp": self.timestamp,
+                "signature": self.signature}
+
+
+class AuditSigningKey(models.Model):
+    """Every public key that has signed tree heads, kept so that old heads and proofs still verify
+    after a rotation. Registered the first time a key signs."""
+
+    key_id = models.CharField(max_length=16, primary_key=True)
+    pem = models.TextField()
+    added = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"signing key {self.key_id}"
 
 
 class DocumentKey(models.Model):

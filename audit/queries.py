@@ -1,5 +1,5 @@
 """Finding events: the one filter behind the API, the web page and the per-document trail, and the
-chain status shown to compliance officers."""
+log's status shown to compliance officers."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from . import chain
-from .models import AuditCheckpoint, AuditEvent
+from . import sequencer, tree, verify
+from .models import AuditEvent, WitnessCosignature
 
 
 class UTCDateTimeField(forms.DateTimeField):
@@ -77,33 +77,40 @@ class EventFilterForm(forms.Form):
         return {name: str(value) for name, value in cleaned.items() if value not in (None, "")}
 
 
-# Past this many events not yet checked, the status page leaves the walk to ``audit_verify``.
-STATUS_MAX_WALK = 50_000
-
-
-def chain_status() -> dict:
-    """Where the chain stands: verified up to which event, the last signed checkpoint, the head.
-
-    Starts from the last successful ``audit_verify`` run (recorded as ``audit.verified``) and checks
-    the events appended since, so that the page stays quick on a large log.
-    """
-    head_seq, head_hash = chain.head()
+def tree_status() -> dict:
+    """Where the log stands, for the compliance page and API: the tree's size and root, the newest
+    signed head and whether it extends the tree the last ``audit_verify`` checked (an O(log n) proof,
+    not a walk), integration lag, and what the witnesses said last."""
+    size, root = tree.head()
     last_run = AuditEvent.objects.filter(action="audit.verified").order_by("-seq").first()
-    after_seq, after_hash = 0, chain.GENESIS_HASH
+    verified_size, verified_root = 0, ""
     if last_run is not None and last_run.details_dict.get("ok"):
-        after_seq = last_run.details_dict["verified_up_to"]
-        after_hash = last_run.details_dict["head_hash"]
-    status = {"head_seq": head_seq, "head_hash": head_hash,
-              "last_full_run": last_run.as_record() if last_run else None}
-    if head_seq - after_seq > STATUS_MAX_WALK:
-        return {**status, "ok": None, "verified_up_to": after_seq,
-                "message": f"{head_seq - after_seq} events not checked since the last audit_verify run"}
-    result = chain.verify_chain(after_seq=after_seq, after_hash=after_hash)
-    return {**status, "ok": result.ok, "verified_up_to": result.verified_up_to,
-            "first_bad_seq": result.first_bad_seq, "message": result.error,
-            "last_checkpoint": result.last_checkpoint or _last_checkpoint()}
-
-
-def _last_checkpoint() -> dict | None:
-    checkpoint = AuditCheckpoint.objects.order_by("-size", "-id").first()
-    return checkpoint.as_dict() if checkpoint else None
+        verified_size = int(last_run.details_dict.get("tree_size") or 0)
+        verified_root = str(last_run.details_dict.get("root_hash") or "")
+    quick = verify.quick_status(verified_size, verified_root) if verified_root or not verified_size else \
+        {"ok": None, "latest": None, "message": "the last audit_verify run predates the tree"}
+    lag = sequencer.lag()
+    refusal = AuditEvent.objects.filter(action="audit.witness_refused").order_by("-seq").first()
+    latest_cosigned = WitnessCosignature.objects.order_by("-tree_size", "-id").first()
+    alerts = []
+    if lag["alert"]:
+        alerts.append(f"{lag['pending']} events wait to enter the tree; the oldest for "
+                      f"{lag['oldest_pending_s']:.0f} s (is a sequencer running?)")
+    if refusal is not None:  # an alert until a later head is cosigned
+        refused = refusal.details_dict
+        if latest_cosigned is None or latest_cosigned.tree_size < refused.get("tree_size", 0):
+            alerts.append(f"witness {refused.get('witness')} refused the tree head at "
+                          f"{refused.get('tree_size')}: {refused.get('reason', '')}")
+    if quick.get("ok") is False:
+        alerts.append(quick.get("message") or "the newest tree head does not verify")
+    if last_run is not None and not last_run.details_dict.get("ok"):
+        alerts.append(f"the last audit_verify failed: {last_run.details_dict.get('error', '')}")
+    return {
+        "ok": (quick.get("ok") is not False and not alerts) if last_run else None,
+        "tree_size": size, "root_hash": root, "verified_up_to": verified_size,
+        "latest_tree_head": quick.get("latest"), "pending": lag["pending"],
+        "oldest_pending_s": lag["oldest_pending_s"],
+        "last_cosignature": latest_cosigned.as_dict() if latest_cosigned else None,
+        "alerts": alerts, "message": "; ".join(alerts),
+        "last_full_run": last_run.as_record() if last_run else None,
+    }

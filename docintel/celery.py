@@ -9,3 +9,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "docintel.settings")
 app = Celery("docintel")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["docintel.documents"])
+

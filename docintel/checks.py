@@ -74,3 +74,11 @@ def data_dir_ready(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             "no secret key: DOCINTEL_SECRET_KEY is unset and the data directory has none",
             hint="run manage.py init_data_dir, or set DOCINTEL_SECRET_KEY", id="docintel.E002"))
     return problems
+
+
+@checks.register(checks.Tags.security)
+def audit_witnesses_valid(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Witness URLs are fetched by the server: http(s) only, and never a file or another scheme."""
+    return [checks.Error(f"DOCINTEL_AUDIT_WITNESS_URLS holds {url!r}, which is not an http(s) URL",
+                         hint="give each witness as http(s)://host:port", id="docintel.E004")
+            for url in settings.AUDIT_WITNESS_URLS if not url.lower().startswith(("http://", "https://"))]

@@ -16,3 +16,8 @@ request_started.connect(start_in_process_sweeper, dispatch_uid="docintel.in_proc
 from docintel.api.webhooks import start_in_process_sweeper as start_webhook_sweeper  # noqa: E402
 
 request_started.connect(start_webhook_sweeper, dispatch_uid="docintel.webhook_sweeper")
+
+# ... and place committed audit events in the Merkle tree (every process tries; one at a time does).
+from audit.sequencer import start_in_background as start_audit_sequencer  # noqa: E402
+
+request_started.connect(start_audit_sequencer, dispatch_uid="docintel.audit_sequencer")

@@ -165,6 +165,13 @@ def _fresh_throttles(settings):
     settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
 
 
+@pytest.fixture(autouse=True)
+def _own_audit_witness(settings, tmp_path_factory):
+    """Each test's audit log starts empty, so each gets its own witness file of tree heads (a witness
+    that remembered another test's larger tree would rightly call this one truncated)."""
+    settings.AUDIT_WITNESS_DIR = str(tmp_path_factory.mktemp("audit-witness"))
+
+
 @pytest.fixture
 def user_with_roles(db):
     """user_with_roles("ann", "compliance", "admin"): a user holding exactly those roles."""

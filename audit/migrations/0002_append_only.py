@@ -7,11 +7,11 @@ from audit import append_only
 
 
 def protect(apps, schema_editor):
-    append_only.protect(schema_editor.connection)
+    append_only.protect(schema_editor.connection, append_only.LOG_V1_TABLES)
 
 
 def unprotect(apps, schema_editor):
-    append_only.unprotect(schema_editor.connection)
+    append_only.unprotect(schema_editor.connection, append_only.LOG_V1_TABLES)
 
 
 class Migration(migrations.Migration):

@@ -1,20 +1,9 @@
-"""PostgreSQL: append an event in one round trip (lock, head, hash, insert; see audit.chain.append)."""
+"""Version 1 of the log appended through a PostgreSQL function that serialised every writer on a lock.
+Superseded by 0004 (which drops that function where it exists): nothing to create any more."""
 
 from django.db import migrations
-
-from audit.chain import PG_APPEND_FUNCTION
-
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_APPEND_FUNCTION)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP FUNCTION IF EXISTS audit_append")
 
 
 class Migration(migrations.Migration):
     dependencies = [("audit", "0002_append_only")]
-    operations = [migrations.RunPython(create, drop)]
+    operations: list = []

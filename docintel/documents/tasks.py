@@ -32,6 +32,7 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
+from audit.sequencer import start_in_background as start_audit_sequencer
 from docintel import broker
 from docintel.errors import DocintelError, ServiceUnavailable
 from docintel.task_runner import dispatch, wait_idle
@@ -142,6 +143,12 @@ def requeue_lost_messages() -> int:
 def requeue_orphaned_stages() -> int:
     """Periodic sweep (Celery beat): stages whose worker stopped, and stages whose message was lost."""
     return requeue_orphans() + requeue_lost_messages()
+
+
+@worker_ready.connect
+def _start_audit_sequencer(sender, **kwargs) -> None:
+    """Workers place committed audit events in the Merkle tree too (one process at a time does)."""
+    start_audit_sequencer()
 
 
 @worker_ready.connect

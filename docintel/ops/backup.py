@@ -184,17 +184,19 @@ class BackupResult:
 
 
 def backup(directory: Path, *, keys_to: Path | None = None) -> BackupResult:
-    from audit.chain import head
+    from audit.sequencer import integrate_now
+    from audit.tree import head
 
     started = time.monotonic()
     directory = _fresh_dir(Path(directory), "backup directory")
-    seq, head_hash = head()
+    integrate_now()  # the backup's tree covers every event committed before it
+    tree_size, root_hash = head()
     database = _dump_database(directory)
     originals = _copy_originals(directory)
     keys_directory = Path(keys_to) if keys_to else directory / "keys"
     _backup_keys(keys_directory)
     manifest = {"format": FORMAT, "created": timezone.now().isoformat(), "database": database,
-                "originals": originals, "audit_head": {"seq": seq, "hash": head_hash},
+                "originals": originals, "audit_head": {"tree_size": tree_size, "root_hash": root_hash},
                 "keys": "keys/" if keys_to is None else "stored apart"}
     _write_json(directory / "manifest.json", manifest)
     return BackupResult(directory, keys_directory.resolve(), manifest, round(time.monotonic() - started, 2))
@@ -280,8 +282,7 @@ def _restore_keys(keys_directory: Path) -> dict:
         (target / name).chmod(0o600)
     from audit import keys
 
-    keys.master_key.cache_clear()
-    keys.signing_key.cache_clear()
+    keys.master_key.cache_clear()  # the signing key is read again by itself when its file changes
     if master_key_id() != manifest["master_key_id"]:
         raise BackupError("wrong_master_key", "the audit master key in use is not the one of the backup "
                                               "(DOCINTEL_AUDIT_MASTER_KEY must be the backed-up key)")
@@ -347,7 +348,8 @@ def restore(directory: Path, *, keys_from: Path | None = None, sample: int = 20)
     from django.core.management import call_command
 
     from audit.actions import record_event
-    from audit.chain import verify_chain
+    from audit.sequencer import integrate_now
+    from audit.verify import verify_log
     from docintel.documents.models import Document
 
     started = time.monotonic()
@@ -364,7 +366,8 @@ def restore(directory: Path, *, keys_from: Path | None = None, sample: int = 20)
     # A newer docintel may restore an older backup: bring the schema up to date.
     call_command("migrate", interactive=False, verbosity=0)
     result.erased_again = _erase_again(key_manifest.get("erased_documents", []))
-    verification = verify_chain()
+    integrate_now(full=True)
+    verification = verify_log()
     result.audit = verification.as_dict()
     result.reads = _sample_reads(sample)
     result.documents = Document.objects.count()

@@ -6,6 +6,9 @@ import io
 import json
 
 from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from docintel.accounts.models import ApiToken
 
 
 def run_command(name: str, *args) -> tuple[int, str, str]:
@@ -24,3 +27,10 @@ def verify_json() -> dict:
     result = json.loads(out)
     assert (code == 0) == result["ok"]
     return result
+
+
+def api_client(user) -> APIClient:
+    _, key = ApiToken.issue(user, "tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client

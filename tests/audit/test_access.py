@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 
 from audit.actions import record_event
 from audit.models import AuditEvent
-from docintel.accounts.models import ApiToken
 from docintel.accounts.roles import set_roles
+from tests.audit.conftest import api_client, run_command
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -26,13 +26,6 @@ def _fresh_throttles():
     cache.clear()
     yield
     cache.clear()
-
-
-def api_client(user) -> APIClient:
-    _, key = ApiToken.issue(user, "tests")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 def last(action: str) -> AuditEvent:
@@ -101,15 +94,20 @@ def test_the_export_endpoint_streams_a_verifiable_export(user_with_roles, tmp_pa
     assert api_client(officer).get("/api/v1/audit/export/?format=xml").status_code in (400, 404)
 
 
-def test_the_web_page_shows_chain_status_and_downloads_a_zip(client, user_with_roles, tmp_path):
+def test_the_web_page_shows_the_log_status_and_downloads_a_zip(client, user_with_roles, tmp_path):
     from audit.verify_export import verify
 
     user_with_roles("olivia", "compliance")
     record_event("document.viewed", document=uuid.uuid4())
     client.login(username="olivia", password=PASSWORD)
+    assert b"Not checked yet" in client.get("/audit/").content
+    assert run_command("audit_verify")[0] == 0
     page = client.get("/audit/", {"action": "document.viewed"})
     assert page.status_code == 200 and b"Verified" in page.content and b"document.viewed" in page.content
-    download = client.get("/audit/export/", {"format": "csv"})
+    exports_before = AuditEvent.objects.filter(action="audit.exported").count()
+    assert client.get("/audit/export/", {"format": "csv"}).status_code == 405  # no state change on GET
+    assert AuditEvent.objects.filter(action="audit.exported").count() == exports_before
+    download = client.post("/audit/export/", {"format": "csv"})
     assert download.status_code == 200
     with zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))) as archive:
         archive.extractall(tmp_path)

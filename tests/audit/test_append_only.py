@@ -1,5 +1,6 @@
-"""The database itself refuses to change or remove audit rows: SQL UPDATE, DELETE and TRUNCATE fail on
-SQLite and PostgreSQL; in production the application role lacks even the privileges."""
+"""The database itself refuses to change or remove audit rows, every table of the log and every SQL verb
+that can: UPDATE, DELETE, TRUNCATE, SQLite's INSERT OR REPLACE / REPLACE INTO, PostgreSQL's INSERT … ON
+CONFLICT DO UPDATE. In production the application role lacks even the privileges."""
 
 from __future__ import annotations
 
@@ -13,14 +14,37 @@ import psycopg
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from audit import sequencer
 from audit.actions import record_event
-from audit.chain import make_checkpoint
 from tests.conftest import ROOT, require_services
 
 CHANGES = ["UPDATE audit_auditevent SET action = 'edited.by_hand'",
            "DELETE FROM audit_auditevent WHERE seq = 1",
            "DELETE FROM audit_auditevent",
-           "UPDATE audit_auditcheckpoint SET head_hash = 'x'"]
+           "UPDATE audit_auditleaf SET event_seq = event_seq + 1000",
+           "DELETE FROM audit_auditleaf",
+           "UPDATE audit_audittreenode SET hash = hash",
+           "DELETE FROM audit_audittreenode",
+           "UPDATE audit_signedtreehead SET root_hash = 'x'",
+           "DELETE FROM audit_signedtreehead",
+           "UPDATE audit_auditsigningkey SET pem = 'x'",
+           "DELETE FROM audit_auditsigningkey"]
+# An insert that lands on an existing row and so replaces it (the copy takes the first row's keys).
+SQLITE_REPLACES = [
+    "INSERT OR REPLACE INTO audit_auditevent SELECT * FROM audit_auditevent WHERE seq = 1",
+    "REPLACE INTO audit_auditleaf SELECT * FROM audit_auditleaf WHERE \"index\" = 0",
+    "INSERT OR REPLACE INTO audit_audittreenode SELECT * FROM audit_audittreenode LIMIT 1",
+    "INSERT OR REPLACE INTO audit_signedtreehead SELECT * FROM audit_signedtreehead LIMIT 1",
+    "INSERT INTO audit_auditevent SELECT * FROM audit_auditevent WHERE seq = 1 "
+    "ON CONFLICT (seq) DO UPDATE SET action = 'edited.by_hand'",
+]
+PG_UPSERTS = [
+    "INSERT INTO audit_auditevent SELECT * FROM audit_auditevent ORDER BY seq LIMIT 1 "
+    "ON CONFLICT (seq) DO UPDATE SET action = 'edited.by_hand'",
+    "INSERT INTO audit_auditleaf SELECT * FROM audit_auditleaf WHERE \"index\" = 0 "
+    "ON CONFLICT (\"index\") DO UPDATE SET event_seq = 0",
+    "TRUNCATE audit_auditevent", "TRUNCATE audit_audittreenode", "TRUNCATE audit_signedtreehead",
+]
 
 
 def _manage(data_dir, *args) -> subprocess.CompletedProcess:
@@ -35,9 +59,9 @@ def test_a_fresh_sqlite_database_rejects_changes_from_plain_sql(tmp_path):
     _manage(tmp_path, "init_data_dir")
     _manage(tmp_path, "migrate", "--noinput")
     _manage(tmp_path, "audit_verify")  # records audit.verified: now there are rows to attack
-    _manage(tmp_path, "audit_export", "--out", str(tmp_path / "log.jsonl"))  # and a checkpoint
+    _manage(tmp_path, "audit_export", "--out", str(tmp_path / "log.jsonl"))  # a tree and a signed head
     database = sqlite3.connect(tmp_path / "docintel.sqlite3")
-    for statement in CHANGES:
+    for statement in [*CHANGES, *SQLITE_REPLACES]:
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             database.execute(statement)
     assert database.execute("SELECT count(*) FROM audit_auditevent").fetchone()[0] >= 2
@@ -45,9 +69,13 @@ def test_a_fresh_sqlite_database_rejects_changes_from_plain_sql(tmp_path):
 
 @pytest.mark.django_db
 def test_the_test_database_rejects_changes_from_plain_sql():
-    event = record_event("document.viewed", document=uuid.uuid4())
-    make_checkpoint(event.seq, event.hash, reason="test")
-    statements = [*CHANGES, "TRUNCATE audit_auditevent"] if connection.vendor == "postgresql" else CHANGES
+    for _ in range(3):
+        record_event("document.viewed", document=uuid.uuid4())
+    sequencer.integrate_now()
+    from audit import heads, tree
+
+    heads.head_for(tree.size())
+    statements = [*CHANGES, *(PG_UPSERTS if connection.vendor == "postgresql" else SQLITE_REPLACES)]
     for statement in statements:
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
                 connection.cursor() as cursor:
@@ -75,5 +103,6 @@ def test_the_application_role_holds_only_select_and_insert_on_the_log():
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 app.execute(statement)
         with app.transaction(force_rollback=True):  # INSERT is allowed (rolled back: a test row)
-            app.execute("INSERT INTO audit_auditcheckpoint (size, head_hash, time, key_id, signature, "
-                        "reason) VALUES (0, 'x', 'x', 'x', 'x', 'test')")
+            app.execute("INSERT INTO audit_signedtreehead (tree_size, root_hash, timestamp, key_id, "
+                        "signature, reason) VALUES (0, 'x', 'x', 'x', 'x', 'test')")
+            app.execute("SELECT nextval('audit_event_seq')")  # writers number their events

@@ -1,4 +1,5 @@
-"""Exports re-verify offline with the stand-alone verifier, and any change to them is caught."""
+"""Exports re-verify offline with the stand-alone verifier against the signed tree head in their
+manifest, and any change to them is caught: an altered, removed, added or reordered event."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def test_an_export_of_n_events_verifies_offline(tmp_path, export_format):
     code, _, err = run_command("audit_export", "--format", export_format, "--out", str(out))
     assert code == 0, err
     manifest = json.loads(out.with_name(f"{out.name}.manifest.json").read_text())
-    assert manifest["count"] == manifest["range"]["last_seq"] >= 25
+    assert manifest["count"] == manifest["range"]["last_leaf"] + 1 >= 25
+    assert manifest["tree_head"]["tree_size"] >= manifest["count"] and manifest["manifest_version"] == 2
     code, result = offline_verify(out)
     assert code == 0 and result["ok"] and result["count"] == manifest["count"]
     assert AuditEvent.objects.filter(action="audit.exported").exists()
@@ -76,6 +78,17 @@ def test_a_removed_line_and_a_truncated_file_fail(tmp_path):
     assert code == 1 and "manifest says" in result["error"]["message"]
 
 
+def test_reordered_events_do_not_fold_to_the_signed_root(tmp_path):
+    make_events(6)
+    out = tmp_path / "log.jsonl"
+    run_command("audit_export", "--out", str(out))
+    lines = out.read_text().splitlines(keepends=True)
+    lines[1], lines[2] = lines[2], lines[1]
+    out.write_text("".join(lines))
+    code, result = offline_verify(out)
+    assert code == 1 and "reordered" in result["error"]["message"]
+
+
 def test_a_range_that_does_not_start_at_the_first_event_verifies_on_its_own(tmp_path):
     make_events(5)
     time.sleep(0.01)
@@ -85,7 +98,7 @@ def test_a_range_that_does_not_start_at_the_first_event_verifies_on_its_own(tmp_
     code, _, err = run_command("audit_export", "--out", str(out), "--since", since.isoformat())
     assert code == 0, err
     manifest = json.loads(out.with_name("recent.jsonl.manifest.json").read_text())
-    assert manifest["range"]["first_seq"] > 1 and not manifest["starts_at_genesis"]
+    assert manifest["range"]["first_leaf"] > 0 and manifest["frame"]  # the leaves left of it, as hashes
     assert manifest["count"] == 5
     assert offline_verify(out)[0] == 0
 
@@ -104,7 +117,7 @@ def test_a_key_pinned_by_the_auditor_must_match(tmp_path):
     forger.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     code, result = offline_verify(out, "--public-key", str(forger))
-    assert code == 1 and "signature" in result["error"]["message"]
+    assert code == 1 and "not signed by a known key" in result["error"]["message"]
 
 
 def test_an_empty_range_is_a_clear_error(tmp_path):

@@ -10,10 +10,10 @@ import subprocess
 import uuid
 
 import pytest
+from audit.chain import verify_chain
 from django.test import Client
 from rest_framework.test import APIClient
 
-from audit.chain import verify_chain
 from audit.models import AuditEvent
 from docintel.accounts.models import ApiToken
 from docintel.documents.models import Document

@@ -53,10 +53,12 @@ class Command(BaseCommand):
         manifest = export.manifest(span, options["format"], filename=out.name)
         Path(f"{out}.manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         record_event("audit.exported", purpose="audit export", details={
-            "format": options["format"], "first_seq": span.first_seq, "last_seq": span.last_seq,
-            "count": span.count, "head_hash": span.head_hash, "via": "command"})
+            "format": options["format"], "first_leaf": span.first_leaf, "last_leaf": span.last_leaf,
+            "count": span.count, "tree_size": span.head.tree_size, "root_hash": span.head.root_hash,
+            "via": "command"})
         if options["json"]:
             self.stdout.write(json.dumps(manifest))
         else:
-            self.stdout.write(f"wrote {span.count} events ({span.first_seq}..{span.last_seq}) to {out} "
+            self.stdout.write(f"wrote {span.count} events (leaves {span.first_leaf}..{span.last_leaf}) "
+                              f"to {out} "
                               f"and {out}.manifest.json")

@@ -1,0 +1,54 @@
+"""Signed tree heads: when one is due, signing it, and checking a set of them.
+
+A head is issued by the sequencer every ``AUDIT_STH_EVERY`` new leaves or after ``AUDIT_STH_INTERVAL_S``
+of activity (whichever comes first), and on demand: at every export, at key rotation, for a proof
+asked against a size no head covers yet. Each one is then published to the witnesses
+(``audit.witnessing``), outside the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from . import keys, tree
+from .canonical import public_keys_by_id, sth_message, sth_signature_valid
+from .models import SignedTreeHead, format_time
+
+
+def sign_head(tree_size: int, root_hash: bytes, *, reason: str) -> SignedTreeHead:
+    """Sign and store a head for the tree at ``tree_size`` (whose root the caller read or computed)."""
+    key_id = keys.register_signing_key()
+    timestamp = format_time(timezone.now())
+    signature = keys.sign(sth_message(tree_size, root_hash.hex(), timestamp, key_id))
+    return SignedTreeHead.objects.create(tree_size=tree_size, root_hash=root_hash.hex(), timestamp=timestamp,
+                                         key_id=key_id, signature=signature, reason=reason)
+
+
+def due(tree_size: int, latest: SignedTreeHead | None, now=None) -> str | None:
+    """Why a head is due for a tree grown to ``tree_size`` ("interval", "timer"), or None."""
+    if latest is None:
+        return "interval" if tree_size else None
+    grown = tree_size - latest.tree_size
+    if grown >= settings.AUDIT_STH_EVERY:
+        return "interval"
+    if grown > 0:
+        signed_at = datetime.fromisoformat(latest.timestamp.replace("Z", "+00:00"))
+        if (now or timezone.now()) - signed_at >= timedelta(seconds=settings.AUDIT_STH_INTERVAL_S):
+            return "timer"
+    return None
+
+
+def head_for(tree_size: int, *, reason: str = "on_demand") -> SignedTreeHead:
+    """A head at exactly ``tree_size``: the newest one there, or one signed now."""
+    existing = SignedTreeHead.objects.filter(tree_size=tree_size).order_by("-id").first()
+    return existing or sign_head(tree_size, tree.root_at(tree_size), reason=reason)
+
+
+def bad_signatures(heads) -> list[SignedTreeHead]:
+    """The heads whose signature does not verify with a key the log knows."""
+    known = public_keys_by_id(keys.public_keys().values())
+    return [head for head in heads
+            if head.key_id not in known or not sth_signature_valid(head.as_dict(), known[head.key_id])]

@@ -1,0 +1,53 @@
+"""Proofs as documents an auditor keeps: the JSON that ``audit_prove``, ``audit_consistency``, the API
+and the compliance page hand out, and that ``python -m audit.verify_export`` checks (contract §8)."""
+
+from __future__ import annotations
+
+from . import heads, keys, sequencer, tree
+from .entries import query, record_of
+from .models import SignedTreeHead
+from .tree import LogDamaged, ProofError
+
+__all__ = ["ProofError", "consistency_document", "inclusion_document"]
+
+
+def _public_keys() -> list[dict]:
+    return [{"algorithm": "ed25519", "key_id": key_id, "pem": pem}
+            for key_id, pem in keys.public_keys().items()]
+
+
+def inclusion_document(seq: int, tree_size: int | None = None) -> dict:
+    """Event ``seq``'s inclusion proof against a signed tree head: the newest head that covers it
+    (signed now when none does yet), or a head at exactly ``tree_size``."""
+    sequencer.integrate_now()
+    leaf = tree.leaf_of(seq)
+    if tree_size is None:
+        head = tree.latest_head(at_least=leaf.index + 1) or heads.head_for(tree.size())
+    else:
+        if not leaf.index < tree_size <= tree.size():
+            raise ProofError("bad_tree_size", f"event {seq} is leaf {leaf.index}: the tree size must be more "
+                                              f"than {leaf.index} and at most {tree.size()}")
+        head = heads.head_for(tree_size)
+    proof = tree.inclusion(seq, head.tree_size)
+    if proof.root_hash.hex() != head.root_hash:  # the stored nodes no longer match what was signed
+        raise LogDamaged(message="the tree no longer matches its signed head; run audit_verify")
+    rows = query("SELECT {columns} FROM {events} e WHERE e.seq = %s", [seq])
+    return {"seq": seq, "leaf_index": proof.leaf_index, "leaf_hash": proof.leaf_hash.hex(),
+            "tree_size": proof.tree_size, "root_hash": proof.root_hash.hex(),
+            "path": [node.hex() for node in proof.path], "sth": head.as_dict(),
+            "event": record_of(rows[0]) if rows else None, "public_keys": _public_keys()}
+
+
+def consistency_document(old_size: int, new_size: int) -> dict:
+    """The proof that the tree at ``new_size`` extends the one at ``old_size``, with the signed heads
+    at those sizes where there are any (so that a witness or auditor can tie it to what they hold)."""
+    sequencer.integrate_now()
+    proof = tree.consistency(old_size, new_size)
+    return {"old_size": proof.old_size, "new_size": proof.new_size, "old_root": proof.old_root.hex(),
+            "new_root": proof.new_root.hex(), "path": [node.hex() for node in proof.path],
+            "old_sth": _head_at(old_size), "new_sth": _head_at(new_size), "public_keys": _public_keys()}
+
+
+def _head_at(size: int) -> dict | None:
+    head = SignedTreeHead.objects.filter(tree_size=size).order_by("-id").first()
+    return head.as_dict() if head else None

@@ -1,0 +1,164 @@
+"""The sequencer: places committed events in the Merkle tree, in batches, as Trillian's does.
+
+Writers only INSERT their event (``audit.append``) and never wait for each other. The sequencer, one at a
+time across every process (a PostgreSQL advisory lock; SQLite's single writer), reads the committed
+events not yet in the tree, gives them the next gapless leaf indices, stores the leaves and the perfect
+nodes they complete, and signs a tree head when one is due, all in one transaction. After it commits,
+new heads go to the witnesses.
+
+Who runs it: a thread in every server and worker process (``start_in_background``: the first to take
+the lock does the work), and ``manage.py audit_sequencer`` as a process of its own where preferred.
+Commands that prove or export integrate first, so that they cover everything committed before them.
+
+Events commit out of seq order (a long transaction holds a small number); the sequencer looks back
+``LOOKBACK`` numbers below the newest it has integrated, and a full scan (``full=True``, run by
+``audit_verify`` and every ``FULL_SCAN_EVERY`` rounds) finds anything older.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from . import heads, merkle, tree
+from .entries import query, row_entry
+from .models import AuditEvent, AuditLeaf, AuditTreeNode, SignedTreeHead, node_id
+
+log = logging.getLogger(__name__)
+
+LOCK_KEY = 0x6175646974  # "audit" in ASCII: the advisory lock that makes the sequencer one at a time
+LOOKBACK = 100_000
+FULL_SCAN_EVERY = 120
+
+
+@dataclass
+class Integration:
+    added: int = 0
+    tree_size: int = 0
+    heads: list[SignedTreeHead] = field(default_factory=list)
+    busy: bool = False  # another sequencer held the lock
+
+
+def _take_lock() -> bool:
+    if connection.vendor != "postgresql":
+        return True  # SQLite: this transaction's write lock is the lock
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
+def _pending(batch: int, full: bool) -> list[tuple]:
+    newest = AuditLeaf.objects.order_by("-event_seq").values_list("event_seq", flat=True).first() or 0
+    low = 0 if full else max(0, newest - LOOKBACK)
+    return query("SELECT {columns} FROM {events} e WHERE e.seq > %s AND NOT EXISTS "
+                 "(SELECT 1 FROM {leaves} l WHERE l.event_seq = e.seq) ORDER BY e.seq LIMIT %s", [low, batch])
+
+
+def _integrate_batch(batch: int, full: bool) -> Integration:
+    with transaction.atomic():
+        if not _take_lock():
+            return Integration(busy=True)
+        size = tree.size()
+        pending = _pending(batch, full)
+        latest = tree.latest_head()
+        result = Integration(tree_size=size)
+        if pending:
+            now = timezone.now()
+            compact = merkle.CompactRange(size, tree.border(size))
+            sha256 = hashlib.sha256
+            nodes = []
+            for row in pending:
+                nodes.extend(compact.append(sha256(b"\x00" + row_entry(row)).digest()))
+            AuditLeaf.objects.bulk_create(
+                [AuditLeaf(index=size + offset, event_seq=row[0], integrated_at=now)
+                 for offset, row in enumerate(pending)], batch_size=2000)
+            AuditTreeNode.objects.bulk_create(
+                [AuditTreeNode(node_id=node_id(level, index), hash=digest)
+                 for (level, index), digest in nodes],
+                batch_size=2000)
+            result.added, result.tree_size = len(pending), compact.size
+            reason = heads.due(compact.size, latest)
+            if reason:
+                result.heads.append(heads.sign_head(compact.size, compact.root(), reason=reason))
+        elif latest is not None and latest.tree_size < size:  # a quiet log still gets its last head
+            reason = heads.due(size, latest)
+            if reason:
+                result.heads.append(heads.sign_head(size, tree.root_at(size), reason=reason))
+    return result
+
+
+def integrate(*, batch: int | None = None, full: bool = False, publish: bool = True) -> Integration:
+    """Integrate every committed pending event (in batches); returns what was done. Publishes new heads
+    to the witnesses after they commit."""
+    from .witnessing import publish as publish_heads  # the witnesses record refusals as events
+
+    total = Integration()
+    while True:
+        step = _integrate_batch(batch or settings.AUDIT_INTEGRATE_BATCH, full)
+        if step.busy:
+            total.busy = True
+            break
+        total.added += step.added
+        total.tree_size = step.tree_size
+        total.heads.extend(step.heads)
+        if step.added < (batch or settings.AUDIT_INTEGRATE_BATCH):
+            break
+    if publish and total.heads:
+        publish_heads(total.heads)
+    return total
+
+
+def integrate_now(*, full: bool = False, wait_s: float = 30.0) -> Integration:
+    """Integrate everything committed so far, waiting for a sequencer that holds the lock to finish
+    (commands that prove or export must cover every event committed before them)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        result = integrate(full=full)
+        if not result.busy or time.monotonic() > deadline:
+            return result
+        time.sleep(0.05)
+
+
+def lag() -> dict:
+    """How far the tree is behind the log: pending events and the age of the oldest."""
+    newest = AuditLeaf.objects.order_by("-event_seq").values_list("event_seq", flat=True).first() or 0
+    pending = AuditEvent.objects.filter(seq__gt=max(0, newest - LOOKBACK)).exclude(
+        seq__in=AuditLeaf.objects.filter(event_seq__gt=max(0, newest - LOOKBACK)).values("event_seq"))
+    summary = pending.aggregate(oldest=Min("time"), count=Count("seq"))
+    oldest = summary["oldest"]
+    age = max((timezone.now() - oldest).total_seconds(), 0.0) if oldest else 0.0
+    return {"pending": summary["count"], "oldest_pending_s": round(age, 3),
+            "alert": age > settings.AUDIT_LAG_ALERT_S}
+
+
+_started = threading.Lock()
+
+
+def start_in_background(**signal_kwargs) -> None:
+    """Run the sequencer from a thread of this process (servers and workers; never at import, so that
+    a server that forks after loading the app does not share the thread)."""
+    if not _started.acquire(blocking=False):
+        return
+
+    def loop() -> None:
+        rounds = 0
+        while True:
+            try:
+                integrate(full=rounds % FULL_SCAN_EVERY == 0)
+            except Exception as error:  # the database may be migrating or busy: try again later
+                log.warning("audit sequencer round failed: %s", type(error).__name__)
+            finally:
+                close_old_connections()
+                connection.close()
+            rounds += 1
+            time.sleep(settings.AUDIT_INTEGRATE_EVERY_S)
+
+    threading.Thread(target=loop, name="docintel-audit-sequencer", daemon=True).start()

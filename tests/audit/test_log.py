@@ -1,0 +1,204 @@
+"""The verifiable log: what an event hashes, how it reaches the tree, and that ``audit_verify`` catches a
+changed, deleted, reordered or truncated event made directly in SQL by the database owner with the
+triggers lifted and the signing key at hand, against the head held by a witness."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from django.db import connection, transaction
+
+from audit import append_only, heads, sequencer, tree
+from audit.actions import read_sensitive, record_event
+from audit.canonical import canonical_json, entry_bytes, stored_hash
+from audit.entries import canonical_event_bytes
+from audit.models import AuditEvent, AuditLeaf, AuditTreeNode, SignedTreeHead
+from tests.audit.conftest import run_command, verify_json
+
+pytestmark = pytest.mark.django_db
+
+
+def log_of(count: int) -> list:
+    events = [record_event("document.viewed", document=uuid.uuid4(), details={"n": number})
+              for number in range(count)]
+    sequencer.integrate_now()
+    return events
+
+
+def test_an_event_is_verifiable_by_its_own_hash_before_it_is_in_the_tree(user_with_roles):
+    officer = user_with_roles("olivia", "compliance")
+    event = record_event("document.viewed", document=uuid.uuid4(), actor=officer, purpose="review",
+                         details={"page": 2})
+    stored = AuditEvent.objects.get(seq=event.seq)
+    assert (stored.actor_username, stored.actor_role, stored.actor_id) == ("olivia", "compliance", officer.pk)
+    assert stored.prev_hash == "" and stored_hash(stored.as_record()) == stored.hash  # its leaf hash
+    assert not AuditLeaf.objects.filter(event_seq=event.seq).exists()  # pending: the tree is untouched
+    sequencer.integrate_now()
+    leaf = AuditLeaf.objects.get(event_seq=event.seq)
+    assert bytes(AuditTreeNode.objects.get(node_id=leaf.index).hash).hex() == stored.hash  # level 0
+
+
+def test_the_fast_canonical_form_equals_the_reference():
+    """The column-by-column form the sequencer and verifier use must give exactly ``canonical_json``."""
+    details = {"z": [1, 2.5, None, True], "é": "naïve ✓", "a": {"nested": "\"quoted\"\n"}, "n": 10 ** 20}
+    event = record_event("model.inference", document=uuid.uuid4(), details=details,
+                         sensitive={"value": "Jane Doe"}, purpose="extraction")
+    record = AuditEvent.objects.get(seq=event.seq).as_record()
+    fast = canonical_event_bytes(
+        record["seq"], record["time"], record["action"], record["actor_id"], record["actor_username"],
+        record["actor_role"], record["document_id"], record["purpose"], event.details, record["sensitive"],
+        record["prev_hash"])
+    assert fast == canonical_json({k: v for k, v in record.items() if k != "hash"}) == entry_bytes(record)
+    assert json.loads(event.details) == details
+
+
+def test_sensitive_payloads_are_encrypted_per_document():
+    document_id = uuid.uuid4()
+    event = record_event("model.inference", document=document_id, sensitive={"parties": ["Jane Doe"]})
+    stored = AuditEvent.objects.get(seq=event.seq)
+    assert "Jane" not in stored.sensitive and "Jane" not in stored.details
+    assert read_sensitive(stored) == {"parties": ["Jane Doe"]}
+    with pytest.raises(ValueError):
+        record_event("model.inference", sensitive={"no": "document"})
+
+
+def test_event_and_change_commit_or_roll_back_together():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        record_event("document.viewed", document=uuid.uuid4())
+        raise RuntimeError("the change failed")
+    assert not AuditEvent.objects.exists()
+    record_event("document.viewed", document=uuid.uuid4())
+    assert AuditEvent.objects.count() == 1
+    sequencer.integrate_now()
+    assert list(AuditLeaf.objects.values_list("index", flat=True)) == [0]  # the tree's order has no gap
+
+
+def test_bad_action_names_are_refused():
+    with pytest.raises(ValueError):
+        record_event("Document Viewed")
+
+
+def test_tree_heads_are_signed_every_n_leaves_and_after_a_quiet_interval(settings):
+    settings.AUDIT_STH_EVERY = 4
+    settings.AUDIT_STH_INTERVAL_S = 3600
+    log_of(9)
+    assert list(SignedTreeHead.objects.values_list("tree_size", "reason")) == [(9, "interval")]
+    log_of(2)
+    assert SignedTreeHead.objects.count() == 1  # 2 new leaves: not due yet
+    settings.AUDIT_STH_INTERVAL_S = 0
+    sequencer.integrate_now()
+    assert SignedTreeHead.objects.order_by("-id").values_list("tree_size", "reason").first() == (11, "timer")
+    assert not heads.bad_signatures(SignedTreeHead.objects.all())
+
+
+def test_a_clean_log_verifies_and_names_its_root():
+    log_of(12)
+    result = verify_json()
+    size, root = tree.head()
+    assert result["ok"] and result["tree_size"] == size >= 12 and result["root_hash"] == root
+    assert result["witnessed"], "the file witness holds the head the sequencer signed"
+
+
+def _tamper(*statements) -> None:
+    """What someone holding the database owner's rights can do: lift the triggers, then write SQL."""
+    append_only.unprotect(connection)
+    with connection.cursor() as cursor:
+        for statement, params in statements:
+            cursor.execute(statement, params)
+
+
+def test_a_changed_event_is_named(settings):
+    events = log_of(6)
+    _tamper(("UPDATE audit_auditevent SET details = %s WHERE seq = %s", ['{"n":99}', events[2].seq]))
+    code, _, err = run_command("audit_verify")
+    assert code == 1 and f"event {events[2].seq}" in err
+    result = json.loads(run_command("audit_verify", "--json")[1])
+    assert result["first_bad_seq"] == events[2].seq and not result["ok"]
+
+
+def test_a_changed_event_with_its_hash_recomputed_is_caught_by_the_tree():
+    events = log_of(6)
+    target = AuditEvent.objects.get(seq=events[3].seq).as_record()
+    target["details"] = {"n": 1000}
+    _tamper(("UPDATE audit_auditevent SET details = %s, hash = %s WHERE seq = %s",
+             [canonical_json(target["details"]).decode(), stored_hash(target), events[3].seq]))
+    result = verify_json()
+    assert not result["ok"] and result["first_bad_seq"] == events[3].seq
+
+
+def test_a_deleted_event_is_named():
+    events = log_of(5)
+    _tamper(("DELETE FROM audit_auditevent WHERE seq = %s", [events[1].seq]))
+    result = verify_json()
+    assert not result["ok"] and result["first_bad_seq"] == events[1].seq and "deleted" in result["error"]
+
+
+def test_reordered_events_are_caught():
+    events = log_of(5)
+    first = AuditLeaf.objects.get(event_seq=events[1].seq)
+    second = AuditLeaf.objects.get(event_seq=events[2].seq)
+    _tamper(("UPDATE audit_auditleaf SET event_seq = -1 WHERE \"index\" = %s", [first.index]),
+            ("UPDATE audit_auditleaf SET event_seq = %s WHERE \"index\" = %s", [events[1].seq, second.index]),
+            ("UPDATE audit_auditleaf SET event_seq = %s WHERE \"index\" = %s", [events[2].seq, first.index]))
+    assert not verify_json()["ok"]
+
+
+def test_a_rewritten_history_resigned_with_the_log_key_is_caught_by_the_witnessed_head():
+    """The strongest attacker: rewrites an event, rebuilds the tree and every signed head with
+    docintel's own key. Only the witness, outside the database, still holds the old root."""
+    events = log_of(8)
+    target = AuditEvent.objects.get(seq=events[4].seq).as_record()
+    target["details"] = {"n": "rewritten"}
+    _tamper(("UPDATE audit_auditevent SET details = %s, hash = %s WHERE seq = %s",
+             [canonical_json(target["details"]).decode(), stored_hash(target), events[4].seq]),
+            ("DELETE FROM audit_audittreenode", []), ("DELETE FROM audit_auditleaf", []),
+            ("DELETE FROM audit_signedtreehead", []))
+    sequencer.integrate_now()  # the tree rebuilt from the rewritten events, and signed again
+    assert SignedTreeHead.objects.exists() and not heads.bad_signatures(SignedTreeHead.objects.all())
+    result = verify_json()
+    assert not result["ok"] and "witnessed" in result["error"]
+
+
+def test_a_truncated_log_is_caught_by_the_signed_and_witnessed_heads():
+    events = log_of(7)
+    _tamper(("DELETE FROM audit_auditevent WHERE seq >= %s", [events[5].seq]),
+            ("DELETE FROM audit_auditleaf WHERE event_seq >= %s", [events[5].seq]),
+            ("DELETE FROM audit_signedtreehead", []))
+    result = verify_json()
+    assert not result["ok"] and "truncated" in result["error"]
+
+
+def test_a_forged_tree_head_fails():
+    log_of(3)
+    _tamper(("UPDATE audit_signedtreehead SET root_hash = %s", ["f" * 64]))
+    result = verify_json()
+    assert not result["ok"] and "signature" in result["error"]
+
+
+def test_a_version_1_chain_is_kept_in_the_tree_and_still_checked():
+    """Logs from before the tree: chained events (prev_hash, hash = SHA-256(entry)) enter the tree first
+    and their chain is still verified."""
+    import hashlib
+
+    prev = "0" * 64
+    with connection.cursor() as cursor:
+        for seq in (1, 2, 3):
+            record = {"seq": seq, "time": f"2025-01-0{seq}T00:00:00.000000Z", "action": "document.viewed",
+                      "actor_id": None, "actor_username": "", "actor_role": "", "document_id": None,
+                      "purpose": "", "details": {"old": seq}, "sensitive": "", "prev_hash": prev}
+            digest = hashlib.sha256(entry_bytes(record)).hexdigest()
+            cursor.execute("INSERT INTO audit_auditevent (seq, time, action, actor_id, actor_username, "
+                           "actor_role, document_id, purpose, details, sensitive, prev_hash, hash) VALUES "
+                           "(%s, %s, %s, NULL, '', '', NULL, '', %s, '', %s, %s)",
+                           [seq, f"2025-01-0{seq} 00:00:00", "document.viewed",
+                            canonical_json(record["details"]).decode(), prev, digest])
+            prev = digest
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT setval('audit_event_seq', 4, false)")
+    log_of(2)
+    assert verify_json()["ok"]
+    _tamper(("UPDATE audit_auditevent SET prev_hash = %s WHERE seq = 2", ["1" * 64]))
+    result = verify_json()
+    assert not result["ok"] and result["first_bad_seq"] == 2
