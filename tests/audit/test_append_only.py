@@ -19,7 +19,7 @@ from audit.actions import record_event
 from tests.conftest import ROOT, require_services
 
 CHANGES = ["UPDATE audit_auditevent SET action = 'edited.by_hand'",
-           "DELETE FROM audit_auditevent WHERE seq = 1",
+           "DELETE FROM audit_auditevent WHERE seq = (SELECT MIN(seq) FROM audit_auditevent)",
            "DELETE FROM audit_auditevent",
            "UPDATE audit_auditleaf SET event_seq = event_seq + 1000",
            "DELETE FROM audit_auditleaf",
@@ -31,11 +31,11 @@ CHANGES = ["UPDATE audit_auditevent SET action = 'edited.by_hand'",
            "DELETE FROM audit_auditsigningkey"]
 # An insert that lands on an existing row and so replaces it (the copy takes the first row's keys).
 SQLITE_REPLACES = [
-    "INSERT OR REPLACE INTO audit_auditevent SELECT * FROM audit_auditevent WHERE seq = 1",
+    "INSERT OR REPLACE INTO audit_auditevent SELECT * FROM audit_auditevent ORDER BY seq LIMIT 1",
     "REPLACE INTO audit_auditleaf SELECT * FROM audit_auditleaf WHERE \"index\" = 0",
     "INSERT OR REPLACE INTO audit_audittreenode SELECT * FROM audit_audittreenode LIMIT 1",
     "INSERT OR REPLACE INTO audit_signedtreehead SELECT * FROM audit_signedtreehead LIMIT 1",
-    "INSERT INTO audit_auditevent SELECT * FROM audit_auditevent WHERE seq = 1 "
+    "INSERT INTO audit_auditevent SELECT * FROM audit_auditevent ORDER BY seq LIMIT 1 "
     "ON CONFLICT (seq) DO UPDATE SET action = 'edited.by_hand'",
 ]
 PG_UPSERTS = [
