@@ -144,8 +144,9 @@ _started = threading.Lock()
 
 def start_in_background(**signal_kwargs) -> None:
     """Run the sequencer from a thread of this process (servers and workers; never at import, so that
-    a server that forks after loading the app does not share the thread)."""
-    if not _started.acquire(blocking=False):
+    a server that forks after loading the app does not share the thread). ``AUDIT_INTEGRATE_EVERY_S``
+    of 0 turns it off: a deployment that runs ``audit_sequencer`` as a service of its own."""
+    if settings.AUDIT_INTEGRATE_EVERY_S <= 0 or not _started.acquire(blocking=False):
         return
 
     def loop() -> None:

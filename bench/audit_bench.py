@@ -1,20 +1,21 @@
-"""Audit log costs on PostgreSQL: chained appends against plain inserts, verification, export.
+"""Audit log costs on PostgreSQL: appends against plain inserts, integration lag, proofs, verification.
 
     .venv/bin/python bench/audit_bench.py [--database postgres://postgres@127.0.0.1:5432/audit_bench]
-        [--writers 4] [--seconds 10] [--events 1000000]
+        [--writers 4] [--seconds 10] [--rounds 2] [--events 1000000] [--proof-sizes 1000000,10000000]
 
 The database named by ``--database`` is dropped and made again: give it one of its own.
 
-1. Appends: ``--writers`` processes, each committing one event per transaction through
-   ``record_event`` for ``--seconds``; then the same processes inserting the same rows into an
-   equivalent table without the chain (same columns and indexes; no lock, no head read, no hash).
-   Prints events/s, and p50/p99 latency of the append inside the transaction and of the whole
-   transaction (with its commit), and the chained/plain ratio.
-2. Verification: the log is filled to ``--events`` (chained rows written with COPY, with signed
-   checkpoints every AUDIT_CHECKPOINT_EVERY), then ``verify_chain()`` walks all of it in this one
-   process (one core; the database server runs beside it). Prints events/s and CPU seconds.
-3. Export: the whole log to JSONL and CSV (events/s, MB/s), and the stand-alone verifier over the
-   JSONL (events/s).
+1. Appends, durable commits (``synchronous_commit=on``), one event per transaction: ``--writers``
+   processes commit through ``record_event`` for ``--seconds`` while a sequencer process integrates
+   them into the tree, as in production; then the same processes insert the same rows into an
+   equivalent table (same columns, indexes and a sequence; no hash). A and B alternate ``--rounds``
+   times (the machine drifts). Prints events/s, append and transaction p50/p99, the ratio, and the
+   integration lag (event time to the start of the sequencer transaction that placed it) p50/p99/max.
+2. Verification: the log is filled to ``--events`` (events and their tree written with COPY, a signed
+   head every AUDIT_STH_EVERY leaves), then ``verify_log()`` walks all of it in this one process.
+3. Export of the whole log to JSONL, and the stand-alone verifier over it.
+4. Proofs: the tree alone is grown to each of ``--proof-sizes`` leaves (synthetic leaves), and
+   inclusion and consistency proofs for random leaves are timed (median and p99 of 200).
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def parse_args():
     parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/audit_bench")
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--proof-sizes", default="1000000,10000000")
     return parser.parse_args()
 
 
@@ -68,10 +71,11 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 
-from audit import chain, export, keys  # noqa: E402
+from audit import export, heads, merkle, sequencer, tree  # noqa: E402
 from audit.actions import canonical_details, record_event  # noqa: E402
-from audit.canonical import checkpoint_message  # noqa: E402
-from audit.models import format_time  # noqa: E402
+from audit.entries import canonical_event_bytes  # noqa: E402
+from audit.models import format_time, node_id  # noqa: E402
+from audit.verify import verify_log  # noqa: E402
 
 PLAIN_TABLE = "bench_plain_event"
 DOCUMENTS = [str(uuid.uuid4()) for _ in range(50)]
@@ -117,16 +121,16 @@ def plain_insert(event: dict) -> None:
              canonical_details(event["details"]), sensitive])
 
 
-def chained_append(event: dict) -> None:
+def logged_append(event: dict) -> None:
     record_event(event["action"], document=event["document"], purpose=event["purpose"],
                  details=event["details"], sensitive=event["sensitive"])
 
 
-def writer(kind: str, synchronous_commit: str, index: int, seconds: float, start_at: float, results) -> None:
+def writer(kind: str, index: int, seconds: float, start_at: float, results) -> None:
     connections.close_all()  # a fresh connection per process
     with connection.cursor() as cursor:
-        cursor.execute(f"SET synchronous_commit = {synchronous_commit}")
-    append = chained_append if kind == "chained" else plain_insert
+        cursor.execute("SET synchronous_commit = on")  # durable: the production setting
+    append = logged_append if kind == "docintel" else plain_insert
     inside, whole, number = [], [], index * 10_000_000
     while time.time() < start_at:
         time.sleep(0.001)
@@ -142,18 +146,30 @@ def writer(kind: str, synchronous_commit: str, index: int, seconds: float, start
     results.put((inside, whole))
 
 
+def sequencer_loop(stop) -> None:
+    """The sequencer as a process of its own, integrating every AUDIT_INTEGRATE_EVERY_S."""
+    connections.close_all()
+    while not stop.is_set():
+        sequencer.integrate(publish=False)
+        time.sleep(settings.AUDIT_INTEGRATE_EVERY_S)
+    sequencer.integrate(publish=False)
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def run_writers(kind: str, synchronous_commit: str) -> dict:
-    connections.close_all()
-    results = multiprocessing.get_context("fork").Queue()
+def run_writers(kind: str) -> dict:
+    first_seq = _max_seq() + 1
+    connections.close_all()  # before forking: no child may inherit (and close) this process's socket
+    context = multiprocessing.get_context("fork")
+    results, stop = context.Queue(), context.Event()
     start_at = time.time() + 1.0
-    processes = [multiprocessing.get_context("fork").Process(
-        target=writer, args=(kind, synchronous_commit, index, ARGS.seconds, start_at, results))
-        for index in range(ARGS.writers)]
+    background = context.Process(target=sequencer_loop, args=(stop,))
+    background.start()
+    processes = [context.Process(target=writer, args=(kind, index, ARGS.seconds, start_at, results))
+                 for index in range(ARGS.writers)]
     for process in processes:
         process.start()
     inside, whole = [], []
@@ -163,55 +179,128 @@ def run_writers(kind: str, synchronous_commit: str) -> dict:
         whole += got_whole
     for process in processes:
         process.join()
-    return {"kind": kind, "synchronous_commit": synchronous_commit, "events": len(whole),
-            "events_per_s": len(whole) / ARGS.seconds,
-            "append_p50_ms": 1000 * percentile(inside, 0.50),
-            "append_p99_ms": 1000 * percentile(inside, 0.99),
-            "txn_p50_ms": 1000 * percentile(whole, 0.50), "txn_p99_ms": 1000 * percentile(whole, 0.99)}
+    stop.set()
+    background.join()
+    row = {"kind": kind, "events": len(whole), "events_per_s": len(whole) / ARGS.seconds,
+           "append_p50_ms": 1000 * percentile(inside, 0.50), "append_p99_ms": 1000 * percentile(inside, 0.99),
+           "txn_p50_ms": 1000 * percentile(whole, 0.50), "txn_p99_ms": 1000 * percentile(whole, 0.99)}
+    if kind == "docintel":
+        row.update(_lag_since(first_seq))
+    return row
 
 
-def fill_chain(total: int) -> float:
-    """Append chained rows with COPY until the log holds ``total`` events (and interval checkpoints)."""
+def _max_seq() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM audit_auditevent")
+        return cursor.fetchone()[0]
+
+
+def _lag_since(first_seq: int) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lag), "
+            "percentile_cont(0.99) WITHIN GROUP (ORDER BY lag), MAX(lag), COUNT(*) FROM ("
+            "SELECT EXTRACT(EPOCH FROM l.integrated_at - e.time) AS lag FROM audit_auditleaf l "
+            "JOIN audit_auditevent e ON e.seq = l.event_seq WHERE e.seq >= %s) lags", [first_seq])
+        p50, p99, worst, count = cursor.fetchone()
+    return {"lag_p50_ms": 1000 * float(p50 or 0), "lag_p99_ms": 1000 * float(p99 or 0),
+            "lag_max_ms": 1000 * float(worst or 0), "integrated": count}
+
+
+def fill_log(total: int) -> float:
+    """Events, their leaves and nodes and a signed head every AUDIT_STH_EVERY leaves, with COPY, until
+    the log holds ``total`` events (what the sequencer would have written, made faster)."""
     import hashlib
 
     from django.utils import timezone
 
+    sequencer.integrate_now()
     started = time.perf_counter()
-    seq, prev = chain.head()
-    every = settings.AUDIT_CHECKPOINT_EVERY
+    seq, size = _max_seq(), tree.size()
+    compact = merkle.CompactRange(size, tree.border(size))
     now = timezone.now()
     stamp = format_time(now)
-    checkpoints = []
+    heads_due: list[tuple[int, bytes]] = []
     raw = connection.connection
     with transaction.atomic():
-        chain.lock_for_append()
         with raw.cursor() as cursor, cursor.copy(
                 "COPY audit_auditevent (seq, time, action, actor_id, actor_username, actor_role, "
-                "document_id, purpose, details, sensitive, prev_hash, hash) FROM STDIN") as copy:
+                "document_id, purpose, details, sensitive, prev_hash, hash) FROM STDIN") as events, \
+                raw.cursor() as leaf_cursor, leaf_cursor.copy(
+                    "COPY audit_auditleaf (\"index\", event_seq, integrated_at) FROM STDIN") as leaves, \
+                raw.cursor() as node_cursor, node_cursor.copy(
+                    "COPY audit_audittreenode (node_id, hash) FROM STDIN") as nodes:
             while seq < total:
                 seq += 1
                 event = sample_event(seq)
                 details = canonical_details(event["details"])
                 sensitive = "" if event["sensitive"] is None else base64.b64encode(os.urandom(120)).decode()
-                digest = hashlib.sha256(chain.canonical_event_bytes(
+                leaf = hashlib.sha256(b"\x00" + canonical_event_bytes(
                     seq, stamp, event["action"], None, "", "", event["document"], event["purpose"], details,
-                    sensitive, prev)).hexdigest()
-                copy.write_row((seq, now, event["action"], None, "", "", event["document"], event["purpose"],
-                                details, sensitive, prev, digest))
-                prev = digest
-                if seq % every == 0:
-                    checkpoints.append((seq, digest))
-        for size, digest in checkpoints:
-            signed_at = format_time(timezone.now())
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "INSERT INTO audit_auditcheckpoint (size, head_hash, time, key_id, signature, reason) "
-                    "VALUES (%s, %s, %s, %s, %s, 'interval')",
-                    [size, digest, signed_at, keys.signing_key_id(),
-                     keys.sign(checkpoint_message(size, digest, signed_at))])
+                    sensitive, "")).digest()
+                events.write_row((seq, now, event["action"], None, "", "", event["document"],
+                                  event["purpose"], details, sensitive, "", leaf.hex()))
+                leaves.write_row((compact.size, seq, now))
+                for (level, index), digest in compact.append(leaf):
+                    nodes.write_row((node_id(level, index), digest))
+                if compact.size % settings.AUDIT_STH_EVERY == 0:
+                    heads_due.append((compact.size, compact.root()))
+        for tree_size, root in heads_due:
+            heads.sign_head(tree_size, root, reason="interval")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval('audit_event_seq', %s)", [seq])
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE audit_auditevent")
+        for table in ("audit_auditevent", "audit_auditleaf", "audit_audittreenode"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
     return time.perf_counter() - started
+
+
+def grow_tree_only(total: int) -> float:
+    """Synthetic leaves (no events) until the tree has ``total``: proofs read only the tree."""
+    started = time.perf_counter()
+    size = tree.size()
+    compact = merkle.CompactRange(size, tree.border(size))
+    raw = connection.connection
+    from django.utils import timezone
+
+    now = timezone.now()
+    with transaction.atomic(), raw.cursor() as leaf_cursor, leaf_cursor.copy(
+            "COPY audit_auditleaf (\"index\", event_seq, integrated_at) FROM STDIN") as leaves, \
+                raw.cursor() as node_cursor, node_cursor.copy(
+                "COPY audit_audittreenode (node_id, hash) FROM STDIN") as nodes:
+        while compact.size < total:
+            index = compact.size
+            leaves.write_row((index, -1 - index, now))  # no such event: a stand-in for one
+            for (level, position), digest in compact.append(merkle.leaf_hash(index.to_bytes(8, "big"))):
+                nodes.write_row((node_id(level, position), digest))
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE audit_auditleaf")
+        cursor.execute("VACUUM ANALYZE audit_audittreenode")
+    return time.perf_counter() - started
+
+
+def time_proofs(size: int, samples: int = 200) -> dict:
+    import random
+
+    from audit.models import AuditLeaf
+
+    chooser = random.Random(size)
+    inclusion, consistency = [], []
+    for _ in range(samples):
+        index = chooser.randrange(size)
+        seq = AuditLeaf.objects.values_list("event_seq", flat=True).get(index=index)
+        began = time.perf_counter()
+        proof = tree.inclusion(seq, size)
+        inclusion.append(time.perf_counter() - began)
+        assert merkle.inclusion_valid(proof.leaf_index, size, proof.leaf_hash, proof.path, proof.root_hash)
+        old = chooser.randint(1, size)
+        began = time.perf_counter()
+        tree.consistency(old, size)
+        consistency.append(time.perf_counter() - began)
+    return {"inclusion_p50_ms": 1000 * percentile(inclusion, 0.5),
+            "inclusion_p99_ms": 1000 * percentile(inclusion, 0.99),
+            "consistency_p50_ms": 1000 * percentile(consistency, 0.5),
+            "consistency_p99_ms": 1000 * percentile(consistency, 0.99)}
 
 
 def timed(function):
@@ -224,48 +313,64 @@ def main() -> None:
     call_command("init_data_dir")
     call_command("migrate", verbosity=0)
     create_plain_table()
-    print(f"# audit bench: PostgreSQL {connection.pg_version}, {ARGS.writers} writers x {ARGS.seconds:.0f}s, "
-          f"{os.cpu_count()} CPUs")
-    # "on" is the production setting. "off" shows the chain's own cost once the commit's disk flush no
-    # longer sits inside the lock (a crash may then lose the last moments of work, change and event alike).
-    for synchronous_commit in ("on", "off"):
-        chained, plain = run_writers("chained", synchronous_commit), run_writers("plain", synchronous_commit)
-        for row in (chained, plain):
-            print(f"append {row['kind']:>7} (synchronous_commit={synchronous_commit}): "
-                  f"{row['events_per_s']:7.0f} events/s ({row['events']} events); append p50 "
-                  f"{row['append_p50_ms']:.2f} ms p99 {row['append_p99_ms']:.2f} ms; transaction p50 "
-                  f"{row['txn_p50_ms']:.2f} ms p99 {row['txn_p99_ms']:.2f} ms")
-        print(f"append chained/plain ratio (synchronous_commit={synchronous_commit}): "
-              f"{chained['events_per_s'] / plain['events_per_s']:.2f}")
+    print(f"# audit bench: PostgreSQL {connection.pg_version}, {ARGS.writers} writers x "
+          f"{ARGS.seconds:.0f}s x {ARGS.rounds} rounds, A/B alternating, {os.cpu_count()} CPUs, "
+          f"load {os.getloadavg()[0]:.1f}")
+    totals: dict[str, list[dict]] = {"docintel": [], "plain": []}
+    for round_number in range(ARGS.rounds):
+        order = ("docintel", "plain") if round_number % 2 == 0 else ("plain", "docintel")
+        for kind in order:
+            row = run_writers(kind)
+            totals[kind].append(row)
+            lag = "" if kind != "docintel" else (
+                f"; integration lag p50 {row['lag_p50_ms']:.0f} ms p99 {row['lag_p99_ms']:.0f} ms max "
+                f"{row['lag_max_ms']:.0f} ms ({row['integrated']} integrated)")
+            print(f"round {round_number + 1} append {kind:>8}: {row['events_per_s']:7.0f} events/s "
+                  f"({row['events']} events); append p50 {row['append_p50_ms']:.2f} ms p99 "
+                  f"{row['append_p99_ms']:.2f} ms; transaction p50 {row['txn_p50_ms']:.2f} ms p99 "
+                  f"{row['txn_p99_ms']:.2f} ms{lag}")
+        ratio = totals["docintel"][-1]["events_per_s"] / totals["plain"][-1]["events_per_s"]
+        print(f"round {round_number + 1} docintel/plain ratio: {ratio:.2f}")
+    mean = {kind: sum(r["events_per_s"] for r in rows) / len(rows) for kind, rows in totals.items()}
+    print(f"mean docintel/plain ratio: {mean['docintel'] / mean['plain']:.2f} "
+          f"({mean['docintel']:.0f} vs {mean['plain']:.0f} events/s)")
 
-    fill_seconds = fill_chain(ARGS.events)
-    print(f"filled the log to {ARGS.events} events in {fill_seconds:.1f}s (COPY)")
-    result, wall, cpu = timed(chain.verify_chain)
+    fill_seconds = fill_log(ARGS.events)
+    print(f"filled the log to {ARGS.events} events and their tree in {fill_seconds:.1f}s (COPY)")
+    result, wall, cpu = timed(verify_log)
     assert result.ok, result.error
     print(f"verify: {result.count} events in {wall:.2f}s = {result.count / wall:,.0f} events/s "
           f"(CPU {cpu:.2f}s in this process = {result.count / cpu:,.0f} events/s of CPU; "
-          f"{result.checkpoints} checkpoints)")
+          f"{result.tree_heads} signed tree heads checked)")
 
     span = export.plan_export()
     out_dir = Path(tempfile.mkdtemp(prefix="audit-bench-export-"))
-    for export_format in export.FORMATS:
-        path = out_dir / f"log.{export_format}"
+    path = out_dir / "log.jsonl"
 
-        def write(path=path, export_format=export_format):
-            with open(path, "w", encoding="utf-8", newline="") as handle:
-                handle.writelines(export.lines(span, export_format))
-            path.with_name(f"{path.name}.manifest.json").write_text(
-                json.dumps(export.manifest(span, export_format, filename=path.name)))
+    def write():
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.writelines(export.lines(span, "jsonl"))
+        path.with_name(f"{path.name}.manifest.json").write_text(
+            json.dumps(export.manifest(span, "jsonl", filename=path.name)))
 
-        _, wall, _ = timed(write)
-        size_mb = path.stat().st_size / 1e6
-        print(f"export {export_format:>5}: {span.count} events in {wall:.2f}s = {span.count / wall:,.0f} "
-              f"events/s, {size_mb / wall:.1f} MB/s ({size_mb:.0f} MB)")
+    _, wall, _ = timed(write)
+    size_mb = path.stat().st_size / 1e6
+    print(f"export jsonl: {span.count} events in {wall:.2f}s = {span.count / wall:,.0f} events/s, "
+          f"{size_mb / wall:.1f} MB/s ({size_mb:.0f} MB)")
     from audit.verify_export import verify
 
-    summary, wall, _ = timed(lambda: verify(out_dir / "log.jsonl"))
+    summary, wall, _ = timed(lambda: verify(path))
     print(f"offline verify (jsonl): {summary['count']} events in {wall:.2f}s = "
           f"{summary['count'] / wall:,.0f} events/s")
+
+    for size in sorted(int(value) for value in ARGS.proof_sizes.split(",") if value):
+        if size > tree.size():
+            grown = grow_tree_only(size)
+            print(f"grew the tree to {size:,} leaves in {grown:.1f}s")
+        figures = time_proofs(size)
+        print(f"proofs at {size:,} leaves: inclusion p50 {figures['inclusion_p50_ms']:.2f} ms p99 "
+              f"{figures['inclusion_p99_ms']:.2f} ms; consistency p50 {figures['consistency_p50_ms']:.2f} ms "
+              f"p99 {figures['consistency_p99_ms']:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -170,6 +170,9 @@ def _own_audit_witness(settings, tmp_path_factory):
     """Each test's audit log starts empty, so each gets its own witness file of tree heads (a witness
     that remembered another test's larger tree would rightly call this one truncated)."""
     settings.AUDIT_WITNESS_DIR = str(tmp_path_factory.mktemp("audit-witness"))
+    # Tests integrate when they mean to (sequencer.integrate_now); a sequencer thread in the test process
+    # would write to SQLite's shared in-memory database beside the test.
+    settings.AUDIT_INTEGRATE_EVERY_S = 0
 
 
 @pytest.fixture

@@ -180,8 +180,8 @@ class JSONErrorsNegotiation(DefaultContentNegotiation):
 
 
 class ExportView(AuditAPIView):
-    """GET as the contract has it (a token, never a cookie, authenticates here: no cross-site request
-    can make one), and POST, the form the web page uses."""
+    """GET, as the contract has it: here a token, never a cookie, authenticates, so no cross-site page
+    can make a browser export (the web page's export, cookie-authenticated, is POST with CSRF)."""
 
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JSONErrorsNegotiation
@@ -198,17 +198,6 @@ class ExportView(AuditAPIView):
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **ERRORS})
     def get(self, request):
         return self._export(request, request.query_params)
-
-    @extend_schema(summary="Export audit events (JSONL or CSV), verifiable offline (form fields)",
-                   operation_id="audit_export_create",
-                   request={"application/x-www-form-urlencoded": {"type": "object", "properties": {
-                       "format": {"type": "string", "enum": list(export.FORMATS)},
-                       "bundle": {"type": "string", "enum": ["zip"]},
-                       "since": {"type": "string", "format": "date-time"},
-                       "until": {"type": "string", "format": "date-time"}}}},
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **ERRORS})
-    def post(self, request):
-        return self._export(request, request.data)
 
     def _export(self, request, params):
         export_format = params.get("format", "jsonl")
@@ -279,7 +268,7 @@ class TreeHeadsView(AuditAPIView, GenericAPIView):
 
     @extend_schema(summary="Signed tree heads, newest first, with their witnesses' cosignatures",
                    operation_id="audit_tree_heads_list",
-                   responses={200: TreeHeadSerializer(many=True), **ERRORS})
+                   responses={200: TreeHeadSerializer(many=True), **declared_errors(404), **ERRORS})
     def get(self, request):
         page = self.paginate_queryset(SignedTreeHead.objects.order_by("-tree_size", "-id")) or []
         sizes = {head.tree_size for head in page}

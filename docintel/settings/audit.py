@@ -17,7 +17,8 @@ AUDIT_STH_EVERY = env_int("DOCINTEL_AUDIT_STH_EVERY",
                           env_int("DOCINTEL_AUDIT_CHECKPOINT_EVERY", 1000, minimum=1), minimum=1)
 AUDIT_STH_INTERVAL_S = env_float("DOCINTEL_AUDIT_STH_INTERVAL_S", 10.0)
 # The sequencer: how often each server process tries to integrate committed events into the tree (one
-# process at a time does; the others find the lock taken), and how many per transaction.
+# process at a time does; the others find the lock taken; 0: not from server and worker processes, a
+# deployment then runs manage.py audit_sequencer), and how many events per transaction.
 AUDIT_INTEGRATE_EVERY_S = env_float("DOCINTEL_AUDIT_INTEGRATE_EVERY_S", 0.5)
 AUDIT_INTEGRATE_BATCH = env_int("DOCINTEL_AUDIT_INTEGRATE_BATCH", 5000, minimum=1)
 # Integration lag past which the compliance page raises an alert.

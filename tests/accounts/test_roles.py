@@ -60,7 +60,9 @@ WEB = [
     ("password change", "get", "/account/password/", expect({200: PEOPLE})),
     ("audit log", "get", "/audit/", expect({200: AUDITORS})),
     ("document trail", "get", "/audit/documents/{doc}/", expect({200: AUDITORS})),
-    ("audit export", "get", "/audit/export/?format=jsonl", expect({200: AUDITORS})),
+    ("audit export", "post", "/audit/export/", expect({200: AUDITORS})),
+    ("event proof", "get", "/audit/events/{seq}/proof/", expect({404: AUDITORS})),  # not in the tree
+    ("tree heads", "get", "/audit/tree-heads/", expect({200: AUDITORS})),
     # The admin site needs staff status and the admin role (test_the_admin_site_is_for_staff_admins);
     # the role alone, as here, is sent to the admin's sign-in page, which refuses signed-in people.
     ("admin site", "get", "/admin/", dict.fromkeys(EVERYONE, 302)),
@@ -72,6 +74,7 @@ PUBLIC = [
     ("sign out", "post", "/logout/", dict.fromkeys(EVERYONE, 302)),
     ("audit public key (web)", "get", "/audit/public-key.pem", dict.fromkeys(EVERYONE, 200)),
     ("audit public key", "get", "/api/v1/audit/public-key/", dict.fromkeys(EVERYONE, 200)),
+    ("audit public keys", "get", "/api/v1/audit/public-keys/", dict.fromkeys(EVERYONE, 200)),
     ("OpenAPI schema", "get", "/api/v1/schema/", dict.fromkeys(EVERYONE, 200)),
     ("Swagger UI", "get", "/api/v1/docs/", dict.fromkeys(EVERYONE, 200)),
     ("Redoc", "get", "/api/v1/redoc/", dict.fromkeys(EVERYONE, 200)),
@@ -102,6 +105,9 @@ API = [
     ("audit events", "get", "/api/v1/audit/events/", expect({200: AUDITORS}, web=False)),
     ("audit export", "get", "/api/v1/audit/export/?format=jsonl", expect({200: AUDITORS}, web=False)),
     ("audit status", "get", "/api/v1/audit/status/", expect({200: AUDITORS}, web=False)),
+    ("audit proof", "get", "/api/v1/audit/events/{seq}/proof/", expect({404: AUDITORS}, web=False)),
+    ("audit consistency", "get", "/api/v1/audit/consistency/?old=0&new=0", expect({200: AUDITORS}, web=False)),
+    ("audit tree heads", "get", "/api/v1/audit/tree-heads/", expect({200: AUDITORS}, web=False)),
 ]
 
 
@@ -123,7 +129,7 @@ def call(client, method: str, url: str, **extra):
 
 
 def filled(url: str, document) -> str:
-    return url.format(doc=document.pk, token=999999, schema="contract", version="1")
+    return url.format(doc=document.pk, token=999999, schema="contract", version="1", seq=999999)
 
 
 def check(response, expected, role: str, name: str, user=None) -> None:
@@ -193,7 +199,8 @@ def _routes(patterns, prefix: str = ""):
 
 
 def _route_of(url: str) -> str:
-    return resolve(url.split("?")[0].format(doc=uuid.uuid4(), token=1, schema="contract", version="1")).route
+    return resolve(url.split("?")[0].format(doc=uuid.uuid4(), token=1, schema="contract", version="1",
+                                            seq=1)).route
 
 
 def test_every_url_pattern_has_a_row_in_the_matrix():

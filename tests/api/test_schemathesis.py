@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
+from audit.sequencer import start_in_background as start_audit_sequencer
 from docintel import task_runner
 from docintel.accounts.models import ApiToken
 from docintel.api.webhooks import start_in_process_sweeper as start_webhook_sweeper
@@ -20,7 +21,8 @@ from tests.factories import make_user
 
 # The server's background sweeps, by the dispatch_uid under which docintel.wsgi connects them.
 SWEEPERS = {"docintel.in_process_sweeper": start_stage_sweeper,
-            "docintel.webhook_sweeper": start_webhook_sweeper}
+            "docintel.webhook_sweeper": start_webhook_sweeper,
+            "docintel.audit_sequencer": start_audit_sequencer}
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ import subprocess
 import uuid
 
 import pytest
-from audit.chain import verify_chain
 from django.test import Client
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
+from audit.verify import verify_log
 from docintel.accounts.models import ApiToken
 from docintel.documents.models import Document
 from tests.factories import make_user
@@ -76,7 +76,7 @@ def test_an_upload_that_does_not_fit_is_refused_with_507(small_volume, clerk_api
     assert error["code"] == "storage_full"
     assert "space" in error["message"]
     nothing_written(small_volume)
-    assert verify_chain().ok
+    assert verify_log().ok
 
 
 def test_uploads_stop_at_the_free_space_reserve_and_readyz_names_the_disk(small_volume, clerk_api, settings):
@@ -96,4 +96,4 @@ def test_uploads_stop_at_the_free_space_reserve_and_readyz_names_the_disk(small_
     response = upload(clerk_api, 2_000, "small-note.txt")
     assert response.status_code == 202, response.content
     assert Client().get("/readyz").json()["checks"]["disk"]["ok"] is True
-    assert verify_chain().ok
+    assert verify_log().ok
