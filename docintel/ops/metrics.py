@@ -23,7 +23,8 @@ from django.utils.dateparse import parse_datetime
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
-from audit.models import AuditEvent
+from audit import sequencer, tree
+from audit.models import AuditEvent, AuditLeaf
 from docintel import broker
 from docintel.documents.models import SETTLED_STATUSES, Document, StageStatus
 
@@ -84,15 +85,20 @@ def fold_event(totals: dict, action: str, details: dict) -> None:
 
 
 def fold_new_events(batch: int = FOLD_BATCH) -> tuple[MetricTotals, int]:
-    """Fold the audit events written since the last scrape into the totals; return them and the
-    log's head (the number of events in it)."""
+    """Fold the audit events placed in the tree since the last scrape into the totals; return them and
+    the tree's size (the number of events in it).
+
+    Folded in tree order, not by seq: writers commit out of seq order, and the tree's order is gapless
+    and final, so ``MetricTotals.audit_seq`` (the number of leaves folded) never skips an event. The
+    scrape integrates first, so the counts are current."""
+    sequencer.integrate()
     with transaction.atomic():
         row, _ = MetricTotals.objects.select_for_update().get_or_create(pk=1)
-        head = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        head = tree.size()
         until = min(head, row.audit_seq + batch)
         if until > row.audit_seq:
-            events = (AuditEvent.objects.filter(action__in=FOLDED_ACTIONS, seq__gt=row.audit_seq,
-                                                seq__lte=until)
+            leaves = AuditLeaf.objects.filter(index__gte=row.audit_seq, index__lt=until).values("event_seq")
+            events = (AuditEvent.objects.filter(action__in=FOLDED_ACTIONS, seq__in=leaves)
                       .order_by("seq").values_list("action", "details"))
             totals = row.totals
             for action, details in events.iterator(chunk_size=2000):
@@ -174,9 +180,17 @@ class DocintelCollector:
                          ["model", "server"], totals.get("model_seconds", {}), MODEL_SECONDS_BUCKETS)
         yield _counter("docintel_model_tokens", "Tokens read and written by the models", ["model", "kind"],
                        totals.get("model_tokens", {}))
-        events = CounterMetricFamily("docintel_audit_events", "Events in the audit log")
+        events = CounterMetricFamily("docintel_audit_events", "Events in the audit log's Merkle tree")
         events.add_metric([], head)
         yield events
+        lag = sequencer.lag()
+        pending = GaugeMetricFamily("docintel_audit_pending_events", "Events committed, not yet in the tree")
+        pending.add_metric([], lag["pending"])
+        yield pending
+        oldest = GaugeMetricFamily("docintel_audit_integration_lag_seconds",
+                                   "Age of the oldest event not yet in the tree (0 when none)")
+        oldest.add_metric([], lag["oldest_pending_s"])
+        yield oldest
 
     def _broker(self):
         up = GaugeMetricFamily("docintel_broker_up", "1 when the task broker answered this scrape",
