@@ -92,37 +92,24 @@ def rows(after_seq: int, until_seq: int | None = None) -> Iterator[tuple]:
         after_seq = batch[-1][0]
 
 
-def leaf_rows(first: int, end: int | None = None) -> Iterator[tuple[int, tuple | None]]:
-    """(leaf index, event row) in tree order from leaf ``first`` (to ``end``, exclusive). A leaf whose
-    event row is gone comes with None."""
+def leaf_rows(first: int, end: int | None = None) -> Iterator[tuple[int, bytes, tuple | None]]:
+    """(leaf index, stored leaf hash, event row) in tree order from leaf ``first`` (to ``end``,
+    exclusive). A leaf whose event row is gone comes with None."""
     upper = end if end is not None else 2**62
     while first < upper:
-        batch = query("SELECT l.\"index\", l.event_seq, {columns} FROM {leaves} l "
-                      "LEFT JOIN {events} e ON e.seq = l.event_seq "
-                      "WHERE l.\"index\" >= %s AND l.\"index\" < %s ORDER BY l.\"index\" LIMIT %s",
-                      [first, upper, BATCH]) if connection.vendor == "postgresql" else \
-            _sqlite_leaf_rows(first, upper)
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT l."index", l.leaf_hash, {_columns()} FROM {_LEAVES} l '
+                           f"LEFT JOIN {_EVENTS} e ON e.seq = l.event_seq "
+                           f'WHERE l."index" >= %s AND l."index" < %s ORDER BY l."index" LIMIT %s',
+                           [first, upper, BATCH])
+            batch = cursor.fetchall()
         if not batch:
             return
-        for index, _seq, *row in batch:
-            yield index, (tuple(row) if row[0] is not None else None)
+        present = _as_text([tuple(row[2:]) for row in batch if row[2] is not None])
+        rows = iter(present)
+        for index, leaf_hash, *row in batch:
+            yield index, bytes(leaf_hash), (next(rows) if row[0] is not None else None)
         first = batch[-1][0] + 1
-
-
-def _sqlite_leaf_rows(first: int, upper: int) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(f'SELECT l."index", l.event_seq, {_SQLITE_COLUMNS} FROM {_LEAVES} l '
-                       f"LEFT JOIN {_EVENTS} e ON e.seq = l.event_seq "
-                       f'WHERE l."index" >= %s AND l."index" < %s ORDER BY l."index" LIMIT %s',
-                       [first, upper, BATCH])
-        batch = cursor.fetchall()
-    converted = []
-    for index, seq, *row in batch:
-        if row[0] is None:
-            converted.append((index, seq, *row))
-        else:
-            converted.append((index, seq, *_as_text([tuple(row)])[0]))
-    return converted
 
 
 def record_of(row: tuple) -> dict:

@@ -73,7 +73,7 @@ def plan_export(since: datetime | None = None, until: datetime | None = None) ->
 
 
 def _rows(span: ExportRange) -> Iterator[tuple]:
-    for _index, row in leaf_rows(span.first_leaf, span.last_leaf + 1):
+    for _index, _leaf, row in leaf_rows(span.first_leaf, span.last_leaf + 1):
         if row is None:  # a deleted event: the export cannot be whole; audit_verify names it
             raise InputError("log_damaged", "an event of this range is missing; run manage.py audit_verify")
         yield row

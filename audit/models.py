@@ -38,7 +38,9 @@ class AuditEvent(models.Model):
     # PHI-bearing payload: base64(nonce || AES-GCM ciphertext) under the document's data key, or "".
     sensitive = models.TextField(blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Not unique: two events never share a seq, and a unique index would cost every append a random-key
+    # B-tree insert for nothing (the tree, not this column, says which events exist).
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["seq"]
@@ -85,10 +87,13 @@ class AuditCheckpoint(models.Model):
 
 
 class AuditLeaf(models.Model):
-    """Event ``event_seq`` is leaf ``index`` of the tree: the sequencer's gapless order of events."""
+    """Event ``event_seq`` is leaf ``index`` of the tree: the sequencer's gapless order of events.
+    ``leaf_hash`` is the level-0 node (SHA-256(0x00 ‖ entry)), kept here rather than as a row of its
+    own in ``AuditTreeNode``: one row and one index entry less per event."""
 
     index = models.BigIntegerField(primary_key=True)  # 0, 1, 2… with no gaps
     event_seq = models.BigIntegerField(unique=True)
+    leaf_hash = models.BinaryField(max_length=32)
     integrated_at = models.DateTimeField()
 
     class Meta:
@@ -99,8 +104,9 @@ class AuditLeaf(models.Model):
 
 
 class AuditTreeNode(models.Model):
-    """A perfect subtree's hash: leaves [index << level, (index + 1) << level). ``node_id`` packs
-    (level, index) into one key, ``level << 48 | index``, so that a proof's nodes come in one query."""
+    """A perfect subtree's hash, level 1 and up: leaves [index << level, (index + 1) << level) (level 0
+    is ``AuditLeaf.leaf_hash``). ``node_id`` packs (level, index) into one key, ``level << 48 | index``,
+    so that a proof's nodes come in one query."""
 
     node_id = models.BigIntegerField(primary_key=True)
     hash = models.BinaryField(max_length=32)

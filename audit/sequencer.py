@@ -11,8 +11,9 @@ the lock does the work), and ``manage.py audit_sequencer`` as a process of its o
 Commands that prove or export integrate first, so that they cover everything committed before them.
 
 Events commit out of seq order (a long transaction holds a small number); the sequencer looks back
-``LOOKBACK`` numbers below the newest it has integrated, and a full scan (``full=True``, run by
-``audit_verify`` and every ``FULL_SCAN_EVERY`` rounds) finds anything older.
+``LOOKBACK`` numbers below the newest it has integrated; every ``FULL_SCAN_EVERY`` rounds it looks at
+every event of the last hour (``RECENT``, through the time index), and ``audit_verify`` and
+``audit_sequencer --once`` at every event (``full=True``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -35,8 +37,9 @@ from .models import AuditEvent, AuditLeaf, AuditTreeNode, SignedTreeHead, node_i
 log = logging.getLogger(__name__)
 
 LOCK_KEY = 0x6175646974  # "audit" in ASCII: the advisory lock that makes the sequencer one at a time
-LOOKBACK = 100_000
+LOOKBACK = 10_000
 FULL_SCAN_EVERY = 120
+RECENT = timedelta(hours=1)
 
 
 @dataclass
@@ -55,14 +58,22 @@ def _take_lock() -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def _pending(batch: int, full: bool) -> list[tuple]:
+def _pending(batch: int, full: bool | str) -> list[tuple]:
+    """Committed events not in the tree yet: near the newest integrated (a normal round), in the last
+    hour (``full="recent"``), or anywhere (``full=True``)."""
+    not_in_tree = "NOT EXISTS (SELECT 1 FROM {leaves} l WHERE l.event_seq = e.seq)"
+    if full is True:
+        return query(f"SELECT {{columns}} FROM {{events}} e WHERE {not_in_tree} ORDER BY e.seq LIMIT %s",
+                     [batch])
+    if full == "recent":
+        return query(f"SELECT {{columns}} FROM {{events}} e WHERE e.time >= %s AND {not_in_tree} "
+                     f"ORDER BY e.seq LIMIT %s", [timezone.now() - RECENT, batch])
     newest = AuditLeaf.objects.order_by("-event_seq").values_list("event_seq", flat=True).first() or 0
-    low = 0 if full else max(0, newest - LOOKBACK)
-    return query("SELECT {columns} FROM {events} e WHERE e.seq > %s AND NOT EXISTS "
-                 "(SELECT 1 FROM {leaves} l WHERE l.event_seq = e.seq) ORDER BY e.seq LIMIT %s", [low, batch])
+    return query(f"SELECT {{columns}} FROM {{events}} e WHERE e.seq > %s AND {not_in_tree} "
+                 f"ORDER BY e.seq LIMIT %s", [max(0, newest - LOOKBACK), batch])
 
 
-def _integrate_batch(batch: int, full: bool) -> Integration:
+def _integrate_batch(batch: int, full: bool | str) -> Integration:
     with transaction.atomic():
         if not _take_lock():
             return Integration(busy=True)
@@ -74,16 +85,16 @@ def _integrate_batch(batch: int, full: bool) -> Integration:
             now = timezone.now()
             compact = merkle.CompactRange(size, tree.border(size))
             sha256 = hashlib.sha256
-            nodes = []
+            leaves: list[AuditLeaf] = []
+            nodes: list[AuditTreeNode] = []
             for row in pending:
-                nodes.extend(compact.append(sha256(b"\x00" + row_entry(row)).digest()))
-            AuditLeaf.objects.bulk_create(
-                [AuditLeaf(index=size + offset, event_seq=row[0], integrated_at=now)
-                 for offset, row in enumerate(pending)], batch_size=2000)
-            AuditTreeNode.objects.bulk_create(
-                [AuditTreeNode(node_id=node_id(level, index), hash=digest)
-                 for (level, index), digest in nodes],
-                batch_size=2000)
+                leaf = sha256(b"\x00" + row_entry(row)).digest()
+                leaves.append(AuditLeaf(index=compact.size, event_seq=row[0], leaf_hash=leaf,
+                                        integrated_at=now))
+                nodes.extend(AuditTreeNode(node_id=node_id(level, index), hash=digest)
+                             for (level, index), digest in compact.append(leaf) if level > 0)
+            AuditLeaf.objects.bulk_create(leaves, batch_size=2000)
+            AuditTreeNode.objects.bulk_create(nodes, batch_size=2000)
             result.added, result.tree_size = len(pending), compact.size
             reason = heads.due(compact.size, latest)
             if reason:
@@ -95,7 +106,7 @@ def _integrate_batch(batch: int, full: bool) -> Integration:
     return result
 
 
-def integrate(*, batch: int | None = None, full: bool = False, publish: bool = True) -> Integration:
+def integrate(*, batch: int | None = None, full: bool | str = False, publish: bool = True) -> Integration:
     """Integrate every committed pending event (in batches); returns what was done. Publishes new heads
     to the witnesses after they commit."""
     from .witnessing import publish as publish_heads  # the witnesses record refusals as events
@@ -153,7 +164,7 @@ def start_in_background(**signal_kwargs) -> None:
         rounds = 0
         while True:
             try:
-                integrate(full=rounds % FULL_SCAN_EVERY == 0)
+                integrate(full="recent" if rounds % FULL_SCAN_EVERY == 0 else False)
             except Exception as error:  # the database may be migrating or busy: try again later
                 log.warning("audit sequencer round failed: %s", type(error).__name__)
             finally:

@@ -22,12 +22,17 @@ def size() -> int:
 
 
 def lookup(nodes: list[merkle.Node]) -> dict[merkle.Node, bytes]:
-    """The stored hashes of perfect nodes, in one query."""
-    if not nodes:
-        return {}
-    wanted = [node_id(level, index) for level, index in nodes]
-    found = AuditTreeNode.objects.filter(node_id__in=wanted).values_list("node_id", "hash")
-    return {split_node_id(key): bytes(value) for key, value in found}
+    """The stored hashes of perfect nodes: leaves in one query, higher nodes in another."""
+    leaves = [index for level, index in nodes if level == 0]
+    wanted = [node_id(level, index) for level, index in nodes if level > 0]
+    found: dict[merkle.Node, bytes] = {}
+    if leaves:
+        for index, digest in AuditLeaf.objects.filter(index__in=leaves).values_list("index", "leaf_hash"):
+            found[(0, index)] = bytes(digest)
+    if wanted:
+        for key, digest in AuditTreeNode.objects.filter(node_id__in=wanted).values_list("node_id", "hash"):
+            found[split_node_id(key)] = bytes(digest)
+    return found
 
 
 def root_at(tree_size: int) -> bytes:

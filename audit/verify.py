@@ -117,7 +117,7 @@ def _walk(result: Verification, expected: dict[int, list[tuple[str, str]]],
     chain_prev, chain_open = GENESIS_HASH, True  # the v1 chain runs from genesis until the first v2 event
     made: list[tuple[merkle.Node, bytes]] = []
     last_sth = {sth.tree_size: sth for sth in sths}
-    for index, row in leaf_rows(0):
+    for index, stored_leaf, row in leaf_rows(0):
         if index != compact.size:
             return _failed(result.fail(f"leaf {compact.size} is missing from the tree", leaf=compact.size))
         if row is None:
@@ -146,7 +146,10 @@ def _walk(result: Verification, expected: dict[int, list[tuple[str, str]]],
             if leaf.hex() != digest:
                 return _failed(result.fail(f"event {seq} was altered (its hash does not match its content)",
                                         seq=seq, leaf=index))
-        made.extend(compact.append(leaf))
+        if stored_leaf != leaf:  # what proofs read for this leaf
+            return _failed(result.fail(f"event {seq} (leaf {index}) differs from the leaf the tree stores",
+                                       seq=seq, leaf=index))
+        made.extend(node for node in compact.append(leaf) if node[0][0] > 0)
         if len(made) >= NODE_CHECK_BATCH and not _stored_nodes_match(result, made):
             return False
         size = compact.size

@@ -78,6 +78,7 @@ from audit.models import format_time, node_id  # noqa: E402
 from audit.verify import verify_log  # noqa: E402
 
 PLAIN_TABLE = "bench_plain_event"
+LEAF_COPY = 'COPY audit_auditleaf ("index", event_seq, leaf_hash, integrated_at) FROM STDIN'
 DOCUMENTS = [str(uuid.uuid4()) for _ in range(50)]
 
 
@@ -226,8 +227,7 @@ def fill_log(total: int) -> float:
         with raw.cursor() as cursor, cursor.copy(
                 "COPY audit_auditevent (seq, time, action, actor_id, actor_username, actor_role, "
                 "document_id, purpose, details, sensitive, prev_hash, hash) FROM STDIN") as events, \
-                raw.cursor() as leaf_cursor, leaf_cursor.copy(
-                    "COPY audit_auditleaf (\"index\", event_seq, integrated_at) FROM STDIN") as leaves, \
+                raw.cursor() as leaf_cursor, leaf_cursor.copy(LEAF_COPY) as leaves, \
                 raw.cursor() as node_cursor, node_cursor.copy(
                     "COPY audit_audittreenode (node_id, hash) FROM STDIN") as nodes:
             while seq < total:
@@ -240,9 +240,10 @@ def fill_log(total: int) -> float:
                     sensitive, "")).digest()
                 events.write_row((seq, now, event["action"], None, "", "", event["document"],
                                   event["purpose"], details, sensitive, "", leaf.hex()))
-                leaves.write_row((compact.size, seq, now))
+                leaves.write_row((compact.size, seq, leaf, now))
                 for (level, index), digest in compact.append(leaf):
-                    nodes.write_row((node_id(level, index), digest))
+                    if level:
+                        nodes.write_row((node_id(level, index), digest))
                 if compact.size % settings.AUDIT_STH_EVERY == 0:
                     heads_due.append((compact.size, compact.root()))
         for tree_size, root in heads_due:
@@ -265,7 +266,7 @@ def grow_tree_only(total: int) -> float:
 
     now = timezone.now()
     with transaction.atomic(), raw.cursor() as leaf_cursor, leaf_cursor.copy(
-            "COPY audit_auditleaf (\"index\", event_seq, integrated_at) FROM STDIN") as leaves, \
+            "COPY audit_auditleaf (\"index\", event_seq, leaf_hash, integrated_at) FROM STDIN") as leaves, \
                 raw.cursor() as node_cursor, node_cursor.copy(
                 "COPY audit_audittreenode (node_id, hash) FROM STDIN") as nodes:
         while compact.size < total:

@@ -54,11 +54,14 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Before the triggers below: on SQLite this remakes the table, and its triggers with it.
+        migrations.AlterField(model_name='auditevent', name='hash', field=models.CharField(max_length=64)),
         migrations.CreateModel(
             name='AuditLeaf',
             fields=[
                 ('index', models.BigIntegerField(primary_key=True, serialize=False)),
                 ('event_seq', models.BigIntegerField(unique=True)),
+                ('leaf_hash', models.BinaryField(max_length=32)),
                 ('integrated_at', models.DateTimeField()),
             ],
             options={

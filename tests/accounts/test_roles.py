@@ -106,7 +106,8 @@ API = [
     ("audit export", "get", "/api/v1/audit/export/?format=jsonl", expect({200: AUDITORS}, web=False)),
     ("audit status", "get", "/api/v1/audit/status/", expect({200: AUDITORS}, web=False)),
     ("audit proof", "get", "/api/v1/audit/events/{seq}/proof/", expect({404: AUDITORS}, web=False)),
-    ("audit consistency", "get", "/api/v1/audit/consistency/?old=0&new=0", expect({200: AUDITORS}, web=False)),
+    ("audit consistency", "get", "/api/v1/audit/consistency/?old=0&new=0",
+     expect({200: AUDITORS}, web=False)),
     ("audit tree heads", "get", "/api/v1/audit/tree-heads/", expect({200: AUDITORS}, web=False)),
 ]
 

@@ -9,10 +9,12 @@ import yaml
 from django.core.management import call_command
 from openapi_spec_validator import validate
 
-PUBLIC = {("/api/v1/schema/", "get"), ("/api/v1/audit/public-key/", "get"), ("/api/v1/audit/public-keys/", "get")}
+PUBLIC = {("/api/v1/schema/", "get"), ("/api/v1/audit/public-key/", "get"),
+          ("/api/v1/audit/public-keys/", "get")}
 NAMED_COMPONENTS = {
     "Document", "PaginatedDocumentList", "UploadAccepted", "Error", "Extraction", "ExtractionReview",
-    "Clause", "RedactedText", "Entity", "AuditEvent", "PaginatedAuditEventList", "AuditLogStatus", "InclusionProof", "ConsistencyProof", "TreeHead",
+    "Clause", "RedactedText", "Entity", "AuditEvent", "PaginatedAuditEventList", "AuditLogStatus",
+    "InclusionProof", "ConsistencyProof", "TreeHead",
     "Correction", "ExtractionSchema", "ExtractionSchemaVersion", "ApiToken", "WebhookDelivery",
     "WebhookAttempt", "Erasure",
 }

@@ -58,7 +58,8 @@ def test_a_fresh_sqlite_database_rejects_changes_from_plain_sql(tmp_path):
     """The embedded default, set up like an operator would, then edited with the sqlite3 module."""
     _manage(tmp_path, "init_data_dir")
     _manage(tmp_path, "migrate", "--noinput")
-    _manage(tmp_path, "audit_verify")  # records audit.verified: now there are rows to attack
+    for _ in range(3):  # each records audit.verified: rows to attack, and a tree with inner nodes
+        _manage(tmp_path, "audit_verify")
     _manage(tmp_path, "audit_export", "--out", str(tmp_path / "log.jsonl"))  # a tree and a signed head
     database = sqlite3.connect(tmp_path / "docintel.sqlite3")
     for statement in [*CHANGES, *SQLITE_REPLACES]:

@@ -32,6 +32,6 @@ class Command(BaseCommand):
             return
         rounds = 0
         while True:
-            sequencer.integrate(full=rounds % sequencer.FULL_SCAN_EVERY == 0)
+            sequencer.integrate(full="recent" if rounds % sequencer.FULL_SCAN_EVERY == 0 else False)
             rounds += 1
             time.sleep(settings.AUDIT_INTEGRATE_EVERY_S)
