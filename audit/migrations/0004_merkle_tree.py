@@ -3,7 +3,8 @@
 """Version 2 of the log: the Merkle tree, signed tree heads, witnesses' cosignatures, the key ring.
 
 Events get their numbers from a sequence (PostgreSQL) and are hashed on their own, so writers no longer
-wait for each other; the function that serialised them is dropped. A log that already holds version 1
+wait for each other; the function that serialised them is dropped (a downgrade does not restore it:
+go back to a version 1 release's migrations with a backup, not by reversing this one). A log that already holds version 1
 events keeps them (the sequencer puts them in the tree first, in order, chain and all) and gets one
 ``audit.log_upgraded`` event naming the old chain's head: the first tree head signs over both.
 """
@@ -21,8 +22,7 @@ def upgrade(apps, schema_editor):
             cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {append.EVENT_SEQUENCE} AS bigint")
             cursor.execute(f"SELECT setval('{append.EVENT_SEQUENCE}', COALESCE(MAX(seq), 0) + 1, false) "
                            f"FROM audit_auditevent")
-            cursor.execute("DROP FUNCTION IF EXISTS audit_append")
-            cursor.execute(append.PG_APPEND_FUNCTION)
+            cursor.execute("DROP FUNCTION IF EXISTS audit_append")  # v1's append, which held a lock
         append_only.protect(connection, append_only.TREE_TABLES)
     else:  # SQLite: the new tables, and the INSERT-over-a-row guard for the old ones too
         append_only.protect(connection, append_only.APPEND_ONLY_TABLES)
@@ -40,9 +40,6 @@ def upgrade(apps, schema_editor):
 
 def downgrade(apps, schema_editor):
     append_only.unprotect(schema_editor.connection, append_only.TREE_TABLES, drop_function=False)
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute("DROP FUNCTION IF EXISTS audit_append_v2")
 
 
 

@@ -47,7 +47,7 @@ WATCHED: dict[str, frozenset[str]] = {
 
 _WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 _SET_COLUMNS = re.compile(r'"(\w+)"\s*=')
-_AUDIT_APPEND = re.compile(r'audit_append(_v2)?\(|INSERT\s+INTO\s+"?audit_auditevent"?\b', re.IGNORECASE)
+_AUDIT_APPEND = re.compile(r'audit_append\(|INSERT\s+INTO\s+"?audit_auditevent"?\b', re.IGNORECASE)
 
 violations: list[str] = []
 _violations_lock = threading.Lock()
