@@ -20,13 +20,13 @@ def inclusion_document(seq: int, tree_size: int | None = None) -> dict:
     """Event ``seq``'s inclusion proof against a signed tree head: the newest head that covers it
     (signed now when none does yet), or a head at exactly ``tree_size``."""
     sequencer.integrate_now()
-    leaf = tree.leaf_of(seq)
+    index = tree.leaf_index(seq)
     if tree_size is None:
-        head = tree.latest_head(at_least=leaf.index + 1) or heads.head_for(tree.size())
+        head = tree.latest_head(at_least=index + 1) or heads.head_for(tree.size())
     else:
-        if not leaf.index < tree_size <= tree.size():
-            raise ProofError("bad_tree_size", f"event {seq} is leaf {leaf.index}: the tree size must be more "
-                                              f"than {leaf.index} and at most {tree.size()}")
+        if not index < tree_size <= tree.size():
+            raise ProofError("bad_tree_size", f"event {seq} is leaf {index}: the tree size must be more "
+                                              f"than {index} and at most {tree.size()}")
         head = heads.head_for(tree_size)
     proof = tree.inclusion(seq, head.tree_size)
     if proof.root_hash.hex() != head.root_hash:  # the stored nodes no longer match what was signed

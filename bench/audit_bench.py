@@ -222,14 +222,14 @@ def fill_log(total: int) -> float:
     now = timezone.now()
     stamp = format_time(now)
     heads_due: list[tuple[int, bytes]] = []
+    leaf_rows: list[tuple] = []
+    node_rows: list[tuple] = []
     raw = connection.connection
+    # One COPY at a time per connection: the events first, then their leaves and nodes.
     with transaction.atomic():
         with raw.cursor() as cursor, cursor.copy(
                 "COPY audit_auditevent (seq, time, action, actor_id, actor_username, actor_role, "
-                "document_id, purpose, details, sensitive, prev_hash, hash) FROM STDIN") as events, \
-                raw.cursor() as leaf_cursor, leaf_cursor.copy(LEAF_COPY) as leaves, \
-                raw.cursor() as node_cursor, node_cursor.copy(
-                    "COPY audit_audittreenode (node_id, hash) FROM STDIN") as nodes:
+                "document_id, purpose, details, sensitive, prev_hash, hash) FROM STDIN") as events:
             while seq < total:
                 seq += 1
                 event = sample_event(seq)
@@ -240,12 +240,12 @@ def fill_log(total: int) -> float:
                     sensitive, "")).digest()
                 events.write_row((seq, now, event["action"], None, "", "", event["document"],
                                   event["purpose"], details, sensitive, "", leaf.hex()))
-                leaves.write_row((compact.size, seq, leaf, now))
-                for (level, index), digest in compact.append(leaf):
-                    if level:
-                        nodes.write_row((node_id(level, index), digest))
+                leaf_rows.append((compact.size, seq, leaf, now))
+                node_rows.extend((node_id(level, index), digest)
+                                 for (level, index), digest in compact.append(leaf) if level)
                 if compact.size % settings.AUDIT_STH_EVERY == 0:
                     heads_due.append((compact.size, compact.root()))
+        _copy_tree(raw, leaf_rows, node_rows)
         for tree_size, root in heads_due:
             heads.sign_head(tree_size, root, reason="interval")
         with connection.cursor() as cursor:
@@ -256,24 +256,36 @@ def fill_log(total: int) -> float:
     return time.perf_counter() - started
 
 
+def _copy_tree(raw, leaf_rows: list[tuple], node_rows: list[tuple]) -> None:
+    with raw.cursor() as cursor, cursor.copy(LEAF_COPY) as leaves:
+        for row in leaf_rows:
+            leaves.write_row(row)
+    with raw.cursor() as cursor, cursor.copy("COPY audit_audittreenode (node_id, hash) FROM STDIN") as nodes:
+        for row in node_rows:
+            nodes.write_row(row)
+
+
 def grow_tree_only(total: int) -> float:
-    """Synthetic leaves (no events) until the tree has ``total``: proofs read only the tree."""
+    """Synthetic leaves (no events) until the tree has ``total``, in chunks of a million so that memory
+    stays bounded: proofs read only the tree."""
+    from django.utils import timezone
+
     started = time.perf_counter()
     size = tree.size()
     compact = merkle.CompactRange(size, tree.border(size))
     raw = connection.connection
-    from django.utils import timezone
-
     now = timezone.now()
-    with transaction.atomic(), raw.cursor() as leaf_cursor, leaf_cursor.copy(
-            "COPY audit_auditleaf (\"index\", event_seq, leaf_hash, integrated_at) FROM STDIN") as leaves, \
-                raw.cursor() as node_cursor, node_cursor.copy(
-                "COPY audit_audittreenode (node_id, hash) FROM STDIN") as nodes:
+    with transaction.atomic():
         while compact.size < total:
-            index = compact.size
-            leaves.write_row((index, -1 - index, now))  # no such event: a stand-in for one
-            for (level, position), digest in compact.append(merkle.leaf_hash(index.to_bytes(8, "big"))):
-                nodes.write_row((node_id(level, position), digest))
+            leaf_rows: list[tuple] = []
+            node_rows: list[tuple] = []
+            for _ in range(min(1_000_000, total - compact.size)):
+                index = compact.size
+                leaf = merkle.leaf_hash(index.to_bytes(8, "big"))
+                leaf_rows.append((index, -1 - index, leaf, now))  # no such event: a stand-in for one
+                node_rows.extend((node_id(level, position), digest)
+                                 for (level, position), digest in compact.append(leaf) if level)
+            _copy_tree(raw, leaf_rows, node_rows)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE audit_auditleaf")
         cursor.execute("VACUUM ANALYZE audit_audittreenode")
@@ -337,7 +349,7 @@ def main() -> None:
           f"({mean['docintel']:.0f} vs {mean['plain']:.0f} events/s)")
 
     fill_seconds = fill_log(ARGS.events)
-    print(f"filled the log to {ARGS.events} events and their tree in {fill_seconds:.1f}s (COPY)")
+    print(f"filled the log to {tree.size():,} events and their tree in {fill_seconds:.1f}s (COPY)")
     result, wall, cpu = timed(verify_log)
     assert result.ok, result.error
     print(f"verify: {result.count} events in {wall:.2f}s = {result.count / wall:,.0f} events/s "
