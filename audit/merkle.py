@@ -212,6 +212,16 @@ class CompactRange:
         self.size += 1
         return made
 
+    def push(self, leaf: bytes) -> None:
+        """``append`` without reporting the nodes made: the verifier's loop, once per event."""
+        border, size, sha256 = self.border, self.size, hashlib.sha256
+        border.append(leaf)
+        while size & 1:
+            right = border.pop()
+            border[-1] = sha256(b"\x01" + border[-1] + right).digest()
+            size >>= 1
+        self.size += 1
+
     def extend(self, leaves: Iterable[bytes]) -> list[tuple[Node, bytes]]:
         made: list[tuple[Node, bytes]] = []
         for leaf in leaves:

@@ -3,7 +3,7 @@ and the compliance page hand out, and that ``python -m audit.verify_export`` che
 
 from __future__ import annotations
 
-from . import heads, keys, sequencer, tree
+from . import heads, keys, merkle, sequencer, tree
 from .entries import query, record_of
 from .models import SignedTreeHead
 from .tree import LogDamaged, ProofError
@@ -29,8 +29,10 @@ def inclusion_document(seq: int, tree_size: int | None = None) -> dict:
                                               f"than {index} and at most {tree.size()}")
         head = heads.head_for(tree_size)
     proof = tree.inclusion(seq, head.tree_size)
-    if proof.root_hash.hex() != head.root_hash:  # the stored nodes no longer match what was signed
-        raise LogDamaged(message="the tree no longer matches its signed head; run audit_verify")
+    # Hand out only a proof that verifies: the stored nodes it read must still lead to the signed root.
+    if merkle.root_from_inclusion(proof.leaf_index, proof.tree_size, proof.leaf_hash, proof.path) \
+            != bytes.fromhex(head.root_hash):
+        raise LogDamaged(message="the tree no longer matches its signed head; run audit_verify --nodes")
     rows = query("SELECT {columns} FROM {events} e WHERE e.seq = %s", [seq])
     return {"seq": seq, "leaf_index": proof.leaf_index, "leaf_hash": proof.leaf_hash.hex(),
             "tree_size": proof.tree_size, "root_hash": proof.root_hash.hex(),
@@ -43,6 +45,8 @@ def consistency_document(old_size: int, new_size: int) -> dict:
     at those sizes where there are any (so that a witness or auditor can tie it to what they hold)."""
     sequencer.integrate_now()
     proof = tree.consistency(old_size, new_size)
+    if not merkle.consistency_valid(old_size, new_size, proof.old_root, proof.new_root, proof.path):
+        raise LogDamaged(message="the stored tree does not prove its own growth; run audit_verify --nodes")
     return {"old_size": proof.old_size, "new_size": proof.new_size, "old_root": proof.old_root.hex(),
             "new_root": proof.new_root.hex(), "path": [node.hex() for node in proof.path],
             "old_sth": _head_at(old_size), "new_sth": _head_at(new_size), "public_keys": _public_keys()}

@@ -43,9 +43,13 @@ class Verification:
         return asdict(self)
 
 
-def verify_log(*, witnessed: list[dict] | None = None, pinned_keys: list[str] | None = None) -> Verification:
+def verify_log(*, witnessed: list[dict] | None = None, pinned_keys: list[str] | None = None,
+               check_nodes: bool = False) -> Verification:
     """Verify everything; ``witnessed`` are heads held outside the database (``audit.witnessing``),
-    ``pinned_keys`` PEM public keys an auditor trusts instead of those the database lists."""
+    ``pinned_keys`` PEM public keys an auditor trusts instead of those the database lists.
+    ``check_nodes`` also compares every stored inner node with the rebuilt tree (proofs read them; a
+    wrong one makes a proof fail against its signed head, so this is a repair check, not a security
+    one, and it doubles the reading)."""
     result = Verification(witnessed=list(witnessed or []))
     known = _known_keys(pinned_keys)
     sths = list(SignedTreeHead.objects.order_by("tree_size", "id"))
@@ -65,7 +69,7 @@ def verify_log(*, witnessed: list[dict] | None = None, pinned_keys: list[str] | 
         if "tree_size" in head and "root_hash" in head:
             expected.setdefault(int(head["tree_size"]), []).append(
                 (head["root_hash"], f"the head witnessed by {head['source']}"))
-    if not _walk(result, expected, checkpoints, sths):
+    if not _walk(result, expected, checkpoints, sths, check_nodes):
         return result
     outgrown = [size for size in expected if size > result.tree_size]
     if outgrown:
@@ -110,54 +114,49 @@ def _legacy_checkpoints(result: Verification) -> dict[int, list[dict]] | None:
 
 
 def _walk(result: Verification, expected: dict[int, list[tuple[str, str]]],
-          checkpoints: dict[int, list[dict]], sths: list[SignedTreeHead]) -> bool:
-    """Rebuild the tree leaf by leaf, checking each event, the stored nodes and every expected root."""
+          checkpoints: dict[int, list[dict]], sths: list[SignedTreeHead], check_nodes: bool) -> bool:
+    """Rebuild the tree leaf by leaf, checking each event, its stored leaf, every expected root and (with
+    ``check_nodes``) every stored inner node. The loop runs once per event: keep it lean."""
     compact = merkle.CompactRange()
     sha256 = hashlib.sha256
-    chain_prev, chain_open = GENESIS_HASH, True  # the v1 chain runs from genesis until the first v2 event
+    chain = _Chain(checkpoints)
     made: list[tuple[merkle.Node, bytes]] = []
     last_sth = {sth.tree_size: sth for sth in sths}
+    size = 0
     for index, stored_leaf, row in leaf_rows(0):
-        if index != compact.size:
-            return _failed(result.fail(f"leaf {compact.size} is missing from the tree", leaf=compact.size))
+        result.count = result.verified_up_to = result.tree_size = size
+        if index != size:
+            return _failed(result.fail(f"leaf {size} is missing from the tree", leaf=size))
         if row is None:
             seq = _seq_of_leaf(index)
             return _failed(result.fail(f"event {seq} (leaf {index}) was deleted", seq=seq, leaf=index))
-        seq, prev_hash, digest = row[0], row[10], row[11]
         entry = row_entry(row)
-        leaf = sha256(b"\x00" + entry).digest()
-        if prev_hash:  # a version 1 event: chained
-            if not chain_open or prev_hash != chain_prev:
-                return _failed(result.fail(f"event {seq} does not link to the event before it "
-                                        f"(prev_hash differs)",
-                                        seq=seq, leaf=index))
-            if sha256(entry).hexdigest() != digest:
-                return _failed(result.fail(f"event {seq} was altered (its hash does not match its content)",
-                                        seq=seq, leaf=index))
-            for signed in checkpoints.get(seq, ()):
-                if signed["head_hash"] != digest:
-                    return _failed(result.fail(f"event {seq} differs from the checkpoint signed at "
-                                            f"{signed['time']}",
-                                            seq=seq, leaf=index))
-                result.checkpoints += 1
-            chain_prev = digest
+        digest = sha256(b"\x00" + entry)
+        leaf = digest.digest()
+        if row[10]:  # prev_hash: a version 1 event, chained
+            problem = chain.check(row, entry)
+            if problem:
+                return _failed(result.fail(problem, seq=row[0], leaf=index))
         else:
-            chain_open = False
-            if leaf.hex() != digest:
-                return _failed(result.fail(f"event {seq} was altered (its hash does not match its content)",
-                                        seq=seq, leaf=index))
+            chain.open = False  # no version 1 event may follow a version 2 one
+            if digest.hexdigest() != row[11]:
+                return _failed(result.fail(f"event {row[0]} was altered (its hash does not match its "
+                                           f"content)", seq=row[0], leaf=index))
         if stored_leaf != leaf:  # what proofs read for this leaf
-            return _failed(result.fail(f"event {seq} (leaf {index}) differs from the leaf the tree stores",
-                                       seq=seq, leaf=index))
-        made.extend(node for node in compact.append(leaf) if node[0][0] > 0)
-        if len(made) >= NODE_CHECK_BATCH and not _stored_nodes_match(result, made):
-            return False
-        size = compact.size
+            return _failed(result.fail(f"event {row[0]} (leaf {index}) differs from the leaf the tree stores",
+                                       seq=row[0], leaf=index))
+        if check_nodes:
+            made.extend(node for node in compact.append(leaf) if node[0][0] > 0)
+            if len(made) >= NODE_CHECK_BATCH and not _stored_nodes_match(result, made):
+                return False
+        else:
+            compact.push(leaf)
+        size += 1
         if size in expected:
             root = compact.root().hex()
             for wanted, source in expected[size]:
                 if wanted != root:
-                    if not _stored_nodes_match(result, made):  # the stored leaves name the event
+                    if check_nodes and not _stored_nodes_match(result, made):  # names the event
                         return False
                     return _failed(result.fail(
                         f"the log's first {size} leaves do not have the root {source} holds: events were "
@@ -165,15 +164,37 @@ def _walk(result: Verification, expected: dict[int, list[tuple[str, str]]],
             if size in last_sth:
                 result.tree_heads += len([s for s in sths if s.tree_size == size])
                 result.last_tree_head = last_sth[size].as_dict()
-        result.count = result.verified_up_to = result.tree_size = size
+    result.count = result.verified_up_to = result.tree_size = size
+    result.checkpoints = chain.checkpoints
     if made and not _stored_nodes_match(result, made):
         return False
-    beyond = [size for size in checkpoints if size > compact.size]
+    beyond = [checked for checked in checkpoints if checked > size]
     if beyond:
         return _failed(result.fail(f"a signed checkpoint says the log had {max(beyond)} events; "
-                                f"only {compact.size} are left", seq=compact.size + 1))
-    result.tree_size, result.root_hash = compact.size, compact.root().hex()
+                                   f"only {size} are left", seq=size + 1))
+    result.root_hash = compact.root().hex()
     return True
+
+
+class _Chain:
+    """Version 1 events: each links to the one before, from genesis, until the first version 2 event."""
+
+    def __init__(self, checkpoints: dict[int, list[dict]]) -> None:
+        self.prev, self.open, self.checkpoints = GENESIS_HASH, True, 0
+        self.signed = checkpoints
+
+    def check(self, row: tuple, entry: bytes) -> str:
+        seq, prev_hash, digest = row[0], row[10], row[11]
+        if not self.open or prev_hash != self.prev:
+            return f"event {seq} does not link to the event before it (prev_hash differs)"
+        if hashlib.sha256(entry).hexdigest() != digest:
+            return f"event {seq} was altered (its hash does not match its content)"
+        for signed in self.signed.get(seq, ()):
+            if signed["head_hash"] != digest:
+                return f"event {seq} differs from the checkpoint signed at {signed['time']}"
+            self.checkpoints += 1
+        self.prev = digest
+        return ""
 
 
 def _stored_nodes_match(result: Verification, made: list[tuple[merkle.Node, bytes]]) -> bool:

@@ -202,3 +202,17 @@ def test_a_version_1_chain_is_kept_in_the_tree_and_still_checked():
     _tamper(("UPDATE audit_auditevent SET prev_hash = %s WHERE seq = 2", ["1" * 64]))
     result = verify_json()
     assert not result["ok"] and result["first_bad_seq"] == 2
+
+
+def test_a_damaged_tree_node_fails_proofs_and_the_node_check():
+    """Inner nodes are what proofs read; a wrong one cannot forge a proof (it no longer reaches the
+    signed root), and ``audit_verify --nodes`` names where it is."""
+    from audit.proofs import inclusion_document
+    from audit.tree import LogDamaged
+
+    events = log_of(8)
+    _tamper(("UPDATE audit_audittreenode SET hash = %s WHERE node_id = %s", [b"\x00" * 32, (1 << 48) | 1]))
+    with pytest.raises(LogDamaged):
+        inclusion_document(events[0].seq)
+    result = json.loads(run_command("audit_verify", "--json", "--nodes")[1])
+    assert not result["ok"] and "stored tree node 1/1" in result["error"]

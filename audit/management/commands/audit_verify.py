@@ -33,6 +33,8 @@ class Command(BaseCommand):
                             help="a tree head kept outside the database (JSON), e.g. last quarter's")
         parser.add_argument("--public-key", type=Path, action="append", default=[],
                             help="trust only these public keys (PEM), not those the database lists")
+        parser.add_argument("--nodes", action="store_true",
+                            help="also compare every stored tree node with the rebuilt tree (slower)")
 
     def handle(self, *args, **options) -> None:
         started = time.monotonic()
@@ -43,7 +45,8 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read a witnessed head or key: {error}") from None
         sequencer.integrate_now(full=True)  # everything committed so far, in the tree, before the walk
         witnessed = [*witnessing.witnessed_heads(), *kept]
-        result = verify_log(witnessed=[head for head in witnessed if "error" not in head], pinned_keys=pinned)
+        result = verify_log(witnessed=[head for head in witnessed if "error" not in head], pinned_keys=pinned,
+                            check_nodes=options["nodes"])
         unreachable = [head for head in witnessed if "error" in head]
         seconds = round(time.monotonic() - started, 3)
         if options["json"]:
