@@ -29,7 +29,7 @@ from docintel.errors import InputError
 from . import heads, keys, sequencer, tree
 from .actions import record_event
 from .canonical import EVENT_FIELDS
-from .entries import leaf_rows
+from .entries import EVENT_AT, leaf_rows
 from .models import AuditEvent, AuditLeaf, SignedTreeHead, format_time
 
 FORMATS = ("jsonl", "csv")
@@ -73,10 +73,10 @@ def plan_export(since: datetime | None = None, until: datetime | None = None) ->
 
 
 def _rows(span: ExportRange) -> Iterator[tuple]:
-    for _index, _leaf, row in leaf_rows(span.first_leaf, span.last_leaf + 1):
-        if row is None:  # a deleted event: the export cannot be whole; audit_verify names it
+    for row in leaf_rows(span.first_leaf, span.last_leaf + 1):
+        if row[EVENT_AT] is None:  # a deleted event: the export cannot be whole; audit_verify names it
             raise InputError("log_damaged", "an event of this range is missing; run manage.py audit_verify")
-        yield row
+        yield row[EVENT_AT:]
 
 
 def jsonl_lines(span: ExportRange) -> Iterator[str]:

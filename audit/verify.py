@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 from . import heads, keys, merkle, tree
 from .canonical import GENESIS_HASH, checkpoint_signature_valid, key_id, load_public_key, sth_signature_valid
-from .entries import leaf_rows, row_entry
+from .entries import EVENT_AT, HASH_AT, PREV_HASH_AT, canonical_event_bytes, leaf_rows
 from .models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditTreeNode, SignedTreeHead, node_id
 
 NODE_CHECK_BATCH = 20_000
@@ -37,6 +37,7 @@ class Verification:
     def fail(self, message: str, *, seq: int | None = None, leaf: int | None = None) -> Verification:
         self.ok, self.error = False, message
         self.first_bad_seq, self.first_bad_leaf = seq, leaf
+        self.verified_up_to = self.count  # everything before the problem checked out
         return self
 
     def as_dict(self) -> dict:
@@ -123,28 +124,28 @@ def _walk(result: Verification, expected: dict[int, list[tuple[str, str]]],
     made: list[tuple[merkle.Node, bytes]] = []
     last_sth = {sth.tree_size: sth for sth in sths}
     size = 0
-    for index, stored_leaf, row in leaf_rows(0):
-        result.count = result.verified_up_to = result.tree_size = size
+    for row in leaf_rows(0):
+        index, stored_leaf, seq = row[0], row[1], row[EVENT_AT]
         if index != size:
             return _failed(result.fail(f"leaf {size} is missing from the tree", leaf=size))
-        if row is None:
+        if seq is None:
             seq = _seq_of_leaf(index)
             return _failed(result.fail(f"event {seq} (leaf {index}) was deleted", seq=seq, leaf=index))
-        entry = row_entry(row)
+        entry = canonical_event_bytes(*row[EVENT_AT:HASH_AT])
         digest = sha256(b"\x00" + entry)
         leaf = digest.digest()
-        if row[10]:  # prev_hash: a version 1 event, chained
-            problem = chain.check(row, entry)
+        if row[PREV_HASH_AT]:  # a version 1 event, chained
+            problem = chain.check(row[EVENT_AT:], entry)
             if problem:
-                return _failed(result.fail(problem, seq=row[0], leaf=index))
+                return _failed(result.fail(problem, seq=seq, leaf=index))
         else:
             chain.open = False  # no version 1 event may follow a version 2 one
-            if digest.hexdigest() != row[11]:
-                return _failed(result.fail(f"event {row[0]} was altered (its hash does not match its "
-                                           f"content)", seq=row[0], leaf=index))
+            if digest.hexdigest() != row[HASH_AT]:
+                return _failed(result.fail(f"event {seq} was altered (its hash does not match its "
+                                           f"content)", seq=seq, leaf=index))
         if stored_leaf != leaf:  # what proofs read for this leaf
-            return _failed(result.fail(f"event {row[0]} (leaf {index}) differs from the leaf the tree stores",
-                                       seq=row[0], leaf=index))
+            return _failed(result.fail(f"event {seq} (leaf {index}) differs from the leaf the tree stores",
+                                       seq=seq, leaf=index))
         if check_nodes:
             made.extend(node for node in compact.append(leaf) if node[0][0] > 0)
             if len(made) >= NODE_CHECK_BATCH and not _stored_nodes_match(result, made):
@@ -152,6 +153,7 @@ def _walk(result: Verification, expected: dict[int, list[tuple[str, str]]],
         else:
             compact.push(leaf)
         size += 1
+        result.count = size  # verified so far (a failure above names the next one)
         if size in expected:
             root = compact.root().hex()
             for wanted, source in expected[size]:
