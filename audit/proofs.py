@@ -24,7 +24,7 @@ def inclusion_document(seq: int, tree_size: int | None = None) -> dict:
     if tree_size is None:
         head = tree.latest_head(at_least=index + 1) or heads.head_for(tree.size())
     else:
-        if not index < tree_size <= tree.size():
+        if not index < tree_size <= min(tree.size(), tree.MAX_SIZE):
             raise ProofError("bad_tree_size", f"event {seq} is leaf {index}: the tree size must be more "
                                               f"than {index} and at most {tree.size()}")
         head = heads.head_for(tree_size)

@@ -14,7 +14,7 @@ from django.db import connection
 from docintel.errors import InputError
 
 from . import merkle
-from .models import AuditLeaf, AuditTreeNode, SignedTreeHead, node_id, split_node_id
+from .models import NODE_INDEX_BITS, AuditLeaf, AuditTreeNode, SignedTreeHead, node_id, split_node_id
 
 
 def size() -> int:
@@ -89,7 +89,12 @@ class Inclusion:
     path: list[bytes]
 
 
+MAX_SIZE = 1 << NODE_INDEX_BITS  # no tree (and no number asked of it) goes past this
+
+
 def leaf_index(seq: int) -> int:
+    if not 0 < seq < 1 << 62:  # beyond any number the database can hold: no such event
+        raise NotIntegrated(message=f"event {seq} does not exist")
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT "index" FROM {_LEAVES} WHERE event_seq = %s', [seq])
         row = cursor.fetchone()
@@ -101,6 +106,8 @@ def leaf_index(seq: int) -> int:
 def inclusion(seq: int, tree_size: int) -> Inclusion:
     """Event ``seq``'s inclusion proof in the tree of ``tree_size`` leaves: two queries in all."""
     index = leaf_index(seq)
+    if tree_size > MAX_SIZE:
+        raise ProofError("bad_tree_size", f"the tree has fewer than {tree_size} leaves")
     if tree_size <= index:
         raise ProofError("bad_tree_size", f"event {seq} is leaf {index}: prove it in a tree of more than "
                                           f"{index} leaves")
@@ -123,8 +130,8 @@ class Consistency:
 
 def consistency(old_size: int, new_size: int) -> Consistency:
     """The consistency proof from ``old_size`` to ``new_size``: one query."""
-    if not 0 <= old_size <= new_size:
-        raise ProofError("bad_tree_size", "a consistency proof needs 0 <= old <= new")
+    if not 0 <= old_size <= new_size <= MAX_SIZE:
+        raise ProofError("bad_tree_size", "a consistency proof needs 0 <= old <= new <= the tree's size")
     ranges = merkle.consistency_ranges(old_size, new_size)
     wanted = [*ranges, *([(0, old_size)] if old_size else []), *([(0, new_size)] if new_size else [])]
     try:

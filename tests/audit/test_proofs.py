@@ -161,3 +161,12 @@ def test_the_compliance_page_shows_and_downloads_a_proof(client, user_with_roles
     assert client.get("/audit/events/999999/proof/").status_code == 404
     heads = client.get("/audit/tree-heads/")
     assert heads.status_code == 200 and b"Signed tree heads" in heads.content
+
+
+def test_numbers_beyond_any_tree_are_clear_errors(user_with_roles):
+    grow(3)
+    api = api_client(user_with_roles("olivia", "compliance"))
+    huge = 233110883800286201118720
+    assert api.get(f"/api/v1/audit/events/{huge}/proof/").status_code == 404
+    assert api.get(f"/api/v1/audit/events/1/proof/?tree_size={huge}").status_code in (400, 404)
+    assert api.get("/api/v1/audit/consistency/", {"old": 1, "new": huge}).status_code == 400
