@@ -193,8 +193,14 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                     not_modified=response.status_code == 304)
         return response
 
-    @extend_schema(summary="Redacted copy as PDF (page images with redacted spans blacked out)", responses={
-        (200, "application/pdf"): OpenApiTypes.BINARY, **_errors(404, 409, 410)})
+    # Declared as bytes (application/octet-stream), like the original and the audit export, so that every
+    # generated client keeps it as a file (openapi-python-client skips an application/pdf response); the
+    # response itself says application/pdf, which browsers and PDF viewers need.
+    @extend_schema(summary="Redacted copy as PDF (page images with redacted spans blacked out)",
+                   description="The body is a PDF, served as `application/pdf`.", parameters=[DOCUMENT_ID],
+                   operation_id="documents_redacted_pdf_retrieve",
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+                              **_errors(404, 409, 410)})
     def redacted_pdf(self, request, pk=None):
         document = self.get_object()
         body = redacted_pdf_bytes(document)
