@@ -14,3 +14,10 @@ SECRET_KEY = os.environ.get("DOCINTEL_SECRET_KEY") or SECRET_KEY_FILE.read_text(
 
 # Hashing passwords slowly protects real users, not test fixtures.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# On SQLite the test database is a file in that data dir, as the embedded default's database is, not
+# Django's shared in-memory one: that answers "database table is locked" at once when two threads meet
+# (the in-process task runner and the test, model requests sent concurrently), where a file in WAL mode
+# waits for the lock (OPTIONS' timeout) as production does.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405

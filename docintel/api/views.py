@@ -193,8 +193,14 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                     not_modified=response.status_code == 304)
         return response
 
-    @extend_schema(summary="Redacted copy as PDF (page images with redacted spans blacked out)", responses={
-        (200, "application/pdf"): OpenApiTypes.BINARY, **_errors(404, 409, 410)})
+    # Declared as bytes (application/octet-stream), like the original and the audit export, so that every
+    # generated client keeps it as a file (openapi-python-client skips an application/pdf response); the
+    # response itself says application/pdf, which browsers and PDF viewers need.
+    @extend_schema(summary="Redacted copy as PDF (page images with redacted spans blacked out)",
+                   description="The body is a PDF, served as `application/pdf`.", parameters=[DOCUMENT_ID],
+                   operation_id="documents_redacted_pdf_retrieve",
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+                              **_errors(404, 409, 410)})
     def redacted_pdf(self, request, pk=None):
         document = self.get_object()
         body = redacted_pdf_bytes(document)
@@ -287,9 +293,15 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 
 def review_state(record: dict) -> dict:
-    """How far reviewers got: fields confirmed or corrected out of all the extraction's fields."""
+    """How far reviewers got: fields confirmed or corrected out of all the extraction's fields. A
+    correction counts for the field it names, for the field it lies in (an API client may correct one
+    item of a list of plain values, which the review shows as one field) and for the fields inside it
+    (a whole list replaced): a field with a correction recorded against it is never "unreviewed"."""
     fields = {pointer for pointer, _ in pointers.fields(record.get("data") or {})}
-    reviewed = fields & {correction["pointer"] for correction in record.get("corrections", [])}
+    corrected = {correction["pointer"] for correction in record.get("corrections", [])}
+    reviewed = {field for field in fields
+                if any(pointer == field or pointer.startswith(field + "/") or field.startswith(pointer + "/")
+                       for pointer in corrected)}
     state = "unreviewed" if not reviewed else "reviewed" if reviewed == fields else "in_review"
     return {"state": state, "fields_total": len(fields), "fields_reviewed": len(reviewed)}
 

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from docintel.checks import prepare_data_dir
 from docintel.errors import InputError
 
 FORMAT = 1
@@ -357,6 +358,9 @@ def restore(directory: Path, *, keys_from: Path | None = None, sample: int = 20)
     manifest = _read_manifest(directory, "backup")
     keys_directory = Path(keys_from).resolve() if keys_from else directory / "keys"
     _read_manifest(keys_directory, "key")  # fail before touching anything when the keys are not there
+    # A restore often starts on a new machine: make the data dir (or repair it) owner-only, as
+    # init_data_dir does, before anything is written into it or SQLite creates its database file.
+    prepare_data_dir(settings.DATA_DIR, settings.KEYS_DIR, settings.SECRET_KEY_FILE)
     _check_targets_empty()
     _load_database(directory, manifest)
     result = RestoreResult()

@@ -258,6 +258,23 @@ def test_the_extraction_envelope(api_for, extracted):
     assert record["grounding"]["/governing_law"] == [{"start": 56, "end": 64}]
 
 
+def test_a_correction_reviews_the_field_it_lies_in_and_the_fields_inside_it():
+    from docintel.api.views import review_state
+
+    data = {"note_type": "Discharge summary", "allergies": ["penicillin", "latex"],
+            "diagnoses": [{"description": "pneumonia", "icd10": "J18.9"}]}
+    fields = 4  # /note_type, /allergies (a list of plain values is one field), two of /diagnoses/0
+    one_allergy = {"data": data, "corrections": [{"pointer": "/allergies/0"}]}
+    assert review_state(one_allergy) == {"state": "in_review", "fields_total": fields, "fields_reviewed": 1}
+    whole_list = {"data": data, "corrections": [{"pointer": "/diagnoses"}, {"pointer": "/allergies"}]}
+    assert review_state(whole_list)["fields_reviewed"] == 3
+    everything = {"data": data, "corrections": [*whole_list["corrections"], {"pointer": "/note_type"}]}
+    assert review_state(everything) == {"state": "reviewed", "fields_total": fields, "fields_reviewed": 4}
+    # A pointer that merely starts like a field's name is another field.
+    assert review_state({"data": {"note": "a", "note_type": "b"},
+                         "corrections": [{"pointer": "/note_type"}]})["fields_reviewed"] == 1
+
+
 def test_a_user_without_a_role_manages_no_tokens(api_for):
     api = api_for("none")
     assert api.get("/api/v1/tokens/").status_code == 403

@@ -34,6 +34,8 @@ NOT_PAGES = {
     "document-download": "file downloads; the 'not available' page they can show is checked",
     "audit-export": "a file download (POST)",
     "audit-public-key": "a PEM file",
+    "document-page-image": "a JPEG, not a page (its alt text: tests/ocr/test_stage.py)",
+    "admin-login": "redirects to the sign-in page or the admin; others get the 403 page (not-allowed)",
 }
 
 

@@ -19,7 +19,9 @@ BODY = b'{"event": "document.settled", "id": "5b0c", "status": "done"}'
 
 
 def cases() -> list[tuple[str, str, bytes, bool]]:
-    """(what, signature header, body, should verify) with signatures made by docintel itself."""
+    """(what, signature header, body, should verify) with signatures made by docintel itself, now: call
+    it when the test runs (a "fresh" signature made at collection is a replay by the time a long suite
+    reaches the test)."""
     now = int(time.time())
     fresh = signature_header(BODY, timestamp=now, secret=SECRET.encode())
     old = signature_header(BODY, timestamp=now - 3600, secret=SECRET.encode())
@@ -30,8 +32,9 @@ def cases() -> list[tuple[str, str, bytes, bool]]:
             ("replayed an hour later", old, BODY, False), ("no signature", "", BODY, False)]
 
 
-@pytest.mark.parametrize(("what", "header", "body", "expected"), cases(), ids=[c[0] for c in cases()])
-def test_python_snippet(what, header, body, expected):
+@pytest.mark.parametrize("what", [case[0] for case in cases()])
+def test_python_snippet(what):
+    _, header, body, expected = next(case for case in cases() if case[0] == what)
     assert verify_webhook_from_docs()(SECRET.encode(), header, body) is expected, what
 
 

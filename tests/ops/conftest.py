@@ -63,10 +63,10 @@ def private_postgres():
     os.chmod(base, 0o755)  # noqa: S103 - PostgreSQL runs as its own account below it
     pg = PrivatePostgres(base, listen="*").start()
     url = pg.create_database(TEMPLATE)
-    (base / "template-data").mkdir()
     env = base_environment(DATABASE_URL=url, DOCINTEL_DATA_DIR=str(base / "template-data"))
-    result = manage(env, "migrate", "--noinput")
-    assert result.returncode == 0, result.stderr[-3000:]
+    for step in (("init_data_dir",), ("migrate", "--noinput")):  # as bin/setup does
+        result = manage(env, *step)
+        assert result.returncode == 0, result.stderr[-3000:]
     with psycopg.connect(pg.url("postgres"), autocommit=True) as connection:
         # Nobody may stay connected to a template that is being copied.
         connection.execute(f"ALTER DATABASE {TEMPLATE} WITH ALLOW_CONNECTIONS false")
@@ -84,7 +84,9 @@ def drill_database(private_postgres) -> str:
 @pytest.fixture
 def drill_dir():
     base = Path(tempfile.mkdtemp(prefix="docintel-drill-"))
-    (base / "data").mkdir()
+    # Owner-only, as init_data_dir makes it: every command refuses a data dir that others can read
+    # (system check docintel.E003). The drills' secret key comes from their environment.
+    (base / "data").mkdir(mode=0o700)
     yield base
     shutil.rmtree(base, ignore_errors=True)
 

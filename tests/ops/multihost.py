@@ -101,8 +101,7 @@ def run(documents: int, logs: Path, model_hosts: int, timeout: float) -> dict:
             "DOCINTEL_STAGE_RETRY_BACKOFF_S": "2", "DOCINTEL_MIN_FREE_DISK_MB": "1",
             "DOCINTEL_LOG_FORMAT": "json",
         }
-        (base / "data").mkdir()
-        for step in (("migrate", "--noinput"),):
+        for step in (("init_data_dir",), ("migrate", "--noinput")):  # as the deploy guide says
             result = manage(env, *step)
             if result.returncode != 0:
                 raise RuntimeError(f"manage.py {step[0]} failed: {result.stderr[-2000:]}")

@@ -12,7 +12,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from docintel.checks import prepare_data_dir
 from tests.ops.conftest import CLASSIFY, PARSE, base_environment
 from tests.ops.services import manage
 
@@ -30,12 +29,12 @@ def server_url() -> str | None:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def site(request, tmp_path):
-    """Two empty deployments (``source`` and ``target``): their environments."""
+    """Two empty deployments (``source`` and ``target``): their environments. The source's data dir is
+    made as bin/setup makes it; the target's does not exist yet (a new machine: restore makes it)."""
     created = []
     envs = {}
     for role in ("source", "target"):
         data = tmp_path / role
-        prepare_data_dir(data, data / "keys", data / "keys" / "django_secret_key")  # as bin/setup does
         env = base_environment(DOCINTEL_DATA_DIR=str(data),
                                DOCINTEL_PIPELINE_STAGES=",".join([PARSE, CLASSIFY]))
         env.pop("DOCINTEL_SECRET_KEY")  # the data dir's own secret key file: backed up with the keys
@@ -51,6 +50,7 @@ def site(request, tmp_path):
             created.append(name)
             env["DATABASE_URL"] = f"{server}/{name}"
         envs[role] = env
+    run(envs["source"], "init_data_dir")
     yield envs
     for name in created:
         with psycopg.connect(f"{server_url()}/postgres", autocommit=True) as connection:
@@ -98,6 +98,9 @@ def test_backup_restore_erase_again_and_verify(site, tmp_path):
     assert restored["documents"] == 4 and restored["originals"] == 3
     assert restored["erased_again"] == 1  # ids[1] was in the data backup, erased since
     assert restored["reads"] == {"checked": 2, "problems": []}
+    data = Path(target["DOCINTEL_DATA_DIR"])
+    assert oct(data.stat().st_mode & 0o777) == oct((data / "keys").stat().st_mode & 0o777) == "0o700"
+    # With every system check (the data dir's modes and secret key among them) on what was restored:
     verify = json.loads(run(target, "audit_verify", "--json").stdout)
     assert verify["ok"] is True
 
