@@ -348,6 +348,8 @@ def main() -> None:
     print(f"mean docintel/plain ratio: {mean['docintel'] / mean['plain']:.2f} "
           f"({mean['docintel']:.0f} vs {mean['plain']:.0f} events/s)")
 
+    if ARGS.events <= 0:  # appends only
+        return
     fill_seconds = fill_log(ARGS.events)
     print(f"filled the log to {tree.size():,} events and their tree in {fill_seconds:.1f}s (COPY)")
     result, wall, cpu = timed(verify_log)
