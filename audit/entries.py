@@ -83,19 +83,6 @@ def query(sql: str, params: list) -> list[tuple]:
         return _as_text(cursor.fetchall())
 
 
-def rows(after_seq: int, until_seq: int | None = None) -> Iterator[tuple]:
-    """Events after ``after_seq`` (up to ``until_seq``) in seq order, as ``EVENT_FIELDS`` tuples,
-    streamed in batches (keyset pagination: no OFFSET)."""
-    upper = until_seq if until_seq is not None else 2**62
-    while after_seq < upper:
-        batch = query("SELECT {columns} FROM {events} e WHERE e.seq > %s AND e.seq <= %s "
-                      "ORDER BY e.seq LIMIT %s", [after_seq, upper, BATCH])
-        if not batch:
-            return
-        yield from batch
-        after_seq = batch[-1][0]
-
-
 def leaf_rows(first: int, end: int | None = None) -> Iterator[tuple]:
     """Rows ``(leaf index, stored leaf hash, *event fields)`` in tree order from leaf ``first`` (to
     ``end``, exclusive), the event fields as ``EVENT_FIELDS`` with time and document id as text; all
