@@ -87,6 +87,7 @@ def tree_status() -> dict:
     if last_run is not None and last_run.details_dict.get("ok"):
         verified_size = int(last_run.details_dict.get("tree_size") or 0)
         verified_root = str(last_run.details_dict.get("root_hash") or "")
+    # From the last verified head, or from the empty tree when audit_verify has not run yet.
     quick = verify.quick_status(verified_size, verified_root) if verified_root or not verified_size else \
         {"ok": None, "latest": None, "message": "the last audit_verify run predates the tree"}
     lag = sequencer.lag()
@@ -106,7 +107,9 @@ def tree_status() -> dict:
     if last_run is not None and not last_run.details_dict.get("ok"):
         alerts.append(f"the last audit_verify failed: {last_run.details_dict.get('error', '')}")
     return {
-        "ok": (quick.get("ok") is not False and not alerts) if last_run else None,
+        # True: the newest signed head verifies and extends what the last full check verified (or the
+        # empty tree), and nothing is alarming; the page says whether a full check has run.
+        "ok": quick.get("ok") is not False and not alerts,
         "tree_size": size, "root_hash": root, "verified_up_to": verified_size,
         "latest_tree_head": quick.get("latest"), "pending": lag["pending"],
         "oldest_pending_s": lag["oldest_pending_s"],

@@ -73,7 +73,8 @@ class CosignatureSerializer(serializers.Serializer):
 class AuditLogStatusSerializer(serializers.Serializer):
     """Where the log stands: the tree, the newest signed head, integration lag, witnesses, alerts."""
 
-    ok = serializers.BooleanField(allow_null=True, help_text="null: audit_verify has never run")
+    ok = serializers.BooleanField(help_text="the newest signed tree head verifies and extends what the last "
+                                            "audit_verify checked (or the empty tree), and no alert stands")
     tree_size = serializers.IntegerField()
     root_hash = serializers.CharField()
     verified_up_to = serializers.IntegerField(help_text="tree size the last audit_verify checked")
