@@ -162,7 +162,14 @@ def test_every_page_passes_axe(with_axe, live_server, screenshots):
     checker.check(compliance, "/audit/?action=document.", "compliance-audit-filtered")
     checker.check(compliance, f"/audit/documents/{done.pk}/", "compliance-document-trail")
     checker.check(compliance, f"/documents/{done.pk}/", "not-allowed", status=403)
-    visited |= {"audit-events", "audit-document"}
+    from audit import sequencer
+    from audit.models import AuditLeaf
+
+    sequencer.integrate_now()  # the events so far, in the Merkle tree, with a signed head
+    seq = AuditLeaf.objects.order_by("index").values_list("event_seq", flat=True).first()
+    checker.check(compliance, f"/audit/events/{seq}/proof/", "compliance-event-proof")
+    checker.check(compliance, "/audit/tree-heads/", "compliance-tree-heads")
+    visited |= {"audit-events", "audit-document", "audit-proof", "audit-tree-heads"}
 
     from docintel.documents.erasure import erase_document
 

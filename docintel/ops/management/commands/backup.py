@@ -30,9 +30,10 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.as_dict()))
             return
         originals = result.manifest["originals"]
-        engine, head = result.manifest["database"]["engine"], result.manifest["audit_head"]["seq"]
+        engine, head = result.manifest["database"]["engine"], result.manifest["audit_head"]
         self.stdout.write(f"backup written to {result.directory} in {result.seconds}s: {engine} database, "
-                          f"{originals['count']} originals, audit head {head}")
+                          f"{originals['count']} originals, audit tree of {head['tree_size']} events "
+                          f"(root {head['root_hash'][:16]}…)")
         self.stdout.write(f"keys written to {result.keys_directory}: store them apart from the data "
                           "(docs: deploy/README.md, Backup and restore)")
         if originals["missing"]:
