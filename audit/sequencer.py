@@ -33,6 +33,7 @@ from django.utils import timezone
 from . import heads, merkle, tree
 from .entries import query, row_entry
 from .models import AuditEvent, AuditLeaf, AuditTreeNode, SignedTreeHead, node_id
+from .witnessing import publish as publish_heads
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +110,6 @@ def _integrate_batch(batch: int, full: bool | str) -> Integration:
 def integrate(*, batch: int | None = None, full: bool | str = False, publish: bool = True) -> Integration:
     """Integrate every committed pending event (in batches); returns what was done. Publishes new heads
     to the witnesses after they commit."""
-    from .witnessing import publish as publish_heads  # the witnesses record refusals as events
-
     total = Integration()
     while True:
         step = _integrate_batch(batch or settings.AUDIT_INTEGRATE_BATCH, full)
