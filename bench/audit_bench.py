@@ -41,6 +41,8 @@ def parse_args():
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--no-sequencer", action="store_true",
+                        help="appends without the sequencer beside them (what the writers alone cost)")
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--proof-sizes", default="1000000,10000000")
     return parser.parse_args()
@@ -168,7 +170,8 @@ def run_writers(kind: str) -> dict:
     results, stop = context.Queue(), context.Event()
     start_at = time.time() + 1.0
     background = context.Process(target=sequencer_loop, args=(stop,))
-    background.start()
+    if not ARGS.no_sequencer:
+        background.start()
     processes = [context.Process(target=writer, args=(kind, index, ARGS.seconds, start_at, results))
                  for index in range(ARGS.writers)]
     for process in processes:
@@ -181,11 +184,12 @@ def run_writers(kind: str) -> dict:
     for process in processes:
         process.join()
     stop.set()
-    background.join()
+    if not ARGS.no_sequencer:
+        background.join()
     row = {"kind": kind, "events": len(whole), "events_per_s": len(whole) / ARGS.seconds,
            "append_p50_ms": 1000 * percentile(inside, 0.50), "append_p99_ms": 1000 * percentile(inside, 0.99),
            "txn_p50_ms": 1000 * percentile(whole, 0.50), "txn_p99_ms": 1000 * percentile(whole, 0.99)}
-    if kind == "docintel":
+    if kind == "docintel" and not ARGS.no_sequencer:
         row.update(_lag_since(first_seq))
     return row
 
@@ -335,7 +339,7 @@ def main() -> None:
         for kind in order:
             row = run_writers(kind)
             totals[kind].append(row)
-            lag = "" if kind != "docintel" else (
+            lag = "" if kind != "docintel" or ARGS.no_sequencer else (
                 f"; integration lag p50 {row['lag_p50_ms']:.0f} ms p99 {row['lag_p99_ms']:.0f} ms max "
                 f"{row['lag_max_ms']:.0f} ms ({row['integrated']} integrated)")
             print(f"round {round_number + 1} append {kind:>8}: {row['events_per_s']:7.0f} events/s "
