@@ -27,6 +27,13 @@ def sign_head(tree_size: int, root_hash: bytes, *, reason: str) -> SignedTreeHea
                                          key_id=key_id, signature=signature, reason=reason)
 
 
+def sign_tree_now(*, reason: str) -> SignedTreeHead:
+    """A head over the tree as it stands, signed now with the current key (even where one exists at
+    that size: a rotation needs the old key's last word and the new key's first)."""
+    tree_size = tree.size()
+    return sign_head(tree_size, tree.root_at(tree_size), reason=reason)
+
+
 def due(tree_size: int, latest: SignedTreeHead | None, now=None) -> str | None:
     """Why a head is due for a tree grown to ``tree_size`` ("interval", "timer"), or None."""
     if latest is None:

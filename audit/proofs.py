@@ -20,13 +20,13 @@ def inclusion_document(seq: int, tree_size: int | None = None) -> dict:
     """Event ``seq``'s inclusion proof against a signed tree head: the newest head that covers it
     (signed now when none does yet), or a head at exactly ``tree_size``."""
     sequencer.integrate_now()
-    index = tree.leaf_index(seq)
+    index, size = tree.leaf_index(seq), tree.size()
     if tree_size is None:
-        head = tree.latest_head(at_least=index + 1) or heads.head_for(tree.size())
+        head = tree.latest_head(at_least=index + 1) or heads.head_for(size)
     else:
-        if not index < tree_size <= min(tree.size(), tree.MAX_SIZE):
+        if not index < tree_size <= min(size, tree.MAX_SIZE):
             raise ProofError("bad_tree_size", f"event {seq} is leaf {index}: the tree size must be more "
-                                              f"than {index} and at most {tree.size()}")
+                                              f"than {index} and at most {size}")
         head = heads.head_for(tree_size)
     proof = tree.inclusion(seq, head.tree_size)
     # Hand out only a proof that verifies: the stored nodes it read must still lead to the signed root.

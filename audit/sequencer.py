@@ -59,6 +59,10 @@ def _take_lock() -> bool:
         return bool(cursor.fetchone()[0])
 
 
+def _newest_integrated_seq() -> int:
+    return AuditLeaf.objects.order_by("-event_seq").values_list("event_seq", flat=True).first() or 0
+
+
 def _pending(batch: int, full: bool | str) -> list[tuple]:
     """Committed events not in the tree yet: near the newest integrated (a normal round), in the last
     hour (``full="recent"``), or anywhere (``full=True``)."""
@@ -69,7 +73,7 @@ def _pending(batch: int, full: bool | str) -> list[tuple]:
     if full == "recent":
         return query(f"SELECT {{columns}} FROM {{events}} e WHERE e.time >= %s AND {not_in_tree} "
                      f"ORDER BY e.seq LIMIT %s", [timezone.now() - RECENT, batch])
-    newest = AuditLeaf.objects.order_by("-event_seq").values_list("event_seq", flat=True).first() or 0
+    newest = _newest_integrated_seq()
     return query(f"SELECT {{columns}} FROM {{events}} e WHERE e.seq > %s AND {not_in_tree} "
                  f"ORDER BY e.seq LIMIT %s", [max(0, newest - LOOKBACK), batch])
 
@@ -139,7 +143,7 @@ def integrate_now(*, full: bool = False, wait_s: float = 30.0) -> Integration:
 
 def lag() -> dict:
     """How far the tree is behind the log: pending events and the age of the oldest."""
-    newest = AuditLeaf.objects.order_by("-event_seq").values_list("event_seq", flat=True).first() or 0
+    newest = _newest_integrated_seq()
     pending = AuditEvent.objects.filter(seq__gt=max(0, newest - LOOKBACK)).exclude(
         seq__in=AuditLeaf.objects.filter(event_seq__gt=max(0, newest - LOOKBACK)).values("event_seq"))
     summary = pending.aggregate(oldest=Min("time"), count=Count("seq"))

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 
 from . import heads, keys, merkle, tree
-from .canonical import GENESIS_HASH, checkpoint_signature_valid, key_id, load_public_key, sth_signature_valid
+from .canonical import GENESIS_HASH, checkpoint_signature_valid, public_keys_by_id, sth_signature_valid
 from .entries import EVENT_AT, HASH_AT, PREV_HASH_AT, canonical_event_bytes, leaf_rows
 from .models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditTreeNode, SignedTreeHead, node_id
 
@@ -52,14 +52,15 @@ def verify_log(*, witnessed: list[dict] | None = None, pinned_keys: list[str] | 
     wrong one makes a proof fail against its signed head, so this is a repair check, not a security
     one, and it doubles the reading)."""
     result = Verification(witnessed=list(witnessed or []))
-    known = _known_keys(pinned_keys)
+    registered = public_keys_by_id(keys.public_keys().values())
+    known = public_keys_by_id(pinned_keys) if pinned_keys else registered
     sths = list(SignedTreeHead.objects.order_by("tree_size", "id"))
     for sth in sths:
         key = known.get(sth.key_id)
         if key is None or not _sth_valid(sth, key):
             return result.fail(f"the tree head signed at {sth.timestamp} (size {sth.tree_size}) has a bad "
                                f"signature or an unknown key {sth.key_id}")
-    checkpoints = _legacy_checkpoints(result)
+    checkpoints = _legacy_checkpoints(result, registered)
     if checkpoints is None:
         return result
     expected: dict[int, list[tuple[str, str]]] = {}
@@ -91,18 +92,12 @@ def _name(text: str) -> str:
     return text[0].upper() + text[1:]
 
 
-def _known_keys(pinned: list[str] | None) -> dict:
-    loaded = [load_public_key(pem) for pem in (pinned or keys.public_keys().values())]
-    return {key_id(key): key for key in loaded}
-
-
 def _sth_valid(sth: SignedTreeHead, key) -> bool:
     return sth_signature_valid(sth.as_dict(), key)
 
 
-def _legacy_checkpoints(result: Verification) -> dict[int, list[dict]] | None:
+def _legacy_checkpoints(result: Verification, known: dict) -> dict[int, list[dict]] | None:
     """Version 1 checkpoints, their signatures checked (by any key the log knows)."""
-    known = _known_keys(None)
     found: dict[int, list[dict]] = {}
     for checkpoint in AuditCheckpoint.objects.order_by("size", "id"):
         data = checkpoint.as_dict()

@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from audit import heads, keys, sequencer, tree, witnessing
+from audit import heads, keys, sequencer, witnessing
 from audit.actions import record_event
 
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
                 old_id = old_ids[-1] if old_ids else ""
                 last_old = None
             else:
-                last_old = heads.sign_head(tree.size(), tree.root_at(tree.size()), reason="rotation")
+                last_old = heads.sign_tree_now(reason="rotation")
                 try:
                     old_id, new_id = keys.rotate_signing_key()
                 except ImproperlyConfigured as error:
@@ -48,7 +48,7 @@ class Command(BaseCommand):
                          details={"old_key_id": old_id, "new_key_id": new_id})
         step = sequencer.integrate_now()
         with transaction.atomic():
-            first_new = heads.sign_head(tree.size(), tree.root_at(tree.size()), reason="rotation")
+            first_new = heads.sign_tree_now(reason="rotation")
         witnessing.publish([head for head in (last_old, *step.heads, first_new) if head is not None])
         result = {"old_key_id": old_id, "new_key_id": new_id, "tree_size": first_new.tree_size,
                   "public_key_pem": keys.public_key_pem()}
