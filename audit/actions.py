@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from docintel.accounts.roles import roles_of
 
@@ -50,25 +50,36 @@ def record_event(action: str, *, document=None, actor=None, purpose: str = "", d
     if sensitive is not None and document_id is None:
         raise ValueError("a sensitive payload needs a document: it is encrypted with the document's key")
     actor_id, username, role = _actor_fields(actor)
-    # No savepoint: if the append fails, the caller's change must not commit without its event.
-    with transaction.atomic(savepoint=False):
-        sealed = ""
-        if sensitive is not None and document_id is not None:
-            sealed = _seal(document_id, json.dumps(sensitive, default=str).encode())
-            if not sealed:
-                details = {**(details or {}), "sensitive_withheld": "document_erased"}
-        return append.append(
-            action=action, actor_id=actor_id, actor_username=username, actor_role=role,
-            document_id=document_id, purpose=purpose or "", details_json=canonical_details(details),
-            sensitive=sealed,
-        )
+    if not connection.in_atomic_block:  # on its own: the key it may make and the event, together
+        with transaction.atomic():
+            return _append(action, actor_id, username, role, document_id, purpose, details, sensitive)
+    # Inside the caller's transaction (the usual case) no savepoint: if the append fails, the caller's
+    # change must not commit without its event, so the transaction is marked for rollback even when the
+    # caller catches the error (what ``atomic(savepoint=False)`` does, without its cost on every event).
+    try:
+        return _append(action, actor_id, username, role, document_id, purpose, details, sensitive)
+    except BaseException:
+        connection.needs_rollback = True
+        raise
+
+
+def _append(action: str, actor_id: int | None, username: str, role: str, document_id: str | None,
+            purpose: str, details: dict | None, sensitive: dict | None):
+    sealed = ""
+    if sensitive is not None and document_id is not None:
+        sealed = _seal(document_id, json.dumps(sensitive, default=str).encode())
+        if not sealed:
+            details = {**(details or {}), "sensitive_withheld": "document_erased"}
+    return append.append(
+        action=action, actor_id=actor_id, actor_username=username, actor_role=role,
+        document_id=document_id, purpose=purpose or "", details_json=canonical_details(details),
+        sensitive=sealed,
+    )
 
 
 def _seal(document_id: str, payload: bytes) -> str:
     """``payload`` encrypted with the document's data key (made on first use); "" once it is erased."""
-    data_key = keys.document_key(document_id)
-    if data_key is None:  # first payload of this document (two writers may race: one key wins)
-        data_key = keys.create_document_key(document_id)
+    data_key = keys.sealing_key(document_id)
     return "" if data_key == b"" else keys.seal(data_key, document_id, payload)
 
 

@@ -66,17 +66,20 @@ _block = _SeqBlock()
 os.register_at_fork(after_in_child=_block.reset)
 
 
-_INSERT_SQL = (f"INSERT INTO {_TABLE} ({', '.join(EVENT_FIELDS)}) "
-               f"VALUES ({', '.join(['%s'] * len(EVENT_FIELDS))})")
+# prev_hash is the version 1 chain's link: always empty now, so written as a constant (one parameter
+# fewer to adapt on every append).
+_PLACES = ", ".join("''" if name == "prev_hash" else "%s" for name in EVENT_FIELDS)
+_INSERT_SQL = f"INSERT INTO {_TABLE} ({', '.join(EVENT_FIELDS)}) VALUES ({_PLACES})"
 
 
-def _column_value(name: str):
-    """How a value goes into this column on this database: as it is on PostgreSQL (psycopg adapts it);
-    on SQLite as Django stores it (UUIDs as 32 hex digits, times as text)."""
+def _sqlite_value(name: str):
+    """How a value goes into this column on SQLite: as Django stores it (UUIDs as 32 hex digits, times as
+    text). PostgreSQL takes the values as they are (psycopg adapts them)."""
     field: Field = AuditEvent._meta.get_field(name)  # type: ignore[assignment]
-    if connection.vendor == "postgresql":
-        return lambda value: value
-    return lambda value: field.get_db_prep_save(value, connection)
+    return lambda value: value if value is None else field.get_db_prep_save(value, connection)
+
+
+_sqlite_time, _sqlite_document = _sqlite_value("time"), _sqlite_value("document_id")
 
 
 def append(*, action: str, actor_id, actor_username: str, actor_role: str, document_id: str | None,
@@ -85,18 +88,19 @@ def append(*, action: str, actor_id, actor_username: str, actor_role: str, docum
     The INSERT's parameters are built by hand: the model's per-field preparation costs as much as a
     third of the append (measured, bench/audit_bench.py)."""
     with connection.cursor() as cursor:
+        now = timezone.now()
         if connection.vendor == "postgresql":
             seq = _block.next()
+            time_value, document_value = now, document_id
         else:  # SQLite has one writer at a time (transactions are IMMEDIATE): the largest plus one,
             cursor.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {_TABLE}")  # under the write lock
             (seq,) = cursor.fetchone()
-        now = timezone.now()
+            time_value, document_value = _sqlite_time(now), _sqlite_document(document_id)
         digest = hashlib.sha256(b"\x00" + canonical_event_bytes(
             seq, format_time(now), action, actor_id, actor_username, actor_role, document_id, purpose,
             details_json, sensitive, "")).hexdigest()
-        cursor.execute(_INSERT_SQL, [seq, _column_value("time")(now), action, actor_id, actor_username,
-                                     actor_role, _column_value("document_id")(document_id), purpose,
-                                     details_json, sensitive, "", digest])
+        cursor.execute(_INSERT_SQL, [seq, time_value, action, actor_id, actor_username, actor_role,
+                                     document_value, purpose, details_json, sensitive, digest])
     return AuditEvent(seq=seq, time=now, prev_hash="", hash=digest, action=action, actor_id=actor_id,
                       actor_username=actor_username, actor_role=actor_role, document_id=document_id,
                       purpose=purpose, details=details_json, sensitive=sensitive)

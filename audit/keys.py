@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 import os
 import tempfile
-from functools import cache, lru_cache
+import time
+from functools import cache, lru_cache, partial
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -181,6 +182,44 @@ def create_document_key(document_id: str) -> bytes:
     return b"" if stored is None else stored
 
 
+# Keys to seal new payloads with, as read in the last few seconds by this process: a document's
+# inferences come in bursts, and the key's read was a round trip on a quarter of all appends (measured,
+# bench/audit_bench.py). Only sealing uses them, never reading: after an erasure commits, no process can
+# open a payload any more. A process may still seal with a key it read up to SEAL_KEY_CACHE_S before
+# the erasure committed (the erasing process forgets it at once); such a payload is unreadable like every
+# other of the document, only its details lack ``sensitive_withheld``. The same race exists without the
+# cache between reading the key and committing. Keys enter the cache when the transaction that read or
+# made them commits, so that a key made by a transaction that rolled back is never used.
+SEAL_KEY_CACHE_S = 5.0
+_SEAL_KEY_CACHE_MAX = 4096
+_seal_keys: dict[str, tuple[bytes, float]] = {}
+
+
+def sealing_key(document_id: str) -> bytes:
+    """The key to seal a new payload of the document with (made on first use; two writers may race and
+    one key wins); ``b""`` once the document was erased."""
+    cached = _seal_keys.get(_cache_key(document_id))
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    key = document_key(document_id)
+    if key is None:
+        key = create_document_key(document_id)
+    if key:
+        transaction.on_commit(partial(_remember_sealing_key, document_id, key))
+    return key
+
+
+def _remember_sealing_key(document_id: str, key: bytes) -> None:
+    if len(_seal_keys) >= _SEAL_KEY_CACHE_MAX:
+        _seal_keys.clear()  # a burst over this many documents: start again rather than track ages
+    _seal_keys[_cache_key(document_id)] = (key, time.monotonic() + SEAL_KEY_CACHE_S)
+
+
+def _cache_key(document_id: str) -> str:
+    """One spelling of a document id, whichever form of the UUID a caller passed."""
+    return document_id.replace("-", "").lower()
+
+
 def seal(key: bytes, document_id: str, payload: bytes) -> str:
     """base64(nonce || AES-GCM ciphertext), bound to the document id."""
     nonce = os.urandom(NONCE_BYTES)
@@ -202,6 +241,9 @@ def unseal(document_id: str, token: str) -> bytes | None:
 def destroy_document_key(document_id: str) -> None:
     """Crypto-shredding: forget the data key, so that the log's payloads of this document stay sealed.
     A tombstone row stays, so that no new key is ever made for the document."""
+    _seal_keys.pop(_cache_key(document_id), None)
+    # ... and again at commit: another thread of this process may have cached it meanwhile.
+    transaction.on_commit(lambda: _seal_keys.pop(_cache_key(document_id), None))
     updated = DocumentKey.objects.filter(document_id=document_id).update(
         wrapped_key=None, destroyed_at=timezone.now())
     if not updated:

@@ -8,7 +8,9 @@ import json
 import uuid
 
 import pytest
-from django.db import connection, transaction
+from django.contrib.auth.models import User
+from django.db import DatabaseError, connection, transaction
+from django.db.transaction import TransactionManagementError
 
 from audit import append_only, heads, sequencer, tree
 from audit.actions import read_sensitive, record_event
@@ -73,6 +75,50 @@ def test_event_and_change_commit_or_roll_back_together():
     assert AuditEvent.objects.count() == 1
     sequencer.integrate_now()
     assert list(AuditLeaf.objects.values_list("index", flat=True)) == [0]  # the tree's order has no gap
+
+
+def test_a_failed_append_dooms_the_callers_transaction_even_if_the_error_is_caught(monkeypatch):
+    from audit import append
+
+    def broken(**_):
+        raise DatabaseError("the log is unreachable")
+
+    clerk = User.objects.create(username="clerk")
+    monkeypatch.setattr(append, "append", broken)
+    with pytest.raises(TransactionManagementError), transaction.atomic():
+        User.objects.filter(pk=clerk.pk).update(first_name="changed-without-event")
+        try:
+            record_event("document.viewed", document=uuid.uuid4())
+        except DatabaseError:
+            pass  # a careless caller: its change must still not commit without the event
+        User.objects.count()  # Django refuses to go on in a transaction marked for rollback
+    assert User.objects.get(pk=clerk.pk).first_name == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sealing_keys_are_reused_after_commit_and_forgotten_at_erasure():
+    from django.db import connection as default
+    from django.test.utils import CaptureQueriesContext
+
+    from audit import keys
+
+    document_id = str(uuid.uuid4())
+    with transaction.atomic():  # a key made by a transaction that rolls back is never cached
+        record_event("model.inference", document=document_id, sensitive={"n": 0})
+        transaction.set_rollback(True)
+    assert keys._cache_key(document_id) not in keys._seal_keys
+    with transaction.atomic():
+        first = record_event("model.inference", document=document_id, sensitive={"n": 1})
+    with CaptureQueriesContext(default) as queries, transaction.atomic():
+        second = record_event("model.inference", document=document_id, sensitive={"n": 2})
+    assert not [q for q in queries.captured_queries if "documentkey" in q["sql"].lower()]
+    assert [read_sensitive(AuditEvent.objects.get(seq=e.seq)) for e in (first, second)] == [{"n": 1}, {"n": 2}]
+    with transaction.atomic():
+        keys.destroy_document_key(document_id.replace("-", ""))  # any spelling of the id
+    with transaction.atomic():
+        late = record_event("model.inference", document=document_id, sensitive={"n": 3})
+    assert late.sensitive == "" and late.details_dict["sensitive_withheld"] == "document_erased"
+    assert read_sensitive(AuditEvent.objects.get(seq=second.seq)) is None
 
 
 def test_bad_action_names_are_refused():
