@@ -50,14 +50,13 @@ class _SeqBlock:
         self.pid, self.taken_at = os.getpid(), 0.0
         self.numbers: deque[int] = deque()
 
-    def next(self) -> int:
+    def next(self, cursor) -> int:
         with self.lock:
             stale = time.monotonic() - self.taken_at > SEQ_BLOCK_MAX_AGE_S
             if self.pid != os.getpid() or stale or not self.numbers:
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SELECT nextval('{EVENT_SEQUENCE}') FROM generate_series(1, %s)",
-                                   [SEQ_BLOCK])
-                    self.numbers = deque(row[0] for row in cursor.fetchall())
+                cursor.execute(f"SELECT nextval('{EVENT_SEQUENCE}') FROM generate_series(1, %s)",
+                               [SEQ_BLOCK])
+                self.numbers = deque(row[0] for row in cursor.fetchall())
                 self.pid, self.taken_at = os.getpid(), time.monotonic()
             return self.numbers.popleft()
 
@@ -66,10 +65,20 @@ _block = _SeqBlock()
 os.register_at_fork(after_in_child=_block.reset)
 
 
-# prev_hash is the version 1 chain's link: always empty now, so written as a constant (one parameter
-# fewer to adapt on every append).
-_PLACES = ", ".join("''" if name == "prev_hash" else "%s" for name in EVENT_FIELDS)
-_INSERT_SQL = f"INSERT INTO {_TABLE} ({', '.join(EVENT_FIELDS)}) VALUES ({_PLACES})"
+def _insert_sql(constants: dict[str, str]) -> str:
+    places = ", ".join(constants.get(name, "%s") for name in EVENT_FIELDS)
+    return f"INSERT INTO {_TABLE} ({', '.join(EVENT_FIELDS)}) VALUES ({places})"
+
+
+# Values that are constants go into the SQL text: each parameter costs the driver microseconds to adapt
+# and quote. prev_hash (the version 1 chain's link) is always empty now; system events (no actor: model
+# inferences, pipeline stages), most of the log, have three more.
+_INSERT_SQL = _insert_sql({"prev_hash": "''"})
+_INSERT_SYSTEM_SQL = _insert_sql({"prev_hash": "''", "actor_id": "NULL", "actor_username": "''",
+                                  "actor_role": "''"})
+# The model's fields in EVENT_FIELDS order, so that the returned event is built from positional values
+# (half the cost of keywords).
+assert [field.attname for field in AuditEvent._meta.concrete_fields] == list(EVENT_FIELDS)
 
 
 def _sqlite_value(name: str):
@@ -89,8 +98,8 @@ def append(*, action: str, actor_id, actor_username: str, actor_role: str, docum
     third of the append (measured, bench/audit_bench.py)."""
     with connection.cursor() as cursor:
         now = timezone.now()
-        if connection.vendor == "postgresql":
-            seq = _block.next()
+        if cursor.db.vendor == "postgresql":
+            seq = _block.next(cursor)
             time_value, document_value = now, document_id
         else:  # SQLite has one writer at a time (transactions are IMMEDIATE): the largest plus one,
             cursor.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {_TABLE}")  # under the write lock
@@ -99,8 +108,11 @@ def append(*, action: str, actor_id, actor_username: str, actor_role: str, docum
         digest = hashlib.sha256(b"\x00" + canonical_event_bytes(
             seq, format_time(now), action, actor_id, actor_username, actor_role, document_id, purpose,
             details_json, sensitive, "")).hexdigest()
-        cursor.execute(_INSERT_SQL, [seq, time_value, action, actor_id, actor_username, actor_role,
-                                     document_value, purpose, details_json, sensitive, digest])
-    return AuditEvent(seq=seq, time=now, prev_hash="", hash=digest, action=action, actor_id=actor_id,
-                      actor_username=actor_username, actor_role=actor_role, document_id=document_id,
-                      purpose=purpose, details=details_json, sensitive=sensitive)
+        if actor_id is None and not actor_username and not actor_role:
+            cursor.execute(_INSERT_SYSTEM_SQL, [seq, time_value, action, document_value, purpose,
+                                                details_json, sensitive, digest])
+        else:
+            cursor.execute(_INSERT_SQL, [seq, time_value, action, actor_id, actor_username, actor_role,
+                                         document_value, purpose, details_json, sensitive, digest])
+    return AuditEvent(seq, now, action, actor_id, actor_username, actor_role, document_id, purpose,
+                      details_json, sensitive, "", digest)

@@ -213,14 +213,17 @@ class CompactRange:
         return made
 
     def push(self, leaf: bytes) -> None:
-        """``append`` without reporting the nodes made: the verifier's loop, once per event."""
-        border, size, sha256 = self.border, self.size, hashlib.sha256
+        """``append`` without reporting the nodes made: the verifier's loop, once per event. A leaf with
+        an even index completes no node (half of them): it only joins the border."""
+        border, size = self.border, self.size
         border.append(leaf)
-        while size & 1:
-            right = border.pop()
-            border[-1] = sha256(b"\x01" + border[-1] + right).digest()
-            size >>= 1
-        self.size += 1
+        self.size = size + 1
+        if size & 1:
+            sha256 = hashlib.sha256
+            while size & 1:
+                right = border.pop()
+                border[-1] = sha256(b"\x01" + border[-1] + right).digest()
+                size >>= 1
 
     def extend(self, leaves: Iterable[bytes]) -> list[tuple[Node, bytes]]:
         made: list[tuple[Node, bytes]] = []

@@ -114,7 +114,7 @@ def _walk(result: Verification, expected: dict[int, list[tuple[str, str]]],
     """Rebuild the tree leaf by leaf, checking each event, its stored leaf, every expected root and (with
     ``check_nodes``) every stored inner node. The loop runs once per event: keep it lean."""
     compact = merkle.CompactRange()
-    sha256 = hashlib.sha256
+    push, sha256 = compact.push, hashlib.sha256
     chain = _Chain(checkpoints)
     made: list[tuple[merkle.Node, bytes]] = []
     last_sth = {sth.tree_size: sth for sth in sths}
@@ -134,7 +134,8 @@ def _walk(result: Verification, expected: dict[int, list[tuple[str, str]]],
             if problem:
                 return _failed(result.fail(problem, seq=seq, leaf=index))
         else:
-            chain.open = False  # no version 1 event may follow a version 2 one
+            if chain.open:
+                chain.open = False  # no version 1 event may follow a version 2 one
             if digest.hexdigest() != row[HASH_AT]:
                 return _failed(result.fail(f"event {seq} was altered (its hash does not match its "
                                            f"content)", seq=seq, leaf=index))
@@ -146,7 +147,7 @@ def _walk(result: Verification, expected: dict[int, list[tuple[str, str]]],
             if len(made) >= NODE_CHECK_BATCH and not _stored_nodes_match(result, made):
                 return False
         else:
-            compact.push(leaf)
+            push(leaf)
         size += 1
         result.count = size  # verified so far (a failure above names the next one)
         if size in expected:
