@@ -178,7 +178,8 @@ def has_columns(grey: Image.Image) -> bool:
 
     A cover page's blocks left and right, a table of contents' page numbers or a form's labels and
     values leave no such gutter (a centred title crosses it, or one side is narrow), so they are read
-    as one column, line by line across the page.
+    as one column, line by line across the page. So are columns set ragged-right whose lines mostly
+    stop short of the gutter (a known gap: only a synthetic justified two-column page was tried).
     """
     ink = _ink(grey)
     text_rows = int(np.count_nonzero(ink.any(axis=1)))
