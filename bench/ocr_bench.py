@@ -2,7 +2,7 @@
 of redaction on OCR text against the original text; redacted-PDF rendering time per page.
 
     .venv/bin/python bench/ocr_bench.py [--split heldout] [--contracts 6] [--notes 8]
-                                        [--rapidocr-python PATH] [--out FILE.json]
+                                        [--baseline DIR] [--rapidocr-python PATH] [--out FILE.json]
 
 Pages are made by ``fixtures/scans/generate.py`` (seeded) from documents whose text we know: CUAD
 contracts (the page's text layer is the reference) and the synthetic clinical notes (the note is the
@@ -13,6 +13,8 @@ Engines, each in its own worker process (one page at a time, one thread: ``OMP_T
 the same pages in alternating order (A B, then B A) so that a drifting shared machine favours neither:
 - ``docintel``: the product's path (``docintel.parsing.scanned.ocr_pages``: the PDF's own page picture,
   preprocessing, Tesseract through tesserocr);
+- ``docintel-baseline`` (with ``--baseline DIR``): the same path from another checkout of docintel
+  (``git archive main | tar -x -C DIR``), to measure a change before and after on the same pages;
 - ``tesseract``: bare Tesseract (the ``tesseract`` command, default settings) on the page rendered
   at 300 dpi by pdfium, as a pipeline without preprocessing would feed it;
 - ``rapidocr`` (optional, ``--rapidocr-python`` names a Python with rapidocr-onnxruntime installed:
@@ -62,8 +64,11 @@ def cpu_now(who: int) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def worker(engine: str) -> None:
-    """Read jobs (one JSON line each) from stdin, answer with the text and CPU seconds per page."""
+def worker(engine: str, code: Path | None = None) -> None:
+    """Read jobs (one JSON line each) from stdin, answer with the text and CPU seconds per page;
+    ``code``: import docintel from that checkout instead of this one."""
+    if code is not None:
+        sys.path.insert(0, str(code.resolve()))
     import django
 
     django.setup()
@@ -76,7 +81,7 @@ def worker(engine: str) -> None:
     for line in sys.stdin:
         job = json.loads(line)
         start = cpu_now(resource.RUSAGE_SELF) + cpu_now(resource.RUSAGE_CHILDREN)
-        if engine == "docintel":
+        if engine.startswith("docintel"):
             result = ocr_pages(job["pdf"], PDF, [1], ["eng"], 1, 10**8, 100)
             text = result["pages"]["1"]["text"]
         else:
@@ -160,7 +165,7 @@ def gold_on_ocr_text(original: str, ocr: str, spans: list[dict]) -> list[tuple[i
     return carried
 
 
-def phi_recall(pages: list[dict], texts: dict) -> dict:
+def phi_recall(pages: list[dict], texts: dict, engine: str = "docintel") -> dict:
     from docintel.redaction.text import redact_many
 
     result = {}
@@ -169,7 +174,7 @@ def phi_recall(pages: list[dict], texts: dict) -> dict:
         if not chosen:
             continue
         originals = [page["note"]["text"] for page in chosen]
-        ocrs = [texts[(page["name"], "docintel")] for page in chosen]
+        ocrs = [texts[(page["name"], engine)] for page in chosen]
         on_original = redact_many(originals)
         on_ocr = redact_many(ocrs)
         sums = {"original": [0, 0], "ocr": [0, 0]}
@@ -244,7 +249,11 @@ def summarise(pages: list[dict], results: dict, engines: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--worker", choices=("docintel", "tesseract"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=("docintel", "docintel-baseline", "tesseract"),
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--code", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", type=Path,
+                        help="another checkout of docintel, run side by side as docintel-baseline")
     parser.add_argument("--split", choices=("tune", "heldout"), default="heldout")
     parser.add_argument("--contracts", type=int, default=6)
     parser.add_argument("--notes", type=int, default=8)
@@ -252,7 +261,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker)
+        worker(args.worker, args.code)
         return
     import django
 
@@ -262,6 +271,9 @@ def main() -> None:
     pages = make_scans(args.split, args.contracts, args.notes, folder)
     me = [sys.executable, str(Path(__file__).resolve())]
     engines = [Engine(name, [*me, "--worker", name]) for name in ("docintel", "tesseract")]
+    if args.baseline:
+        engines.insert(1, Engine("docintel-baseline",
+                                 [*me, "--worker", "docintel-baseline", "--code", str(args.baseline)]))
     if args.rapidocr_python:
         engines.append(Engine("rapidocr", [str(args.rapidocr_python), "-c", RAPIDOCR_WORKER]))
     results = {}
@@ -276,10 +288,11 @@ def main() -> None:
     texts = {key: value["text"] for key, value in results.items()}
     report = {
         "split": args.split, "pages": len(pages), "load_average_at_start": os.getloadavg(),
+        "baseline": str(args.baseline) if args.baseline else None,
         "engines": summarise(pages, results, names),
-        "phi_recall": phi_recall(pages, texts),
+        "phi_recall": {name: phi_recall(pages, texts, name) for name in names if name.startswith("docintel")},
         "redacted_pdf": rendering_time(pages, args.split),
-        "seconds": round(time.time() - started),
+        "load_average_at_end": os.getloadavg(), "seconds": round(time.time() - started),
     }
     text = json.dumps(report, indent=1)
     print(text)

@@ -12,9 +12,13 @@ this order, each step measured on the tuning scans (``fixtures/scans``, ``bench/
 4. sideways pages: the text lines run up the page instead of across (projection profiles; cheap), so
    Tesseract's orientation detection is asked which quarter turn puts them upright;
 5. skew: the angle whose row profile is sharpest, found on a quarter-size copy, undone above
-   ``MIN_SKEW``: Tesseract copes with a little skew itself, and every rotation blurs a little.
+   ``MIN_SKEW``: Tesseract copes with a little skew itself, and every rotation blurs a little;
+6. columns: whether the text stands in columns side by side (a white gutter down the middle of the
+   text), which decides how the engine orders the lines (see ``ocr.TesseractEngine.recognise``).
 
-Upside-down pages look level and are caught after recognition (low confidence: see ``ocr``).
+Upside-down pages look level and are caught after recognition (low confidence: see ``ocr``), and so
+are thin type faces (Courier, a light printer) that the engine misreads: ``thickened`` gives it the
+page with every stroke a pixel bolder for a second reading.
 ``Prepared.to_page`` maps a box on the prepared image back to fractions of the page as it was given.
 """
 
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -32,6 +36,11 @@ LETTER_WIDTH_IN = 8.5
 MIN_DPI, MAX_DPI = 70, 1200
 MAX_SKEW = 5.0  # degrees searched either way
 MIN_SKEW = 0.3  # below this, deskewing costs more (resampling blur) than it gains
+# Columns: a gutter at least GUTTER_WIDTH of the text's width, free of ink on all but GUTTER_NOISE of the
+# text rows, at least COLUMN_SHARE of the width in from either side, with ink within COLUMN_EDGE of it
+# on both sides on COLUMN_ROWS of the rows with text on both sides, which are COLUMN_OVERLAP of all.
+GUTTER_WIDTH, GUTTER_NOISE, COLUMN_SHARE = 0.015, 0.03, 0.3
+COLUMN_EDGE, COLUMN_ROWS, COLUMN_OVERLAP = 0.04, 0.6, 0.25
 FAX_SMOOTHING = 1.5  # Gaussian radius in pixels at 300 dpi, for nearly binary pages
 _PROFILE_WIDTH = 600  # pixels across the copy on which skew and orientation are measured
 
@@ -44,6 +53,7 @@ class Prepared:
     quarter_turns: int  # counter-clockwise quarter turns applied to make the page upright
     skew: float  # degrees (counter-clockwise) the level page was rotated by
     fax: bool
+    columns: bool = False  # text in columns side by side
 
     def to_page(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
         """A box (x0, y0, x1, y1) in prepared pixels as fractions of the page as given (0..1, top left)."""
@@ -131,7 +141,13 @@ def prepare(image: Image.Image, dpi: tuple[float, float] | None = None, *,
         angle = 0.0
     else:
         grey = grey.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-    return Prepared(grey, (image.width, image.height), scale, turns, angle, fax)
+    return Prepared(grey, (image.width, image.height), scale, turns, angle, fax, has_columns(grey))
+
+
+def thickened(prepared: Prepared) -> Prepared:
+    """The page with its strokes a pixel bolder each way (the darkest of each 3 x 3 neighbourhood);
+    the geometry is unchanged, so boxes map back to the page the same way."""
+    return replace(prepared, image=prepared.image.filter(ImageFilter.MinFilter(3)))
 
 
 def _ink(grey: Image.Image) -> np.ndarray:
@@ -155,6 +171,43 @@ def looks_sideways(grey: Image.Image) -> bool:
         return False
     rows, columns = _sharpness(ink.sum(axis=1)), _sharpness(ink.sum(axis=0))
     return columns > 1.5 * rows
+
+
+def has_columns(grey: Image.Image) -> bool:
+    """Text set in columns: a white gutter runs down the text with a column of text on each side.
+
+    A cover page's blocks left and right, a table of contents' page numbers or a form's labels and
+    values leave no such gutter (a centred title crosses it, or one side is narrow), so they are read
+    as one column, line by line across the page. So are columns set ragged-right whose lines mostly
+    stop short of the gutter (a known gap: only a synthetic justified two-column page was tried).
+    """
+    ink = _ink(grey)
+    text_rows = int(np.count_nonzero(ink.any(axis=1)))
+    profile = ink.sum(axis=0)
+    inked = np.flatnonzero(profile)
+    if text_rows < 10 or inked.size == 0:
+        return False
+    left, right = int(inked[0]), int(inked[-1])
+    width = right - left + 1
+    clear = profile <= GUTTER_NOISE * text_rows
+    inner_from, inner_to = left + round(COLUMN_SHARE * width), right - round(COLUMN_SHARE * width)
+    band = max(2, round(COLUMN_EDGE * width))
+    run = 0
+    for column in range(inner_from, inner_to + 2):
+        if column <= inner_to and clear[column]:
+            run += 1
+            continue
+        if run >= max(2, GUTTER_WIDTH * width):
+            # Side by side over a good part of the text, and running text that comes right up to the
+            # gutter on both sides on most of those rows.
+            start, end = column - run, column
+            beside = ink[:, :start].any(axis=1) & ink[:, end:].any(axis=1)
+            close = ink[:, start - band:start].any(axis=1) & ink[:, end:end + band].any(axis=1)
+            if (np.count_nonzero(beside) >= COLUMN_OVERLAP * text_rows
+                    and np.count_nonzero(close) >= COLUMN_ROWS * np.count_nonzero(beside)):
+                return True
+        run = 0
+    return False
 
 
 def skew_angle(grey: Image.Image) -> float:
