@@ -107,3 +107,17 @@ def test_the_application_role_holds_only_select_and_insert_on_the_log():
             app.execute("INSERT INTO audit_signedtreehead (tree_size, root_hash, timestamp, key_id, "
                         "signature, reason) VALUES (0, 'x', 'x', 'x', 'x', 'test')")
             app.execute("SELECT nextval('audit_event_seq')")  # writers number their events
+
+
+def test_the_no_replace_triggers_look_rows_up_by_unique_indexed_columns_only():
+    """A column that is not unique cannot collide; one without an index makes every insert scan the table
+    (the event's hash did, under SQLite's write lock)."""
+    from django.apps import apps
+
+    from audit.append_only import APPEND_ONLY_TABLES
+
+    models = {model._meta.db_table: model for model in apps.get_app_config("audit").get_models()}
+    for table, columns in APPEND_ONLY_TABLES.items():
+        for column in columns:
+            field = next(f for f in models[table]._meta.concrete_fields if f.column == column)
+            assert field.primary_key or field.unique, f"{table}.{column}"
