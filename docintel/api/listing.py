@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -108,19 +108,28 @@ def fetch_page(
     columns: list[str],
     order: tuple[str, ...],
     estimate_sql: str | None = None,
+    count_parts: list[QuerySet] | None = None,
 ) -> ListPage:
     """The page of ``queryset`` that ``request`` asks for, newest first by ``order`` (field names, all
     descending, the last one unique), as tuples of ``columns`` (which must include ``order``).
 
     ``estimate_sql``: a cheap SQL expression of the size of the unfiltered list, used when the exact
-    count would pass the cap; None when ``queryset`` is filtered."""
+    count would pass the cap; None when ``queryset`` is filtered. ``count_parts``: disjoint querysets
+    whose sizes add up to the size of ``queryset`` (``visible_parts``), counted instead of it."""
     size = page_size(request)
     cursor = request.query_params.get("cursor")
     cap = settings.API_EXACT_COUNT_LIMIT
-    capped_sql, capped_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+    counts, count_params = [], []
+    for part in [queryset] if count_parts is None else count_parts:
+        # A constant, not the key: the rows are counted from an index alone where one covers the filter
+        # (the uploader's index for their own documents: 0.4 ms at 10,000 rows against 7.6 ms).
+        capped = part.order_by().values(_one=Value(1))[: cap + 1]
+        capped_sql, capped_params = capped.query.sql_with_params()
+        counts.append(f"(SELECT COUNT(*) FROM ({capped_sql}) capped)")
+        count_params.extend(capped_params)
     rows_qs = queryset.annotate(
-        # The subquery is Django's own SQL for the queryset, with its parameters kept apart.
-        **{_COUNT: RawSQL(f"SELECT COUNT(*) FROM ({capped_sql}) capped", capped_params)}  # noqa: S611
+        # The subqueries are Django's own SQL for the querysets, with their parameters kept apart.
+        **{_COUNT: RawSQL(f"SELECT {' + '.join(counts) or '0'}", count_params)}  # noqa: S611
     )
     if estimate_sql:
         rows_qs = rows_qs.annotate(**{_ESTIMATE: RawSQL(estimate_sql, [])})  # noqa: S611 - our constant SQL

@@ -25,6 +25,7 @@ from docintel.documents.access import (
     record_list,
     record_read,
     visible_documents,
+    visible_parts,
 )
 from docintel.documents.actions import retry_document, upload_document
 from docintel.documents.erasure import erase_document
@@ -117,7 +118,9 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         visible = visible_documents(request.user, token=request.auth)
         page = fetch_page(request, with_json_text(form.filter(visible)),
                           columns=DOCUMENT_COLUMNS, order=("created", "id"),
-                          estimate_sql=table_size_sql(Document) if sees_all and not filters else None)
+                          estimate_sql=table_size_sql(Document) if sees_all and not filters else None,
+                          count_parts=[form.filter(part)
+                                       for part in visible_parts(request.user, token=request.auth)])
         record_list(request.user, [row[0] for row in page.rows], via="api", filters=filters)
         list_url = reverse("api-document-list")
         return Response(page.body([document_record(row, list_url) for row in page.rows]))
