@@ -162,18 +162,14 @@ def fetch_page(
     model = source.model if isinstance(source, QuerySet) else model
     assert model is not None, "a source function needs its model"
     values = dict(zip(order, decode_cursor(cursor, order, model), strict=True)) if cursor else {}
-    fetched = None
-    if shape is not None:
+    if shape is None:
+        fetched = list(build(request.user, **values))
+    else:
         fields = {name: model._meta.get_field(name) for name in order}
         key = ("page", *shape, tuple(columns), order, estimate_sql, cap, size, offset, bool(cursor))
-        try:
-            fetched = prepared.rows(key, build, {"user": (request.user, None),
-                                                 **{name: (value, fields[name]) for name, value in values.items()}},
-                                    model)
-        except prepared.NotPreparable:
-            fetched = None
-    if fetched is None:
-        fetched = list(build(request.user, **values))
+        fetched = prepared.rows(key, build, {"user": (request.user, None),
+                                             **{name: (value, fields[name]) for name, value in values.items()}},
+                                model)
     if not fetched and (cursor or number > 1):
         if cursor:
             return ListPage([], 0, False, None, None, None)  # past the end: nothing more

@@ -36,7 +36,7 @@ _MAX_STATEMENTS = 2000  # page offsets are part of the key: a crawler cannot gro
 
 
 class NotPreparable(Exception):
-    """A stand-in did not appear verbatim among the parameters: this query keeps the ORM."""
+    """A stand-in did not appear verbatim among the parameters: this shape keeps the ORM."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class Statement:
     converters: tuple[tuple[int, tuple, object], ...]  # (column, converter functions, expression)
 
 
+_ORM = Statement("", (), (), ())  # this shape cannot be prepared: the ORM runs it every time
 _statements: dict[tuple, Statement] = {}
 _lock = threading.Lock()
 
@@ -68,19 +69,25 @@ def stand_in_user(roles: frozenset[str]):
 
 def rows(key: tuple, build: Callable[..., QuerySet], values: dict[str, tuple[object, Field | None]],
          model) -> list[tuple]:
-    """The rows ``build(**values)`` would return, with the SQL made once per ``key``. ``values``: name
-    -> (this request's value, the field that adapts it; None for a user, whose id is the value's pk).
-    ``key`` must hold everything else that shapes the SQL."""
+    """The rows ``build(**values)`` returns, with the SQL made once per ``key`` (or by the ORM each time
+    when this shape cannot be prepared). ``values``: name -> (this request's value, the field that
+    adapts it; None for a user, whose id is the value's pk). ``key`` must hold everything else that
+    shapes the SQL."""
     alias = router.db_for_read(model)
     connection = connections[alias]
     full_key = (alias, *key)
     statement = _statements.get(full_key)
     if statement is None:
-        statement = _prepare(build, values, connection, alias)
+        try:
+            statement = _prepare(build, values, connection, alias)
+        except NotPreparable:
+            statement = _ORM
         with _lock:
             if len(_statements) >= _MAX_STATEMENTS:
                 _statements.clear()
             _statements[full_key] = statement
+    if statement is _ORM:
+        return list(build(**{name: value for name, (value, _) in values.items()}))
     params = list(statement.params)
     for index, name in statement.slots:
         value, field = values[name]
