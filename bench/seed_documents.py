@@ -8,9 +8,9 @@ Rows are written with bulk SQL (COPY on PostgreSQL, executemany on SQLite), not 
 ``upload_document``: the benchmark measures reads, and a million uploads would take hours. Each
 document looks like a finished one (four stages done with timings, pages, size, a sha256), spread over
 two years; the originals are not written (the read paths never open them). Audit events, when asked
-for, are hashed like real ones and placed in the Merkle tree (``audit_verify`` passes), so that the
-audit event list is measured on a real log. Prints the token of a ``service`` user (what internal systems use), made with
-``issue_token``.
+for, are hashed like real ones and placed in the Merkle tree (``audit_verify`` passes), so that
+the audit event list is measured on a real log. Prints the token of a ``service`` user (what
+internal systems use), made with ``issue_token``.
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ def _prepare(build, values, connection, alias) -> Statement:
     queryset = build(**stand_ins)
     compiler = queryset.query.get_compiler(using=alias)
     sql, params = compiler.as_sql()
-    slots = []
+    slots: list[tuple[int, str]] = []
     for name, (_, field) in values.items():
         adapted = _adapt(stand_ins[name], field, connection)
         found = [index for index, param in enumerate(params) if param == adapted]

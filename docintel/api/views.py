@@ -125,7 +125,8 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         # Without filters the SQL depends on the caller's roles and token scope only: compiled once.
         shape = None if filters else ("documents", frozenset(roles.roles_of(request.user)),
                                       getattr(token, "scope", TokenScope.ALL))
-        page = fetch_page(request, documents, model=Document, columns=DOCUMENT_COLUMNS, order=("created", "id"),
+        page = fetch_page(request, documents, model=Document, columns=DOCUMENT_COLUMNS,
+                          order=("created", "id"),
                           estimate_sql=table_size_sql(Document) if sees_all and not filters else None,
                           shape=shape)
         record_list(request.user, [row[0] for row in page.rows], via="api", filters=filters)

@@ -51,6 +51,7 @@ os.register_at_fork(after_in_child=_forget_locks_after_fork)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    # The hooks overridden here are Django's own (BaseDatabaseWrapper); django-stubs leaves them out.
     _lock_fd: int | None = None
     _held: threading.Lock | None = None
     _lock_timeout_s: float = 5.0
@@ -61,29 +62,29 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _start_transaction_under_autocommit(self):
         if self.is_in_memory_db():
-            return super()._start_transaction_under_autocommit()
+            return super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private in django-stubs
         self._take_write_lock()
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private in django-stubs
         except BaseException:
             self._release_write_lock()
             raise
 
     def _commit(self):
         try:
-            return super()._commit()
+            return super()._commit()  # type: ignore[misc]  # private in django-stubs
         finally:
             self._release_write_lock()
 
     def _rollback(self):
         try:
-            return super()._rollback()
+            return super()._rollback()  # type: ignore[misc]  # private in django-stubs
         finally:
             self._release_write_lock()
 
     def _close(self):
         try:
-            return super()._close()
+            return super()._close()  # type: ignore[misc]  # private in django-stubs
         finally:
             self._release_write_lock()
             if self._lock_fd is not None:
@@ -99,7 +100,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise OperationalError("database is locked")
         try:
             if self._lock_fd is None:
-                self._lock_fd = os.open(f"{self.settings_dict['NAME']}-writelock", os.O_RDWR | os.O_CREAT, 0o600)
+                path = f"{self.settings_dict['NAME']}-writelock"
+                self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             pause = 0.00005
             while True:
                 try:
