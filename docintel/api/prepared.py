@@ -7,7 +7,7 @@ and token scope (which visibility filter), page size and offset, whether a curso
 parameters are the caller's id, the document id, the cursor's values.
 
 ``rows(key, build, values)``: the first time a ``key`` is seen, ``build`` makes the queryset from
-stand-ins (``STAND_INS``: values no real row has), Django compiles it, and the places where the
+stand-ins (``STAND_IN_*``: values no real row has), Django compiles it, and the places where the
 stand-ins landed among the parameters are noted, as each database adapts them (a UUID is 32 hex
 digits on SQLite). Later requests only put their own values in those places. The queryset stays the
 one definition of the query: a stand-in that does not land exactly where a value goes (a filter that
