@@ -5,8 +5,8 @@ Every API read writes its audit event, so on SQLite every request is a short wri
 SQLite lets one writer in at a time. A connection that finds the lock taken retries after sleeping 1,
 2, 5, 10, 15, 20, 25 ... 100 ms (its busy handler): a transaction of a fraction of a millisecond made
 the others sleep for tens, and a newcomer often slipped in before the sleepers woke. Measured on the
-document detail with four gunicorn processes: 58 req/s and a p99 of 4.6 s while the CPUs idled, against
-177 req/s with one process (docs/BENCHMARKS.md, "REST API read paths").
+document detail: 2 gunicorn processes of 4 threads served 59 req/s at a p99 of 4.6 s while the CPUs
+idled; with this lock, 200 req/s (docs/BENCHMARKS.md, "REST API read paths").
 
 Here a transaction (``atomic``; transactions are ``BEGIN IMMEDIATE``) first takes, in order:
 
