@@ -8,9 +8,9 @@ Rows are written with bulk SQL (COPY on PostgreSQL, executemany on SQLite), not 
 ``upload_document``: the benchmark measures reads, and a million uploads would take hours. Each
 document looks like a finished one (four stages done with timings, pages, size, a sha256), spread over
 two years; the originals are not written (the read paths never open them). Audit events, when asked
-for, are chained like real ones (``audit_verify`` passes) so that the audit event list is measured on a
-real log. Prints the token of a ``service`` user (what internal systems use), made with
-``issue_token``.
+for, are hashed like real ones and placed in the Merkle tree (``audit_verify`` passes), so that
+the audit event list is measured on a real log. Prints the token of a ``service`` user (what
+internal systems use), made with ``issue_token``.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ def document_rows(count: int, user_id: int, seed: int = 42):
             "",
             "[]",
             "[]",
+            "{}",
             user_id,
             created,
             created + timedelta(minutes=1),
@@ -98,6 +99,7 @@ COLUMNS = (
     "text",
     "page_offsets",
     "warnings",
+    "layout",
     "uploaded_by_id",
     "created",
     "updated",
@@ -131,7 +133,7 @@ def insert_documents(count: int, user_id: int) -> None:
     with connection.cursor() as cursor:
         for row in rows:
             batch.append(
-                (uuid.UUID(row[0]).hex, *row[1:14], sqlite_time(row[14]), sqlite_time(row[15]), None)
+                (uuid.UUID(row[0]).hex, *row[1:15], sqlite_time(row[15]), sqlite_time(row[16]), None)
             )
             if len(batch) == BATCH:
                 with transaction.atomic():
@@ -144,49 +146,45 @@ def insert_documents(count: int, user_id: int) -> None:
 
 
 def insert_events(count: int, actor_id: int, username: str) -> None:
-    """``count`` chained ``document.viewed`` events after the current head."""
+    """``count`` ``document.viewed`` events, hashed as ``audit.append`` hashes them, then placed in the
+    Merkle tree by the sequencer (so ``audit_verify`` passes and the audit list reads a real log)."""
     from django.db import connection, transaction
 
-    from audit import chain
+    from audit.entries import canonical_event_bytes
     from audit.models import AuditEvent, format_time
+    from audit.sequencer import integrate_now
     from docintel.documents.models import Document
 
     document_ids = [str(pk) for pk in Document.objects.values_list("pk", flat=True)[:10_000]] or [None]
     table = AuditEvent._meta.db_table
     details = json.dumps({"via": "api", "what": "document"}, separators=(",", ":"), sort_keys=True)
+    postgres = connection.vendor == "postgresql"
     with transaction.atomic():
-        chain.lock_for_append()
-        seq, prev = chain.head()
+        with connection.cursor() as cursor:
+            if postgres:
+                cursor.execute("SELECT nextval('audit_event_seq') FROM generate_series(1, %s)", [count])
+                numbers = [row[0] for row in cursor.fetchall()]
+            else:
+                cursor.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {table}")
+                first = cursor.fetchone()[0] + 1
+                numbers = list(range(first, first + count))
         now = datetime.now(UTC) - timedelta(seconds=count)
         rows = []
-        for index in range(count):
-            seq += 1
+        for index, seq in enumerate(numbers):
             moment = now + timedelta(seconds=index)
             document_id = document_ids[index % len(document_ids)]
-            stored_id = (
-                document_id
-                if connection.vendor == "postgresql" or document_id is None
-                else uuid.UUID(document_id).hex
-            )
+            stored_id = document_id if postgres or document_id is None else uuid.UUID(document_id).hex
             digest = hashlib.sha256(
-                chain.canonical_event_bytes(
-                    seq,
-                    format_time(moment),
-                    "document.viewed",
-                    actor_id,
-                    username,
-                    "service",
-                    document_id,
-                    "document access",
-                    details,
-                    "",
-                    prev,
+                b"\x00"
+                + canonical_event_bytes(
+                    seq, format_time(moment), "document.viewed", actor_id, username, "service",
+                    document_id, "document access", details, "", "",
                 )
             ).hexdigest()
             rows.append(
                 (
                     seq,
-                    moment if connection.vendor == "postgresql" else sqlite_time(moment),
+                    moment if postgres else sqlite_time(moment),
                     "document.viewed",
                     actor_id,
                     username,
@@ -195,11 +193,10 @@ def insert_events(count: int, actor_id: int, username: str) -> None:
                     "document access",
                     details,
                     "",
-                    prev,
+                    "",
                     digest,
                 )
             )
-            prev = digest
         placeholders = ", ".join(["%s"] * 12)
         with connection.cursor() as cursor:
             cursor.executemany(
@@ -208,7 +205,7 @@ def insert_events(count: int, actor_id: int, username: str) -> None:
                 f"VALUES ({placeholders})",
                 rows,
             )
-        chain.make_checkpoint(seq, prev, reason="interval")
+    integrate_now(full=True)
 
 
 def add_outputs(document_id: str) -> None:
@@ -268,7 +265,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--documents", type=int, default=10_000)
-    parser.add_argument("--events", type=int, default=0, help="chained audit events to add")
+    parser.add_argument("--events", type=int, default=0, help="audit events to add")
     parser.add_argument("--user", default="bench-service")
     args = parser.parse_args()
 

@@ -3,8 +3,10 @@
 Measured with bench/api_vs_drf.py on the shared 2-core machine (docs/BENCHMARKS.md, "REST API read
 paths"): threaded workers keep each client's connection open (keep-alive: no TCP handshake per request,
 which sync workers pay), one process per core because Django is CPU-bound under the GIL, a few threads
-per process to overlap database and disk waits. Only this configuration was measured in the final run;
-compare others on the target host with ``bench/api_vs_drf.py --docintel-args "-c deploy/gunicorn.conf.py
+per process to overlap database and disk waits (on SQLite every read waits its turn for the write lock
+to record its audit event; one thread per process cannot overlap that wait). 2 x 4 served as many
+requests per CPU-second as 2 x 1, 3 x 1, 4 x 2, 3 x 4 or 2 x 8, or more, with the lowest list p99;
+compare on the target host with ``bench/api_vs_drf.py --docintel-args "-c deploy/gunicorn.conf.py
 --threads 8"`` and the like. Every figure can be overridden from the environment.
 """
 
@@ -17,6 +19,16 @@ threads = int(os.environ.get("DOCINTEL_WEB_THREADS", "4"))
 # Load the application once, before forking: workers share its memory and start faster. Database
 # connections are opened per worker, on first use (docintel opens none at import).
 preload_app = True
+
+
+def when_ready(server) -> None:
+    """Import every view in the master too (Django imports the URLconf on the first request): otherwise
+    each worker imports them after the fork, and on two busy cores its first requests waited seconds for
+    the import lock (p99 4.6 s in a 10 s run)."""
+    if server.cfg.preload_app:
+        from django.urls import get_resolver
+
+        get_resolver().url_patterns  # noqa: B018 - the import is the point
 # Idle keep-alive connections are kept this long; the bundled nginx reuses its upstream connections.
 keepalive = int(os.environ.get("DOCINTEL_WEB_KEEPALIVE_S", "30"))
 # A request may take as long as a 50 MB upload on a slow link; stages never run on request threads.

@@ -48,7 +48,7 @@ def _owner_only(path: Path, mode: int) -> None:
 
 def _sqlite_file() -> Path | None:
     database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.sqlite3" or str(database["NAME"]).startswith(":memory:"):
+    if "sqlite" not in database["ENGINE"] or str(database["NAME"]).startswith(":memory:"):
         return None
     return Path(database["NAME"])
 

@@ -19,5 +19,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Django's shared in-memory one: that answers "database table is locked" at once when two threads meet
 # (the in-process task runner and the test, model requests sent concurrently), where a file in WAL mode
 # waits for the lock (OPTIONS' timeout) as production does.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if "sqlite" in DATABASES["default"]["ENGINE"]:  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405

@@ -20,16 +20,19 @@ import base64
 import binascii
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from docintel.errors import InputError
+
+from . import prepared
 
 _COUNT = "_capped_count"
 _ESTIMATE = "_size_estimate"
@@ -103,33 +106,29 @@ def after(fields: tuple[str, ...], values: list) -> Q:
 
 def fetch_page(
     request,
-    queryset: QuerySet,
+    source: QuerySet | Callable[[object], tuple[QuerySet, list[QuerySet] | None]],
     *,
     columns: list[str],
     order: tuple[str, ...],
     estimate_sql: str | None = None,
+    shape: tuple | None = None,
+    model=None,
 ) -> ListPage:
-    """The page of ``queryset`` that ``request`` asks for, newest first by ``order`` (field names, all
-    descending, the last one unique), as tuples of ``columns`` (which must include ``order``).
+    """The page that ``request`` asks for, newest first by ``order`` (field names, all descending, the
+    last one unique), as tuples of ``columns`` (which must include ``order``).
 
-    ``estimate_sql``: a cheap SQL expression of the size of the unfiltered list, used when the exact
-    count would pass the cap; None when ``queryset`` is filtered."""
+    ``source``: the list's queryset, or a function of the user that returns it and the disjoint
+    querysets whose sizes add up to its size (``visible_parts``), counted instead of it (None: count
+    the queryset). ``estimate_sql``: a cheap SQL expression of the size of the unfiltered list, used
+    when the exact count would pass the cap; None when the list is filtered. ``shape``: everything
+    besides the user and the cursor that decides the query's SQL (roles, token scope); given, the SQL is
+    compiled once per shape and page (``docintel.api.prepared``) instead of once per request.
+    ``model``: what a ``source`` function lists."""
     size = page_size(request)
     cursor = request.query_params.get("cursor")
     cap = settings.API_EXACT_COUNT_LIMIT
-    capped_sql, capped_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
-    rows_qs = queryset.annotate(
-        # The subquery is Django's own SQL for the queryset, with its parameters kept apart.
-        **{_COUNT: RawSQL(f"SELECT COUNT(*) FROM ({capped_sql}) capped", capped_params)}  # noqa: S611
-    )
-    if estimate_sql:
-        rows_qs = rows_qs.annotate(**{_ESTIMATE: RawSQL(estimate_sql, [])})  # noqa: S611 - our constant SQL
-    rows_qs = rows_qs.order_by(*(f"-{name}" for name in order))
-    number = 1
-    if cursor:
-        rows_qs = rows_qs.filter(after(order, decode_cursor(cursor, order, queryset.model)))
-        offset = 0
-    else:
+    number, offset = 1, 0
+    if not cursor:
         try:
             number = int(request.query_params.get("page") or 1)
         except ValueError:
@@ -138,7 +137,40 @@ def fetch_page(
             raise NotFound("Invalid page.")
         offset = (number - 1) * size
     extra = [_COUNT, _ESTIMATE] if estimate_sql else [_COUNT]
-    fetched = list(rows_qs.values_list(*columns, *extra)[offset : offset + size + 1])
+
+    def build(user, **cursor_values) -> QuerySet:
+        queryset, count_parts = source(user) if callable(source) else (source, None)
+        counts: list[str] = []
+        count_params: list = []
+        for part in [queryset] if count_parts is None else count_parts:
+            # A constant, not the key: the rows are counted from an index alone where one covers the
+            # filter (the uploader's index for their own documents: 0.4 ms at 10,000 rows, not 7.6 ms).
+            capped = part.order_by().values(_one=Value(1))[: cap + 1]
+            capped_sql, capped_params = capped.query.sql_with_params()
+            counts.append(f"(SELECT COUNT(*) FROM ({capped_sql}) capped)")
+            count_params.extend(capped_params)
+        rows_qs = queryset.annotate(
+            # The subqueries are Django's own SQL for the querysets, with their parameters kept apart.
+            **{_COUNT: RawSQL(f"SELECT {' + '.join(counts) or '0'}", count_params)}  # noqa: S611
+        )
+        if estimate_sql:
+            rows_qs = rows_qs.annotate(**{_ESTIMATE: RawSQL(estimate_sql, [])})  # noqa: S611 - constant SQL
+        rows_qs = rows_qs.order_by(*(f"-{name}" for name in order))
+        if cursor_values:
+            rows_qs = rows_qs.filter(after(order, [cursor_values[name] for name in order]))
+        return rows_qs.values_list(*columns, *extra)[offset : offset + size + 1]
+
+    model = source.model if isinstance(source, QuerySet) else model
+    assert model is not None, "a source function needs its model"
+    values = dict(zip(order, decode_cursor(cursor, order, model), strict=True)) if cursor else {}
+    if shape is None:
+        fetched = list(build(request.user, **values))
+    else:
+        fields = {name: model._meta.get_field(name) for name in order}
+        key = ("page", *shape, tuple(columns), order, estimate_sql, cap, size, offset, bool(cursor))
+        arguments = {"user": (request.user, None),
+                     **{name: (value, fields[name]) for name, value in values.items()}}
+        fetched = prepared.rows(key, build, arguments, model)
     if not fetched and (cursor or number > 1):
         if cursor:
             return ListPage([], 0, False, None, None, None)  # past the end: nothing more

@@ -25,6 +25,7 @@ from docintel.documents.access import (
     record_list,
     record_read,
     visible_documents,
+    visible_parts,
 )
 from docintel.documents.actions import retry_document, upload_document
 from docintel.documents.erasure import erase_document
@@ -38,6 +39,7 @@ from extraction.actions import correct_field
 from extraction.export import extraction_record
 from extraction.models import extraction_of
 
+from . import prepared
 from .conditional import ETAG, IF_NONE_MATCH, NOT_MODIFIED, conditional
 from .errors import declared_errors
 from .listing import fetch_page, table_size_sql
@@ -114,10 +116,19 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         # The table's row estimate stands for the count only where the caller sees the whole table.
         sees_all = (roles.has_role(request.user, *roles.SEES_ALL_DOCUMENTS)
                     and getattr(request.auth, "scope", TokenScope.ALL) == TokenScope.ALL)
-        visible = visible_documents(request.user, token=request.auth)
-        page = fetch_page(request, with_json_text(form.filter(visible)),
-                          columns=DOCUMENT_COLUMNS, order=("created", "id"),
-                          estimate_sql=table_size_sql(Document) if sees_all and not filters else None)
+        token = request.auth
+
+        def documents(user):
+            return (with_json_text(form.filter(visible_documents(user, token=token))),
+                    [form.filter(part) for part in visible_parts(user, token=token)])
+
+        # Without filters the SQL depends on the caller's roles and token scope only: compiled once.
+        shape = None if filters else ("documents", frozenset(roles.roles_of(request.user)),
+                                      getattr(token, "scope", TokenScope.ALL))
+        page = fetch_page(request, documents, model=Document, columns=DOCUMENT_COLUMNS,
+                          order=("created", "id"),
+                          estimate_sql=table_size_sql(Document) if sees_all and not filters else None,
+                          shape=shape)
         record_list(request.user, [row[0] for row in page.rows], via="api", filters=filters)
         list_url = reverse("api-document-list")
         return Response(page.body([document_record(row, list_url) for row in page.rows]))
@@ -128,8 +139,17 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             pk = uuid.UUID(str(kwargs["pk"]))
         except ValueError:
             raise Http404("no such document") from None
-        documents = with_json_text(visible_documents(request.user, token=request.auth).filter(pk=pk))
-        row = documents.values_list(*DOCUMENT_COLUMNS).first()
+        token = request.auth
+
+        def document(user, pk):
+            return with_json_text(visible_documents(user, token=token).filter(pk=pk)).values_list(
+                *DOCUMENT_COLUMNS)[:1]
+
+        # The SQL depends on the caller's roles and token scope only: compiled once (``prepared``).
+        shape = ("document", frozenset(roles.roles_of(request.user)), getattr(token, "scope", TokenScope.ALL))
+        found = prepared.rows(shape, document, {"user": (request.user, None), "pk": (pk, Document._meta.pk)},
+                              Document)
+        row = found[0] if found else None
         if row is None:
             document_for(request, pk)  # 404, or 403 with its access.denied event
             raise Http404("no such document")

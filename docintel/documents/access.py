@@ -16,7 +16,7 @@ from django.http import Http404
 
 from audit.actions import record_denial, record_event
 from docintel.accounts import roles
-from docintel.accounts.models import TokenScope
+from docintel.accounts.models import DocumentAssignment, TokenScope
 
 from .models import Document
 
@@ -30,8 +30,28 @@ def visible_documents(user, queryset=None, *, token=None):
     if roles.has_role(user, *roles.SEES_ALL_DOCUMENTS) and scope == TokenScope.ALL:
         return queryset
     if roles.has_role(user, *roles.READ_DOCUMENTS):
-        return queryset.filter(Q(uploaded_by=user) | Q(assignments__user=user)).distinct()
+        # IN (their assignments), not a join: a join repeats a document per assignment and needs
+        # DISTINCT, which made SQLite sort every visible row to serve a page of 50 (30 ms at 10,000).
+        return queryset.filter(Q(uploaded_by=user) | Q(pk__in=_assigned_to(user)))
     return queryset.none()
+
+
+def visible_parts(user, queryset=None, *, token=None) -> list:
+    """``visible_documents`` as disjoint querysets whose sizes add up to its size, each one countable
+    along a single index (the uploader's, the assignments'): counting the two halves of an OR apart is
+    ten times cheaper than counting the OR (``docintel.api.listing``)."""
+    queryset = Document.objects.all() if queryset is None else queryset
+    scope = getattr(token, "scope", TokenScope.ALL)
+    if roles.has_role(user, *roles.SEES_ALL_DOCUMENTS) and scope == TokenScope.ALL:
+        return [queryset]
+    if roles.has_role(user, *roles.READ_DOCUMENTS):
+        return [queryset.filter(uploaded_by=user),
+                queryset.filter(pk__in=_assigned_to(user)).exclude(uploaded_by=user)]
+    return []
+
+
+def _assigned_to(user):
+    return DocumentAssignment.objects.filter(user=user).values("document_id")
 
 
 def can_open(user, document, *, token=None) -> bool:

@@ -75,7 +75,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "docintel.sqlite_backend",  # SQLite, write transactions queued (its docstring)
             "NAME": str(DATA_DIR / "docintel.sqlite3"),
             "CONN_MAX_AGE": DB_CONN_MAX_AGE_S,
             "CONN_HEALTH_CHECKS": True,

@@ -161,3 +161,67 @@ def test_role_changes_reach_a_cached_token_in_this_process_at_once(api_for, user
     assert api.get(LIST).status_code == 200
     set_roles(users["clerk"], set())
     assert api.get(LIST).status_code == 403
+
+
+def _prepared_and_orm(api, url: str, monkeypatch) -> tuple[dict, dict]:
+    """The same request answered through the statements compiled once per shape and through the ORM."""
+    from docintel.api import prepared
+
+    first = api.get(url).json()
+    with monkeypatch.context() as patch:
+        def refuse(*args, **kwargs):
+            raise prepared.NotPreparable("compared with the ORM")
+
+        patch.setattr(prepared, "_prepare", refuse)
+        patch.setattr(prepared, "_statements", {})  # every shape is new: each is refused, runs the ORM
+        second = api.get(url).json()
+    return first, second
+
+
+@pytest.mark.parametrize("scope", ["all", "assigned"])
+def test_statements_compiled_once_answer_as_the_orm_does(api_for, users, monkeypatch, scope):
+    """The list and detail SQL is compiled once per roles, token scope and page and reused with each
+    caller's id and cursor: a service token of either scope, with documents it uploaded, documents
+    assigned to it and documents it may not see, gets what the ORM's query gives, page after page."""
+    from docintel.accounts.models import DocumentAssignment
+
+    service = users["service"]
+    own = _documents(4, service, "own")
+    others = _documents(5, users["clerk"], "theirs")
+    DocumentAssignment.objects.create(document=others[1], user=service)
+    DocumentAssignment.objects.create(document=others[3], user=service)
+    _, key = ApiToken.issue(service, "scoped", scope)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    first, orm = _prepared_and_orm(api, f"{LIST}?page_size=3", monkeypatch)
+    assert first == orm
+    visible = {str(d.pk) for d in (*own, others[1], others[3])} if scope == "assigned" else None
+    assert first["count"] == (6 if scope == "assigned" else 9)
+    seen, url = [], f"{LIST}?page_size=3&cursor={first['next_cursor']}"
+    seen += [r["id"] for r in first["results"]]
+    while url:
+        page, orm = _prepared_and_orm(api, url, monkeypatch)
+        assert page == orm
+        seen += [r["id"] for r in page["results"]]
+        url = page["next"]
+    if visible is not None:
+        assert set(seen) == visible and len(seen) == 6
+    for document in (own[0], others[1], others[0]):
+        shown, orm = _prepared_and_orm(api, f"{LIST}{document.pk}/", monkeypatch)
+        assert shown == orm
+    hidden = api.get(f"{LIST}{others[0].pk}/")
+    assert hidden.status_code == (403 if scope == "assigned" else 200)
+
+
+def test_the_same_statement_serves_another_caller_with_their_own_documents(api_for, users):
+    """Two clerks share one compiled statement (same roles and scope), never each other's rows."""
+    from tests.factories import make_user
+
+    other = make_user("clerk", username="second-clerk")
+    mine = {str(d.pk) for d in _documents(3, users["clerk"], "mine")}
+    theirs = {str(d.pk) for d in _documents(2, other, "theirs")}
+    _, key = ApiToken.issue(other, "t")
+    second = APIClient()
+    second.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert {r["id"] for r in api_for("clerk").get(LIST).json()["results"]} == mine
+    assert {r["id"] for r in second.get(LIST).json()["results"]} == theirs
