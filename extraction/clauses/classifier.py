@@ -69,6 +69,9 @@ class ClauseClassifier:
     present: np.ndarray  # per category: a sentence at least this likely makes the clause present
     uncertain: np.ndarray  # per category: between this and ``present`` the verdict is "uncertain"
     version: str
+    # per category: evidence is the best sentences scoring at least this share of the best one (chosen
+    # by cross-validation, like the thresholds; 0 in files made before it existed)
+    evidence_share: np.ndarray | None = None
 
     def scores(self, text: str, units: list[Unit]) -> np.ndarray:
         """(units, categories) probabilities; headings score 0 (they are never evidence)."""
@@ -91,7 +94,13 @@ class ClauseClassifier:
             path, terms=np.array(json.dumps(terms)), idf=self.idf.astype(np.float32),
             coef=self.coef.astype(np.float16), intercept=self.intercept.astype(np.float32),
             categories=np.array(json.dumps(self.categories)), present=self.present.astype(np.float32),
-            uncertain=self.uncertain.astype(np.float32), version=np.array(self.version))
+            uncertain=self.uncertain.astype(np.float32), version=np.array(self.version),
+            evidence_share=self.shares().astype(np.float32))
+
+    def shares(self) -> np.ndarray:
+        if self.evidence_share is None:
+            return np.zeros(len(self.categories), dtype=np.float32)
+        return self.evidence_share
 
     @classmethod
     def load(cls, path: Path = ARTEFACT) -> ClauseClassifier:
@@ -102,8 +111,9 @@ class ClauseClassifier:
             if unknown:
                 raise ValueError(f"the clause classifier names unknown categories: {unknown}")
             vocabulary = {term: i for i, term in enumerate(terms)}
+            share = data["evidence_share"] if "evidence_share" in data.files else None
             return cls(vocabulary, data["idf"], data["coef"], data["intercept"],
-                       categories, data["present"], data["uncertain"], str(data["version"]))
+                       categories, data["present"], data["uncertain"], str(data["version"]), share)
 
 
 @cache

@@ -20,6 +20,8 @@ import numpy as np
 from .categories import CATEGORIES
 from .classifier import ARTEFACT, ClauseClassifier, features, tfidf_rows
 from .cuad import GoldClause, gold_clauses, is_present
+from .review import MAX_EVIDENCE
+from .scoring import evidence_overlap
 from .segment import Unit, segment
 
 REVIEWED = [category.name for category in CATEGORIES if not category.metadata]
@@ -135,6 +137,8 @@ def fit(contracts: list[LabelledContract], *, inner_folds: int = 4, version: str
     tokens = tokens or {c.id: _tokens(c) for c in contracts}
     best: dict[str, list[float]] = {name: [] for name in REVIEWED}
     truth: dict[str, list[bool]] = {name: [] for name in REVIEWED}
+    # (contract, its scores for the category) where the clause is labelled: to choose the evidence share
+    labelled: dict[str, list[tuple[LabelledContract, np.ndarray]]] = {name: [] for name in REVIEWED}
     for held in folds(contracts, inner_folds):
         held_out = [contracts[i] for i in held]
         trained = _fit_and_wrap([c for i, c in enumerate(contracts) if i not in held], tokens, only=only)
@@ -143,10 +147,38 @@ def fit(contracts: list[LabelledContract], *, inner_folds: int = 4, version: str
             for column, name in enumerate(REVIEWED):
                 best[name].append(float(scores[:, column].max(initial=0.0)))
                 truth[name].append(contract.present[name])
+                if contract.present[name]:
+                    labelled[name].append((contract, scores[:, column]))
     model = _fit_and_wrap(contracts, tokens, version, only)
     model.present = np.array([_best_threshold(best[n], truth[n]) for n in REVIEWED], dtype=np.float32)
     model.uncertain = model.present * UNCERTAIN_SHARE
+    model.evidence_share = np.array([_best_share(labelled[n], n, float(t))
+                                     for n, t in zip(REVIEWED, model.present, strict=True)], dtype=np.float32)
     return model
+
+
+EVIDENCE_SHARES = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def _best_share(labelled: list[tuple[LabelledContract, np.ndarray]], name: str, threshold: float) -> float:
+    """The evidence share with the best mean evidence overlap on these contracts (those found present at
+    ``threshold``); ties: the larger share, which keeps fewer sentences."""
+    found = [(c, s) for c, s in labelled if len(s) and float(s.max()) >= threshold]
+    if not found:
+        return 0.0
+    best_share, best_overlap = 0.0, -1.0
+    for share in EVIDENCE_SHARES:
+        overlaps = []
+        for contract, scores in found:
+            top = float(scores.max())
+            floor = max(min(threshold, top), share * top)
+            rows = [int(r) for r in np.argsort(-scores)[:MAX_EVIDENCE] if scores[r] >= floor]
+            spans = [(contract.units[r].start, contract.units[r].end) for r in rows]
+            overlaps.append(evidence_overlap(spans, contract.gold[name])[0])
+        overlap = float(np.mean(overlaps))
+        if overlap >= best_overlap:
+            best_share, best_overlap = share, overlap
+    return best_share
 
 
 def _fit_and_wrap(contracts, tokens, version: str = "inner", only: frozenset[str] | None = None
