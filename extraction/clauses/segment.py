@@ -49,7 +49,7 @@ NEXT_CLAUSE = re.compile(r"\s+\d{1,3}(?:\.\d{1,3})+\.?\s+[A-Z\"\u201c(]")
 _CAPS_WORD = r"[A-Z][A-Z0-9'\u2019/&-]*[A-Z0-9][,;]?"
 _CAPS_SMALL = r"(?:OF|AND|OR|THE|TO|FOR|IN|ON|BY|WITH|A|AN|&|-)"
 INLINE_HEADING = re.compile(
-    rf"(?P<marker>{MARKER})[ \t]*(?:"
+    rf"(?P<marker>(?i:{MARKER}))[ \t]*(?:"
     rf"(?P<caps>{_CAPS_WORD}(?:[ \t]+(?:{_CAPS_WORD}|{_CAPS_SMALL})){{0,9}})"
     rf"(?:[ \t]*[.:\u2013\u2014-](?=\s)|(?=\s+{MARKER}\s)|(?=\s+[A-Z][a-z]))"
     rf"|(?P<title>[A-Z][\w'\u2019/&-]*(?:[ \t]+{_TITLE_WORD}){{0,7}})[ \t]*[.:](?=\s))",

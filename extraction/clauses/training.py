@@ -111,17 +111,29 @@ def _fit_weights(contracts, tokens, vocabulary, idf, only: frozenset[str] | None
     return coef, intercept
 
 
+THRESHOLD_TIES = "middle"
+
+
 def _best_threshold(best_scores: list[float], truth: list[bool]) -> float:
-    """The presence threshold with the best F1 over these contracts (ties: the higher one)."""
-    best, best_f1 = 0.5, -1.0
-    for threshold in np.linspace(0.05, 0.99, 95):
+    """The presence threshold with the best F1 over these contracts. Every threshold between two
+    contracts' scores gives the same F1; of the best ones, the middle of the run is taken (the middle
+    of the gap between the scores either side), which moves least when the next contract's scores
+    come from another model."""
+    grid = np.linspace(0.01, 0.99, 99)
+    f1s = []
+    for threshold in grid:
         tp = sum(s >= threshold and t for s, t in zip(best_scores, truth, strict=True))
         fp = sum(s >= threshold and not t for s, t in zip(best_scores, truth, strict=True))
         fn = sum(s < threshold and t for s, t in zip(best_scores, truth, strict=True))
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if f1 >= best_f1:
-            best, best_f1 = float(threshold), f1
-    return best
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    top = max(f1s)
+    best = [i for i, f1 in enumerate(f1s) if f1 == top]
+    if THRESHOLD_TIES == "high":
+        return float(grid[best[-1]])
+    run = [best[-1]]  # the highest run of best thresholds: the other runs trade errors alike
+    while run[0] - 1 in best:
+        run.insert(0, run[0] - 1)
+    return float(grid[run[len(run) // 2]])
 
 
 def folds(contracts: list[LabelledContract], count: int, seed: int = SEED) -> list[list[int]]:
@@ -130,7 +142,10 @@ def folds(contracts: list[LabelledContract], count: int, seed: int = SEED) -> li
     return [sorted(order[k::count]) for k in range(count)]
 
 
-def fit(contracts: list[LabelledContract], *, inner_folds: int = 4, version: str = "trained",
+INNER_FOLDS = 4
+
+
+def fit(contracts: list[LabelledContract], *, inner_folds: int = 0, version: str = "trained",
         tokens: dict[str, list[list[str]]] | None = None,
         only: frozenset[str] | None = None) -> ClauseClassifier:
     """A classifier fitted on ``contracts``, its thresholds chosen by an inner split of them."""
@@ -139,7 +154,7 @@ def fit(contracts: list[LabelledContract], *, inner_folds: int = 4, version: str
     truth: dict[str, list[bool]] = {name: [] for name in REVIEWED}
     # (contract, its scores for the category) where the clause is labelled: to choose the evidence share
     labelled: dict[str, list[tuple[LabelledContract, np.ndarray]]] = {name: [] for name in REVIEWED}
-    for held in folds(contracts, inner_folds):
+    for held in folds(contracts, inner_folds or INNER_FOLDS):
         held_out = [contracts[i] for i in held]
         trained = _fit_and_wrap([c for i, c in enumerate(contracts) if i not in held], tokens, only=only)
         for contract in held_out:
