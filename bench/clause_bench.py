@@ -84,8 +84,8 @@ def quick(args) -> None:
     print(f"{'':<38}" + "".join(f"{'F1 overlap chars':>24}" for _ in METHODS))
 
     def cells(figures: list[dict]) -> str:
-        return "".join(f"{_fmt(f['f1']):>10}{_fmt(f['evidence_overlap']):>7}{_fmt(f['evidence_precision']):>7}"
-                       for f in figures)
+        return "".join(f"{_fmt(f['f1']):>10}{_fmt(f['evidence_overlap']):>7}"
+                       f"{_fmt(f['evidence_precision']):>7}" for f in figures)
 
     print(f"{'micro, 7 schema keys':<38}" + cells([scores[m].micro(names) for m in METHODS]))
     for name in names:
@@ -117,7 +117,8 @@ def _errors(contract, review, findings: dict, names: list[str]) -> None:
                 if not any(min(span["end"], g.end) > max(span["start"], g.start) for g in gold):
                     print(f"OFF {contract.id} {name}: {_short(contract.text, span['start'], span['end'])}")
             for clause in gold:
-                if not any(min(s["end"], clause.end) > max(s["start"], clause.start) for s in finding["evidence"]):
+                if not any(min(s["end"], clause.end) > max(s["start"], clause.start)
+                           for s in finding["evidence"]):
                     print(f"MISSED {contract.id} {name}: {_short(contract.text, clause.start, clause.end)}")
 
 

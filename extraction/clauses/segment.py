@@ -198,6 +198,7 @@ def _inline_headings(text: str, start: int, end: int, add) -> int:
             stop += 1
         if end - stop < MIN_SENTENCE_CHARS or not re.search(r"[A-Za-z]{3}", title):
             break  # the title is the whole sentence, or there is no title: leave it to the caller
-        add(start, found.end(), "heading", " ".join(text[start:found.end()].split()).rstrip(".:-\u2013\u2014, "))
+        title = " ".join(text[start:found.end()].split()).rstrip(".:-\u2013\u2014, ")
+        add(start, found.end(), "heading", title)
         start = stop
     return start
