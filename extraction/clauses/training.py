@@ -118,7 +118,7 @@ def _best_threshold(best_scores: list[float], truth: list[bool]) -> float:
     """The presence threshold with the best F1 over these contracts. Every threshold between two
     contracts' scores gives the same F1; of the best ones, the middle of the run is taken (the middle
     of the gap between the scores either side), which moves least when the next contract's scores
-    come from another model."""
+    come from another model. A category no threshold finds keeps the highest one (never present)."""
     grid = np.linspace(0.01, 0.99, 99)
     f1s = []
     for threshold in grid:
@@ -128,7 +128,7 @@ def _best_threshold(best_scores: list[float], truth: list[bool]) -> float:
         f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
     top = max(f1s)
     best = [i for i, f1 in enumerate(f1s) if f1 == top]
-    if THRESHOLD_TIES == "high":
+    if top == 0.0 or THRESHOLD_TIES == "high":  # never right on these contracts: never say present
         return float(grid[best[-1]])
     run = [best[-1]]  # the highest run of best thresholds: the other runs trade errors alike
     while run[0] - 1 in best:
