@@ -26,6 +26,24 @@ ARTEFACT = Path(__file__).with_name("classifier.npz")
 WORD = re.compile(r"\b\w\w+\b")
 NUMBER = re.compile(r"\d")
 HEADING_WEIGHT = 0.5  # a heading says what a section is about, less surely than the sentence itself
+# Phrasings that tell a category's clause from its look-alikes, as features (``cue:``): a non-exclusive
+# grant is not exclusive dealing, a termination for breach or insolvency is not one for convenience,
+# a notice "unless ... before the end of the term" is the one that stops a renewal. Written while
+# reading the 40 CUAD contracts the classifier is trained on, like the categories' rules.
+USE_CUES = True
+CUES = {
+    "non-exclusive": re.compile(r"\bnon-?\s?exclusive", re.IGNORECASE),
+    "exclusive-dealing": re.compile(
+        r"\b(?:only|sole)\s+(?:and\s+exclusive\s+)?(?:distributor|supplier|source|provider|reseller|agent|"
+        r"representative|licensee)|\bnot\s+(?:to\s+)?appoint\b|\b(?:purchase|procure|buy|obtain|order)\w*\b"
+        r"[^.]{0,60}\b(?:solely|exclusively|only)\s+from\b|\bexclusive\s+(?:distributor|agent|representative|"
+        r"supplier|provider|reseller|dealer)", re.IGNORECASE),
+    "for-cause": re.compile(r"\b(?:breach\w*|default\w*|insolven\w*|bankrupt\w*|fails?\s+to|failure\s+to|"
+                            r"uncured|cured?)\b", re.IGNORECASE),
+    "notice-before-end": re.compile(
+        r"\bunless\b[^.]{0,160}\bnotice\b|\bnotice\b[^.]{0,120}\b(?:prior\s+to|before|in\s+advance\s+of)\b"
+        r"[^.]{0,80}\b(?:end|expir\w*|renewal)", re.IGNORECASE),
+}
 
 
 def features(sentence: str, heading: str) -> list[str]:
@@ -38,6 +56,8 @@ def features(sentence: str, heading: str) -> list[str]:
             tokens.append(f"kw:{category.name}")
         if category.rules and category.rule_re.search(sentence):
             tokens.append(f"rule:{category.name}")
+    if USE_CUES:
+        tokens += [f"cue:{name}" for name, cue in CUES.items() if cue.search(sentence)]
     return tokens
 
 
@@ -69,6 +89,9 @@ class ClauseClassifier:
     present: np.ndarray  # per category: a sentence at least this likely makes the clause present
     uncertain: np.ndarray  # per category: between this and ``present`` the verdict is "uncertain"
     version: str
+    # per category: evidence is the best sentences scoring at least this share of the best one (chosen
+    # by cross-validation, like the thresholds; 0 in files made before it existed)
+    evidence_share: np.ndarray | None = None
 
     def scores(self, text: str, units: list[Unit]) -> np.ndarray:
         """(units, categories) probabilities; headings score 0 (they are never evidence)."""
@@ -91,7 +114,13 @@ class ClauseClassifier:
             path, terms=np.array(json.dumps(terms)), idf=self.idf.astype(np.float32),
             coef=self.coef.astype(np.float16), intercept=self.intercept.astype(np.float32),
             categories=np.array(json.dumps(self.categories)), present=self.present.astype(np.float32),
-            uncertain=self.uncertain.astype(np.float32), version=np.array(self.version))
+            uncertain=self.uncertain.astype(np.float32), version=np.array(self.version),
+            evidence_share=self.shares().astype(np.float32))
+
+    def shares(self) -> np.ndarray:
+        if self.evidence_share is None:
+            return np.zeros(len(self.categories), dtype=np.float32)
+        return self.evidence_share
 
     @classmethod
     def load(cls, path: Path = ARTEFACT) -> ClauseClassifier:
@@ -102,8 +131,9 @@ class ClauseClassifier:
             if unknown:
                 raise ValueError(f"the clause classifier names unknown categories: {unknown}")
             vocabulary = {term: i for i, term in enumerate(terms)}
+            share = data["evidence_share"] if "evidence_share" in data.files else None
             return cls(vocabulary, data["idf"], data["coef"], data["intercept"],
-                       categories, data["present"], data["uncertain"], str(data["version"]))
+                       categories, data["present"], data["uncertain"], str(data["version"]), share)
 
 
 @cache

@@ -91,7 +91,8 @@ def _classified(name: str, column: int, text: str, units: list[Unit], scores, mo
     if best < doubtful:
         return ClauseFinding(False, confidence=_confidence(best, threshold))
     ranked = sorted(range(len(units)), key=lambda row: -column_scores[row])
-    chosen = [row for row in ranked[:MAX_EVIDENCE] if column_scores[row] >= min(threshold, best)]
+    floor = max(min(threshold, best), float(model.shares()[column]) * best)
+    chosen = [row for row in ranked[:MAX_EVIDENCE] if column_scores[row] >= floor]
     evidence = sorted((units[row].start, units[row].end) for row in chosen)
     present = True if best >= threshold else None
     return ClauseFinding(present, evidence, _value(name, text, evidence), _confidence(best, threshold))

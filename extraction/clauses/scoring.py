@@ -4,7 +4,9 @@ Presence: per category, precision, recall and F1 of "present" over contracts (un
 present). Evidence overlap, on the contracts where a category is both labelled and found: a predicted
 span is right when it overlaps a labelled clause, a labelled clause is found when a predicted span
 overlaps it; the overlap is the F1 of those two shares, averaged over the contracts. Character
-coverage (the share of labelled characters under predicted evidence) is reported beside it.
+coverage (the share of labelled characters under predicted evidence) and character precision (the share
+of predicted characters inside a labelled clause) are reported beside it: overlap alone would reward
+evidence spans made longer than the clause.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return min(a[1], b[1]) > max(a[0], b[0])
 
 
-def evidence_overlap(predicted: list[tuple[int, int]], gold: list[GoldClause]) -> tuple[float, float]:
-    """(overlap F1, character coverage) of predicted spans against labelled clauses."""
+def evidence_overlap(predicted: list[tuple[int, int]], gold: list[GoldClause]) -> tuple[float, float, float]:
+    """(overlap F1, character coverage, character precision) of predicted spans against labelled
+    clauses."""
     if not predicted or not gold:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     clauses = [(g.start, g.end) for g in gold]
     right = sum(any(_overlaps(p, g) for g in clauses) for p in predicted) / len(predicted)
     found = sum(any(_overlaps(p, g) for p in predicted) for g in clauses) / len(clauses)
@@ -31,8 +34,12 @@ def evidence_overlap(predicted: list[tuple[int, int]], gold: list[GoldClause]) -
     labelled: set[int] = set()
     for start, end in clauses:
         labelled.update(range(start, end))
-    covered = sum(1 for start, end in predicted for i in range(start, end) if i in labelled)
-    return f1, min(1.0, covered / len(labelled)) if labelled else 0.0
+    said: set[int] = set()
+    for start, end in predicted:
+        said.update(range(start, end))
+    covered = len(said & labelled)
+    return (f1, min(1.0, covered / len(labelled)) if labelled else 0.0,
+            covered / len(said) if said else 0.0)
 
 
 @dataclass
@@ -43,6 +50,7 @@ class CategoryScore:
     tn: int = 0
     overlaps: list[float] = field(default_factory=list)
     coverage: list[float] = field(default_factory=list)
+    char_precision: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else None
@@ -51,7 +59,8 @@ class CategoryScore:
         return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn,
                 "precision": _round(precision), "recall": _round(recall), "f1": _round(f1),
                 "evidence_overlap": _round(_mean(self.overlaps)),
-                "evidence_coverage": _round(_mean(self.coverage))}
+                "evidence_coverage": _round(_mean(self.coverage)),
+                "evidence_precision": _round(_mean(self.char_precision))}
 
 
 def _mean(values: list[float]) -> float | None:
@@ -84,9 +93,10 @@ class ClauseScores:
             score.tn += not labelled and not predicted
             if predicted and labelled:
                 spans = [(e["start"], e["end"]) for e in finding.get("evidence", [])]
-                f1, coverage = evidence_overlap(spans, gold[name])
+                f1, coverage, precision = evidence_overlap(spans, gold[name])
                 score.overlaps.append(f1)
                 score.coverage.append(coverage)
+                score.char_precision.append(precision)
 
     def micro(self, names: list[str]) -> dict:
         total = CategoryScore()
@@ -98,6 +108,7 @@ class ClauseScores:
             total.tn += score.tn
             total.overlaps += score.overlaps
             total.coverage += score.coverage
+            total.char_precision += score.char_precision
         return total.as_dict()
 
     def summary(self) -> dict:

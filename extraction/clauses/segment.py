@@ -4,7 +4,10 @@ CUAD's annotators mark whole sentences ("from period to period"), so a sentence 
 scored, kept as evidence and shown. Headings ("12. Governing Law", "ARTICLE 5 TERM", a table of
 contents line) are units of their own: they say what the sentences under them are about, and they are
 never evidence themselves. Text from PDFs wraps every line, so a single line break is a space; a
-blank line, or a line break before a clause number, starts a new paragraph.
+blank line, or a line break before a clause number, starts a new paragraph. Some texts run a whole page
+on one line ("...as follows: 1. BACKGROUND 1.1 In the course of..."): a clause number at the start of a
+sentence followed by a short title ("9.2 Non-Assignment.", "6.2 Termination by Company:", "3. GRANT")
+is taken off the sentence as a heading there too.
 """
 
 from __future__ import annotations
@@ -37,6 +40,20 @@ ABBREVIATION = re.compile(
     re.IGNORECASE,
 )
 MIN_SENTENCE_CHARS = 12
+# After "...under Paragraph 8.1." the period ends the sentence when a clause number and a capital follow
+# ("8.1. 6.3 Termination by JHU: ..."), although "8.1." alone reads as a number.
+NEXT_CLAUSE = re.compile(r"\s+\d{1,3}(?:\.\d{1,3})+\.?\s+[A-Z\"\u201c(]")
+# A heading inside a sentence: a clause number, then a title in capitals ("1. BACKGROUND", "2.TERM,
+# EXTENSION AND RENEWAL:") or in title case ended by a period or colon ("9.2 Non-Assignment."), then
+# the body, a period/colon, or the next clause number.
+_CAPS_WORD = r"[A-Z][A-Z0-9'\u2019/&-]*[A-Z0-9][,;]?"
+_CAPS_SMALL = r"(?:OF|AND|OR|THE|TO|FOR|IN|ON|BY|WITH|A|AN|&|-)"
+INLINE_HEADING = re.compile(
+    rf"(?P<marker>(?i:{MARKER}))[ \t]*(?:"
+    rf"(?P<caps>{_CAPS_WORD}(?:[ \t]+(?:{_CAPS_WORD}|{_CAPS_SMALL})){{0,9}})"
+    rf"(?:[ \t]*[.:\u2013\u2014-](?=\s)|(?=\s+{MARKER}\s)|(?=\s+[A-Z][a-z]))"
+    rf"|(?P<title>[A-Z][\w'\u2019/&-]*(?:[ \t]+{_TITLE_WORD}){{0,7}})[ \t]*[.:](?=\s))",
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +85,8 @@ def _sentences(text: str, start: int, end: int):
     begin = start
     for match in SENTENCE_END.finditer(text, start, end):
         stop = match.end()
-        if ABBREVIATION.search(text, max(begin, stop - 12), match.start() + 1):
+        if ABBREVIATION.search(text, max(begin, stop - 12), match.start() + 1) and \
+                not NEXT_CLAUSE.match(text, stop, end):
             continue
         if stop - begin >= MIN_SENTENCE_CHARS:
             yield begin, stop
@@ -81,11 +99,14 @@ def _sentences(text: str, start: int, end: int):
 
 def _is_heading_line(piece: str) -> bool:
     """A paragraph that is only a title (a heading or a table-of-contents line): few words, no verb-like
-    lower-case run, or a clause number alone."""
+    lower-case run, or a clause number alone. A long sentence in capitals ("IN NO EVENT SHALL ...
+    DAMAGES.") is a clause, not a title."""
     words = piece.split()
     if NUMBER_ONLY.match(piece) or not words:
         return True
     if len(words) > 14 or piece.rstrip().endswith((",", ";")):
+        return False
+    if len(words) > 8 and piece.rstrip().endswith(".") and not re.match(MARKER, piece, re.IGNORECASE):
         return False
     lower = sum(1 for w in words if w[:1].islower() and w.lower() not in _SMALL)
     return lower == 0
@@ -128,7 +149,10 @@ def segment(text: str) -> list[Unit]:
     units: list[Unit] = []
     heading = ""
 
-    def add(start: int, end: int, kind: str) -> None:
+    def add(start: int, end: int, kind: str, title: str | None = None) -> None:
+        nonlocal heading
+        if title is not None:
+            heading = title
         units.append(Unit(len(units), start, end, kind, heading))
 
     for start, end in _joined(text, list(_paragraphs(text))):
@@ -147,5 +171,34 @@ def segment(text: str) -> list[Unit]:
             while body < end and text[body].isspace():
                 body += 1
         for sentence_start, sentence_end in _sentences(text, body, end):
-            add(sentence_start, sentence_end, "sentence")
+            sentence_start = _inline_headings(text, sentence_start, sentence_end, add)
+            if sentence_end - sentence_start < 2:
+                continue
+            piece = text[sentence_start:sentence_end]
+            if NUMBER_ONLY.match(piece):
+                add(sentence_start, sentence_end, "heading")  # a page number: no title to carry over
+            elif len(piece.split()) <= 8 and _is_heading_line(piece) and re.search(r"[A-Za-z]{3}", piece):
+                heading = " ".join(piece.split()).rstrip(".:-\u2013\u2014 ")
+                add(sentence_start, sentence_end, "heading")
+            else:
+                add(sentence_start, sentence_end, "sentence")
     return units
+
+
+def _inline_headings(text: str, start: int, end: int, add) -> int:
+    """Take the headings at the start of ``text[start:end]`` off as heading units (a clause number and
+    its title, perhaps two: "3. GRANT 3.1 License Granted:"); where the sentence's body starts."""
+    while True:
+        found = INLINE_HEADING.match(text, start, end)
+        if not found:
+            break
+        title = found.group("caps") or found.group("title")
+        stop = found.end()
+        while stop < end and text[stop].isspace():
+            stop += 1
+        if end - stop < MIN_SENTENCE_CHARS or not re.search(r"[A-Za-z]{3}", title):
+            break  # the title is the whole sentence, or there is no title: leave it to the caller
+        title = " ".join(text[start:found.end()].split()).rstrip(".:-\u2013\u2014, ")
+        add(start, found.end(), "heading", title)
+        start = stop
+    return start

@@ -20,6 +20,8 @@ import numpy as np
 from .categories import CATEGORIES
 from .classifier import ARTEFACT, ClauseClassifier, features, tfidf_rows
 from .cuad import GoldClause, gold_clauses, is_present
+from .review import MAX_EVIDENCE
+from .scoring import evidence_overlap
 from .segment import Unit, segment
 
 REVIEWED = [category.name for category in CATEGORIES if not category.metadata]
@@ -90,13 +92,15 @@ def _vocabulary(contracts: list[LabelledContract], tokens: dict[str, list[list[s
     return vocabulary, idf
 
 
-def _fit_weights(contracts, tokens, vocabulary, idf):
+def _fit_weights(contracts, tokens, vocabulary, idf, only: frozenset[str] | None = None):
     from sklearn.linear_model import LogisticRegression
 
     matrix = _matrix([t for c in contracts for t in tokens[c.id]], vocabulary, idf)
     coef = np.zeros((len(vocabulary), len(REVIEWED)), dtype=np.float32)
     intercept = np.full(len(REVIEWED), -10.0, dtype=np.float32)  # never seen: never present
     for column, name in enumerate(REVIEWED):
+        if only is not None and name not in only:
+            continue  # a quick evaluation of a few categories: the others stay "never present"
         labels = np.concatenate([c.unit_labels(name) for c in contracts])
         if labels.sum() == 0:
             continue
@@ -107,17 +111,29 @@ def _fit_weights(contracts, tokens, vocabulary, idf):
     return coef, intercept
 
 
+THRESHOLD_TIES = "middle"
+
+
 def _best_threshold(best_scores: list[float], truth: list[bool]) -> float:
-    """The presence threshold with the best F1 over these contracts (ties: the higher one)."""
-    best, best_f1 = 0.5, -1.0
-    for threshold in np.linspace(0.05, 0.99, 95):
+    """The presence threshold with the best F1 over these contracts. Every threshold between two
+    contracts' scores gives the same F1; of the best ones, the middle of the run is taken (the middle
+    of the gap between the scores either side), which moves least when the next contract's scores
+    come from another model. A category no threshold finds keeps the highest one (never present)."""
+    grid = np.linspace(0.05, 0.99, 95)  # below 0.05 a rare category would be "present" everywhere
+    f1s = []
+    for threshold in grid:
         tp = sum(s >= threshold and t for s, t in zip(best_scores, truth, strict=True))
         fp = sum(s >= threshold and not t for s, t in zip(best_scores, truth, strict=True))
         fn = sum(s < threshold and t for s, t in zip(best_scores, truth, strict=True))
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if f1 >= best_f1:
-            best, best_f1 = float(threshold), f1
-    return best
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    top = max(f1s)
+    best = [i for i, f1 in enumerate(f1s) if f1 == top]
+    if top == 0.0 or THRESHOLD_TIES == "high":  # never right on these contracts: never say present
+        return float(grid[best[-1]])
+    run = [best[-1]]  # the highest run of best thresholds: the other runs trade errors alike
+    while run[0] - 1 in best:
+        run.insert(0, run[0] - 1)
+    return float(grid[run[len(run) // 2]])
 
 
 def folds(contracts: list[LabelledContract], count: int, seed: int = SEED) -> list[list[int]]:
@@ -126,44 +142,81 @@ def folds(contracts: list[LabelledContract], count: int, seed: int = SEED) -> li
     return [sorted(order[k::count]) for k in range(count)]
 
 
-def fit(contracts: list[LabelledContract], *, inner_folds: int = 4, version: str = "trained",
-        tokens: dict[str, list[list[str]]] | None = None) -> ClauseClassifier:
+INNER_FOLDS = 4
+
+
+def fit(contracts: list[LabelledContract], *, inner_folds: int = 0, version: str = "trained",
+        tokens: dict[str, list[list[str]]] | None = None,
+        only: frozenset[str] | None = None) -> ClauseClassifier:
     """A classifier fitted on ``contracts``, its thresholds chosen by an inner split of them."""
     tokens = tokens or {c.id: _tokens(c) for c in contracts}
     best: dict[str, list[float]] = {name: [] for name in REVIEWED}
     truth: dict[str, list[bool]] = {name: [] for name in REVIEWED}
-    for held in folds(contracts, inner_folds):
+    # (contract, its scores for the category) where the clause is labelled: to choose the evidence share
+    labelled: dict[str, list[tuple[LabelledContract, np.ndarray]]] = {name: [] for name in REVIEWED}
+    for held in folds(contracts, inner_folds or INNER_FOLDS):
         held_out = [contracts[i] for i in held]
-        trained = _fit_and_wrap([c for i, c in enumerate(contracts) if i not in held], tokens)
+        trained = _fit_and_wrap([c for i, c in enumerate(contracts) if i not in held], tokens, only=only)
         for contract in held_out:
             scores = trained.scores(contract.text, contract.units)
             for column, name in enumerate(REVIEWED):
                 best[name].append(float(scores[:, column].max(initial=0.0)))
                 truth[name].append(contract.present[name])
-    model = _fit_and_wrap(contracts, tokens, version)
+                if contract.present[name]:
+                    labelled[name].append((contract, scores[:, column]))
+    model = _fit_and_wrap(contracts, tokens, version, only)
     model.present = np.array([_best_threshold(best[n], truth[n]) for n in REVIEWED], dtype=np.float32)
     model.uncertain = model.present * UNCERTAIN_SHARE
+    model.evidence_share = np.array([_best_share(labelled[n], n, float(t))
+                                     for n, t in zip(REVIEWED, model.present, strict=True)], dtype=np.float32)
     return model
 
 
-def _fit_and_wrap(contracts, tokens, version: str = "inner") -> ClauseClassifier:
+EVIDENCE_SHARES = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def _best_share(labelled: list[tuple[LabelledContract, np.ndarray]], name: str, threshold: float) -> float:
+    """The evidence share with the best mean evidence overlap on these contracts (those found present at
+    ``threshold``); ties: the larger share, which keeps fewer sentences."""
+    found = [(c, s) for c, s in labelled if len(s) and float(s.max()) >= threshold]
+    if not found:
+        return 0.0
+    best_share, best_overlap = 0.0, -1.0
+    for share in EVIDENCE_SHARES:
+        overlaps = []
+        for contract, scores in found:
+            top = float(scores.max())
+            floor = max(min(threshold, top), share * top)
+            rows = [int(r) for r in np.argsort(-scores)[:MAX_EVIDENCE] if scores[r] >= floor]
+            spans = [(contract.units[r].start, contract.units[r].end) for r in rows]
+            overlaps.append(evidence_overlap(spans, contract.gold[name])[0])
+        overlap = float(np.mean(overlaps))
+        if overlap >= best_overlap:
+            best_share, best_overlap = share, overlap
+    return best_share
+
+
+def _fit_and_wrap(contracts, tokens, version: str = "inner", only: frozenset[str] | None = None
+                  ) -> ClauseClassifier:
     vocabulary, idf = _vocabulary(contracts, tokens)
-    coef, intercept = _fit_weights(contracts, tokens, vocabulary, idf)
+    coef, intercept = _fit_weights(contracts, tokens, vocabulary, idf, only)
     half = np.full(len(REVIEWED), 0.5, dtype=np.float32)
     return ClauseClassifier(vocabulary, idf, coef, intercept, list(REVIEWED), half, half * UNCERTAIN_SHARE,
                             version)
 
 
 def cross_validate(contracts: list[LabelledContract], *, fold_count: int = 5,
-                   progress: Callable[[str], None] | None = None) -> dict[str, ClauseClassifier]:
-    """For each contract, a classifier that never saw it: {contract id: classifier}."""
+                   progress: Callable[[str], None] | None = None,
+                   only: frozenset[str] | None = None) -> dict[str, ClauseClassifier]:
+    """For each contract, a classifier that never saw it: {contract id: classifier}. ``only``: fit
+    these categories alone (a quick loop over a few of them; the others are never present)."""
     tokens = {c.id: _tokens(c) for c in contracts}
     trained_for = {}
     for number, held in enumerate(folds(contracts, fold_count), 1):
         if progress:
             progress(f"fold {number}/{fold_count}")
         model = fit([c for i, c in enumerate(contracts) if i not in held], tokens=tokens,
-                    version=f"cv-fold-{number}")
+                    version=f"cv-fold-{number}", only=only)
         for i in held:
             trained_for[contracts[i].id] = model
     return trained_for

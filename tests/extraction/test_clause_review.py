@@ -105,3 +105,26 @@ def test_clause_eval_cross_validates_by_contract(capsys):
         figures = summary["methods"][method]
         assert len(figures["categories"]) == 41
         assert figures["schema_keys"]["tp"] + figures["schema_keys"]["fn"] > 0
+
+
+def test_presence_threshold_sits_in_the_middle_of_the_gap():
+    from extraction.clauses.training import _best_threshold
+
+    threshold = _best_threshold([0.1, 0.2, 0.6, 0.8], [False, False, True, True])
+    assert 0.35 <= threshold <= 0.45  # any threshold in (0.2, 0.6] is perfect here; the middle is kept
+
+
+def test_the_shipped_classifier_keeps_its_evidence_shares(tmp_path):
+    from extraction.clauses.classifier import ClauseClassifier
+
+    model = shipped()
+    assert model.evidence_share is not None and len(model.evidence_share) == len(model.categories)
+    model.save(tmp_path / "copy.npz")
+    again = ClauseClassifier.load(tmp_path / "copy.npz")
+    assert list(again.evidence_share) == list(model.evidence_share)
+
+
+def test_a_category_never_found_in_training_stays_absent():
+    from extraction.clauses.training import _best_threshold
+
+    assert _best_threshold([0.3, 0.4], [False, False]) >= 0.98  # no positive: never present

@@ -77,3 +77,25 @@ def test_labelled_clauses_are_found_whatever_the_line_wrapping():
     start, end = spaced.find("It shall automatically renew for successive one (1) year terms")
     assert CONTRACT[start:end].replace("\n", " ") == \
         "It shall automatically renew for successive one (1) year terms"
+
+
+RUN_ON = ("The parties hereto agree as follows. 1. BACKGROUND 1.1 In the course of a research programme "
+          "an invention was made. 9.2 Non-Assignment. No party may assign this Agreement without the "
+          "other party's prior written consent. 6.2 Termination by Company: Company may terminate this "
+          "Agreement for any reason upon sixty (60) days written notice under Paragraph 8.1. 6.3 Termination "
+          "by JHU: JHU may terminate this Agreement upon breach. IN NO EVENT SHALL EITHER PARTY BE LIABLE "
+          "FOR SPECIAL, CONSEQUENTIAL OR PUNITIVE DAMAGES.")
+
+
+def test_headings_inside_run_on_text_are_headings():
+    """Texts that run a page on one line: clause numbers with titles are headings, never evidence."""
+    units = segment(RUN_ON)
+    headings = [" ".join(RUN_ON[u.start:u.end].split()) for u in units if u.kind == "heading"]
+    sentences = [RUN_ON[u.start:u.end] for u in units if u.kind == "sentence"]
+    assert headings == ["1. BACKGROUND", "9.2 Non-Assignment.", "6.2 Termination by Company:",
+                        "6.3 Termination by JHU:"]
+    assert "No party may assign this Agreement without the other party's prior written consent." in sentences
+    assert any(s.startswith("Company may terminate") and s.endswith("Paragraph 8.1.") for s in sentences)
+    assert any(s.startswith("IN NO EVENT SHALL") for s in sentences)  # a clause in capitals, not a title
+    assign = next(u for u in units if RUN_ON[u.start:u.end].startswith("No party may assign"))
+    assert assign.heading == "9.2 Non-Assignment"
