@@ -2,6 +2,7 @@
 embedded model alone and the hybrid; the embedded model's speed; pipeline overhead.
 
     .venv/bin/python bench/extraction_bench.py [--limit N] [--format pdf|txt] [--out FILE.jsonl]
+    .venv/bin/python bench/extraction_bench.py --open-fields-ab [--skip N] [--limit N]
 
 Each contract is extracted three ways. The hybrid runs live on the embedded model; its model calls are
 recorded, and the model-only run replays the same answers to the same prompts (the model is
@@ -9,6 +10,10 @@ deterministic at temperature 0), so the slow model runs once per prompt. Overhea
 the hybrid extraction per document against the backend's own time for the same prompts (the seconds
 inside llama.cpp's chat completion), side by side. Per-contract lines go to ``--out`` as they finish, so
 a long run can be read while it goes.
+
+``--open-fields-ab``: the hybrid only, twice per contract in alternating order, once asking the model
+every field (``DOCINTEL_EXTRACTION_ASK_OPEN_FIELDS_ONLY=false``) and once only the fields the rules and
+the clause review leave open (the default): accuracy and seconds per contract, side by side.
 """
 
 from __future__ import annotations
@@ -113,6 +118,9 @@ def main() -> None:
     parser.add_argument("--format", choices=("pdf", "txt"), default="pdf")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "extraction_bench.jsonl")
     parser.add_argument("--summarise", action="store_true", help="only summarise the lines already in --out")
+    parser.add_argument("--open-fields-ab", action="store_true",
+                        help="hybrid asking every field against asking the open ones, alternating")
+    parser.add_argument("--skip", type=int, default=0, help="start after this many contracts")
     args = parser.parse_args()
     if args.summarise:
         lines = [json.loads(line) for line in args.out.read_text().splitlines() if line.strip()]
@@ -138,8 +146,11 @@ def main() -> None:
     backend = RecordingBackend(get_backend("embedded"))
     print(json.dumps({"model_load_s": round(time.monotonic() - started, 2),
                       "threads": backend.backend.llm.n_threads}), flush=True)
-    contracts = read_labels(args.labels)[:args.limit or None]
+    contracts = read_labels(args.labels)[args.skip:][:args.limit or None]
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.open_fields_ab:
+        _open_fields_ab(args, contracts, backend, schema)
+        return
     lines = []
     with args.out.open("w") as out:
         for contract in contracts:
@@ -165,6 +176,55 @@ def main() -> None:
             scores = {mode: line[mode]["scores"] for mode in ("hybrid", "model", "rules")}
             print(json.dumps({"id": line["id"], **scores, "seconds": line["hybrid"]["seconds"]}), flush=True)
     print(json.dumps({"summary": summarise(lines)}, indent=1))
+
+
+def _open_fields_ab(args, contracts: list[dict], backend: RecordingBackend, schema) -> None:
+    from django.conf import settings
+
+    from extraction.evaluation import contract_file, score_record
+    from extraction.export import result_record
+    from extraction.extractor import extract
+    from extraction.management.commands.extract import read_text
+
+    totals: dict[str, dict[str, list[float]]] = {"all": {}, "open": {}}
+    seconds: dict[str, list[float]] = {"all": [], "open": []}
+    grounded: dict[str, list[int]] = {"all": [0, 0], "open": [0, 0]}
+    with args.out.open("w") as out:
+        for number, contract in enumerate(contracts):
+            parsed = read_text(contract_file(args.labels, contract["id"], args.format))
+            line: dict = {"id": contract["id"], "chars": len(parsed.text)}
+            for variant in (("all", "open") if number % 2 == 0 else ("open", "all")):
+                settings.EXTRACTION_ASK_OPEN_FIELDS_ONLY = variant == "open"
+                first_call = len(backend.calls)
+                begin = time.monotonic()
+                result = extract(parsed.text, schema, mode="hybrid", backend=backend,
+                                 page_offsets=parsed.page_offsets)
+                took = time.monotonic() - begin
+                record = result_record(contract["id"], result)
+                scored = score_record(record, contract["labels"], schema.schema, parsed.text)
+                calls = backend.calls[first_call:]
+                line[variant] = {**scored, "seconds": round(took, 2), "calls": len(calls),
+                                 "completion_tokens": sum(c["completion_tokens"] for c in calls)}
+                for name, score in scored["scores"].items():
+                    totals[variant].setdefault(name, []).append(score)
+                seconds[variant].append(took)
+                grounded[variant][0] += scored["grounding"][0]
+                grounded[variant][1] += scored["grounding"][1]
+            out.write(json.dumps(line) + "\n")
+            out.flush()
+            brief = {variant: {key: line[variant][key] for key in ("seconds", "calls", "scores")}
+                     for variant in ("all", "open")}
+            print(json.dumps({"id": line["id"], **brief}), flush=True)
+    summary = {}
+    for variant, per_field in totals.items():
+        every = [score for scores in per_field.values() for score in scores]
+        summary[variant] = {
+            "accuracy": {name: round(sum(v) / len(v), 3) for name, v in per_field.items()},
+            "mean_accuracy": round(sum(every) / len(every), 3) if every else None,
+            "seconds_per_contract": round(sum(seconds[variant]) / max(1, len(seconds[variant])), 2),
+            "grounding_precision": f"{grounded[variant][0]}/{grounded[variant][1]}"}
+    print(json.dumps({"summary": summary, "contracts": len(contracts),
+                      "load_average_end": os.getloadavg()[0]}, indent=1))
 
 
 if __name__ == "__main__":

@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+# Per schema: a section's name, how to find it, and the fields it is read for.
 SECTION_KEYWORDS = {
     "contract": [
-        ("governing_law", re.compile(r"governing\s+law|governed\s+by|construed\s+in\s+accordance", re.I)),
-        ("term", re.compile(r"\bterm\b[^.]{0,120}\b(?:expire|terminat|years?|until)", re.I)),
+        ("governing_law", re.compile(r"governing\s+law|governed\s+by|construed\s+in\s+accordance", re.I),
+         ("governing_law",)),
+        ("term", re.compile(r"\bterm\b[^.]{0,120}\b(?:expire|terminat|years?|until)", re.I),
+         ("expiration_date", "renewal_term")),
     ],
 }
 
@@ -54,23 +57,27 @@ def _snap_start(text: str, start: int) -> int:
 
 
 def plan_chunks(text: str, schema_name: str, *, size: int, overlap: int, max_chunks: int,
-                page_offsets: list[int] | None = None) -> list[Chunk]:
+                page_offsets: list[int] | None = None, fields: frozenset[str] | None = None) -> list[Chunk]:
+    """``fields``: only these are asked (the others are settled already): the head, and the sections
+    read for one of them; no further pages, which are read for whatever the head and sections miss."""
     page_offsets = page_offsets or []
     chunks = [Chunk(0, 0, _snap_end(text, 0, size, page_offsets), "head")]
 
     def covered(position: int) -> bool:
         return any(c.start <= position < c.end for c in chunks)
 
-    for name, pattern in SECTION_KEYWORDS.get(schema_name, []):
+    for name, pattern, section_fields in SECTION_KEYWORDS.get(schema_name, []):
         if len(chunks) >= max_chunks:
             break
+        if fields is not None and not fields.intersection(section_fields):
+            continue
         match = next((m for m in pattern.finditer(text) if not covered(m.start())), None)
         if match:
             # A section is shorter than the head: the clause and its surroundings, not the next pages.
             start = _snap_start(text, max(0, match.start() - overlap))
             chunks.append(Chunk(len(chunks), start, _snap_end(text, start, start + size // 2, page_offsets),
                                 f"section:{name}"))
-    while len(chunks) < max_chunks and max(c.end for c in chunks) < len(text):
+    while fields is None and len(chunks) < max_chunks and max(c.end for c in chunks) < len(text):
         start = _snap_start(text, max(c.end for c in chunks) - overlap)
         chunks.append(Chunk(len(chunks), start, _snap_end(text, start, start + size, page_offsets), "next"))
     return chunks

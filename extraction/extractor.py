@@ -8,7 +8,7 @@ plus escalation when configured; the default). The result says how it was reache
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 
@@ -22,7 +22,7 @@ from .clauses.review import review_clauses, schema_clause_fields
 from .clauses.risks import risk_flags
 from .grounding import Span, ground, is_date_spec, locate, normalise
 from .inference import Audience, chunk_prompt, infer, sha256_text
-from .json_schema import SchemaRef
+from .json_schema import SchemaRef, is_array
 from .learning import few_shot_messages
 from .phi import scrub
 
@@ -163,6 +163,34 @@ def _model_text(text: str, redacted: RedactedText, sees_original: bool) -> tuple
 MIN_CHUNK_CHARS = 1000
 
 
+def _open_fields(schema: SchemaRef, rules_found: Candidate | None) -> SchemaRef | None:
+    """The schema narrowed to the fields the small model still has to answer (None: none is left), for
+    ``EXTRACTION_ASK_OPEN_FIELDS_ONLY``.
+
+    Settled without it: a single value the rules found and placed in the text, which ``_merge`` keeps
+    over any model's (the rules weigh 0.85 a grounded value, a model at most 0.5), and a contract's
+    clause keys, which the clause review fills whatever a model says. Lists stay open: a model's list
+    can win the merge. Only the sections of open fields are read (``plan_chunks``). The answer is
+    shorter and there are fewer prompts: 2.6x faster on the embedded model, but SmolLM2 then names
+    fewer contract parties (docs/BENCHMARKS.md), so it is not the default.
+    """
+    properties = schema.schema["properties"]
+    settled = set(SCHEMA_KEYS) if schema.name == "contract" and schema.custom_id is None else set()
+    if rules_found is not None:
+        settled |= {name for name, value in rules_found.data.items()
+                    if name in properties and f"/{name}" in rules_found.spans
+                    and not is_array(properties[name]) and not _empty(value)}
+    open_names = [name for name in properties if name not in settled]
+    if not open_names:
+        return None
+    if len(open_names) == len(properties):
+        return schema
+    required = [name for name in schema.schema.get("required", properties) if name in open_names]
+    narrowed = {**schema.schema, "properties": {name: properties[name] for name in open_names},
+                "required": required}
+    return replace(schema, schema=narrowed, narrowed_to=frozenset(open_names), narrowed=True)
+
+
 def _ask(backend: Backend, schema: SchemaRef, text: str, original_offsets: bool, source: str,
          audience: Audience, page_offsets: list[int] | None, route_steps: list[dict]) -> list[Candidate]:
     """The backend's answers over the planned chunks. A server whose context is smaller than our chunks
@@ -184,7 +212,7 @@ def _ask_chunks(backend: Backend, schema: SchemaRef, text: str, original_offsets
                 route_steps: list[dict]) -> list[Candidate]:
     chunks = plan_chunks(text, schema.name, size=backend.max_prompt_chars,
                          overlap=settings.EXTRACTION_CHUNK_OVERLAP, max_chunks=settings.EXTRACTION_MAX_CHUNKS,
-                         page_offsets=page_offsets if original_offsets else None)
+                         page_offsets=page_offsets if original_offsets else None, fields=schema.narrowed_to)
     candidates = []
     # Reviewers' corrections of the same schema, shown before the document (redacted text only).
     examples = few_shot_messages(schema, settings.EXTRACTION_FEW_SHOT)
@@ -248,10 +276,15 @@ def extract(text: str, schema: SchemaRef, *, mode: str = "hybrid", backend: Back
             candidates.append(Candidate("rules", proposal.data, proposal.spans))
             route["steps"].append({"source": "rules", "valid": not schema.errors(proposal.data)})
             models_used.append("rules")
-    if mode in ("model", "hybrid"):
+    asked: SchemaRef | None = schema
+    if mode == "hybrid" and settings.EXTRACTION_ASK_OPEN_FIELDS_ONLY:
+        asked = _open_fields(schema, candidates[0] if candidates else None)
+        if asked is None:
+            route["steps"].append({"source": "model", "skipped": "settled_by_rules"})
+    if asked is not None and mode in ("model", "hybrid"):
         backend = backend or get_backend(schema_name=schema.name)
         readable, same_offsets = _model_text(text, redacted_text, settings.SLM_SEES_ORIGINAL)
-        candidates += _ask(backend, schema, readable, same_offsets, "model",
+        candidates += _ask(backend, asked, readable, same_offsets, "model",
                            Audience(document, actor, route="slm"), page_offsets, route["steps"])
         models_used.insert(0, backend.model)
     data, spans, ungrounded, confidence = _merge(schema, text, candidates)

@@ -82,6 +82,12 @@ def _check(parsed, schema: SchemaRef) -> tuple[dict | None, list[str], list[str]
     if not isinstance(parsed, dict):
         return None, ["$: not a JSON object"], []
     repairs = []
+    asked = schema.schema["properties"]
+    if schema.narrowed and not parsed.keys() <= asked.keys():
+        # Asked without some fields (``extractor._open_fields``), a server that does not enforce the
+        # schema may still answer them: those answers are not used, so they are dropped, not re-asked.
+        parsed = {k: v for k, v in parsed.items() if k in asked}
+        repairs.append("dropped_unasked")
     missing = {k: v for k, v in schema.empty().items() if k not in parsed}
     if missing:
         parsed = {**parsed, **missing}

@@ -34,6 +34,10 @@ class SchemaRef:
     version: str
     schema: dict
     custom_id: int | None = None  # the SchemaVersion row, for custom schemas
+    # A schema narrowed for a model (``extractor._open_fields``): the fields it asks, whose sections of
+    # the document it reads (None: all of them), and that it asks fewer than the registered schema.
+    narrowed_to: frozenset[str] | None = None
+    narrowed: bool = False
 
     @property
     def id(self) -> str:
@@ -46,10 +50,10 @@ class SchemaRef:
 
     def empty(self) -> dict:
         """The answer with every fact missing: null, or [] for arrays."""
-        return {name: [] if _is_array(spec) else None for name, spec in self.schema["properties"].items()}
+        return {name: [] if is_array(spec) else None for name, spec in self.schema["properties"].items()}
 
 
-def _is_array(spec: dict) -> bool:
+def is_array(spec: dict) -> bool:
     kind = spec.get("type")
     return kind == "array" or (isinstance(kind, list) and "array" in kind)
 

@@ -128,5 +128,8 @@ def few_shot_messages(schema: SchemaRef, count: int) -> list[dict]:
     for example in examples(schema.name, include_confirmed=False, sees_original=False,
                             window=FEW_SHOT_CHARS, limit=count):
         prompt = extraction_prompt(schema.schema, example.text)
-        turns += [prompt.messages[1], {"role": "assistant", "content": schema_text(example.answer)}]
+        # The answer as the prompt's schema asks it (a schema narrowed to the open fields asks fewer).
+        asked = schema.schema["properties"]
+        answer = {name: value for name, value in example.answer.items() if name in asked}
+        turns += [prompt.messages[1], {"role": "assistant", "content": schema_text(answer)}]
     return turns

@@ -39,3 +39,13 @@ def test_the_plan_is_deterministic_and_covers_the_text_in_order_when_allowed_eno
     assert first[-1].end == len(CONTRACT)
     for before, after in itertools.pairwise(first):
         assert after.start <= before.end  # overlapping, never leaving a gap
+
+
+def test_only_the_sections_of_open_fields_are_read_when_the_others_are_settled():
+    every = plan_chunks(CONTRACT, "contract", size=1000, overlap=100, max_chunks=3)
+    assert len(every) == 3
+    law = plan_chunks(CONTRACT, "contract", size=1000, overlap=100, max_chunks=3,
+                      fields=frozenset({"governing_law"}))
+    assert [chunk.reason for chunk in law] == ["head", "section:governing_law"]
+    assert [chunk.reason for chunk in plan_chunks(CONTRACT, "contract", size=1000, overlap=100, max_chunks=3,
+                                                  fields=frozenset({"document_type"}))] == ["head"]

@@ -168,3 +168,37 @@ def test_against_a_real_llama_cpp_server(llama_server):
     assert steps and all(s["prompt_tokens"] > 0 for s in steps)
     for pointer, spans in result.grounding.items():
         assert spans and pointer not in result.ungrounded
+
+
+def test_asking_open_fields_only_leaves_settled_ones_and_clause_keys_out(fake_vllm, settings):
+    settings.EXTRACTION_ASK_OPEN_FIELDS_ONLY = True
+    # Without its governing-law sentence, the rules leave governing_law open; the scalars they settle.
+    text = SHORT_CONTRACT[:SHORT_CONTRACT.index("5. Governing Law.")] + \
+        "5. Law. The laws of the State of New York apply to this Agreement.\n"
+    fake_vllm.reply(GOOD)  # a server that ignores the schema answers every field: the extras are dropped
+    result = extract(text, CONTRACT, mode="hybrid", backend=backend_for(fake_vllm.url))
+    asked = fake_vllm.requests[0]["response_format"]["json_schema"]["schema"]
+    assert "governing_law" in asked["properties"] and "parties" in asked["properties"]  # open; a list
+    assert {"agreement_date", "expiration_date"}.isdisjoint(asked["properties"])  # the rules placed them
+    assert "liability_cap" not in asked["properties"]  # a clause key: the clause review fills it
+    assert asked["required"] == list(asked["properties"])
+    model_steps = [step for step in result.route["steps"] if step["source"].startswith("model")]
+    assert model_steps and all(step["valid"] and "dropped_unasked" in step["repairs"] for step in model_steps)
+    assert result.valid and result.data["governing_law"] == "New York"  # the model's, grounded
+    assert result.data["agreement_date"] == "2021-03-03" and result.data["renewal_term"]
+
+
+def test_asking_open_fields_only_skips_the_model_when_nothing_is_left_open(fake_vllm, settings):
+    settings.EXTRACTION_ASK_OPEN_FIELDS_ONLY = True
+    # The contract schema without its one list: the rules and the clause review settle every field.
+    properties = {k: v for k, v in CONTRACT.schema["properties"].items() if k != "parties"}
+    no_lists = SchemaRef(CONTRACT.name, CONTRACT.version,
+                         {**CONTRACT.schema, "properties": properties, "required": list(properties)})
+    result = extract(SHORT_CONTRACT, no_lists, mode="hybrid", backend=backend_for(fake_vllm.url))
+    assert fake_vllm.requests == []
+    assert {"source": "model", "skipped": "settled_by_rules"} in result.route["steps"]
+    assert result.valid and result.data["governing_law"] == "New York"
+    settings.EXTRACTION_ASK_OPEN_FIELDS_ONLY = False  # the default: every field, always
+    fake_vllm.reply(GOOD)
+    extract(SHORT_CONTRACT, CONTRACT, mode="hybrid", backend=backend_for(fake_vllm.url))
+    assert fake_vllm.requests[0]["response_format"]["json_schema"]["schema"] == CONTRACT.schema
