@@ -221,23 +221,6 @@ def recreate_postgres(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def audit_trigger_on_seq(env: dict) -> None:
-    """What-if, SQLite only, on the bench's throw-away database: the append-only trigger of the audit
-    events checks the event's ``seq`` alone. As shipped it also compares ``hash``, which has no index, so
-    every append reads the whole log (13.5 ms at 15,000 events, growing with the log); an INSERT OR
-    REPLACE can only collide on the primary key, ``seq``. The audit log is the lead's: this flag shows
-    what that change would be worth, it changes nothing in docintel."""
-    import sqlite3
-
-    path = Path(env["DOCINTEL_DATA_DIR"]) / "docintel.sqlite3"
-    with sqlite3.connect(path, isolation_level=None) as db:
-        (sql,) = db.execute(
-            "SELECT sql FROM sqlite_master WHERE name = 'audit_auditevent_no_replace'"
-        ).fetchone()
-        db.execute("DROP TRIGGER audit_auditevent_no_replace")
-        db.execute(sql.replace(' OR "hash" = NEW."hash"', ""))
-
-
 def prepare_docintel(data_dir: Path, documents: int, events: int) -> tuple[dict, dict]:
     env = docintel_env(data_dir)
     if env.get("DATABASE_URL"):
@@ -386,11 +369,6 @@ def main() -> None:
         action="store_true",
         help="also: 1 MB PDF uploads (8 connections), alone and together with list requests",
     )
-    parser.add_argument(
-        "--audit-trigger-on-seq",
-        action="store_true",
-        help="what-if (SQLite): the audit events' append-only trigger checks seq only (see its function)",
-    )
     parser.add_argument("--drf-args", default="-k sync -w 5")
     parser.add_argument("--docintel-args", default=f"-c {ROOT / 'deploy' / 'gunicorn.conf.py'}")
     parser.add_argument("--endpoints", default="list,detail,audit,extraction,redacted,page200")
@@ -404,10 +382,6 @@ def main() -> None:
     try:
         print(f"seeding {args.documents} documents ...", flush=True)
         denv, seeded = prepare_docintel(work / "docintel", args.documents, args.events)
-        if args.audit_trigger_on_seq:
-            if denv.get("DATABASE_URL"):
-                sys.exit("--audit-trigger-on-seq is for SQLite")
-            audit_trigger_on_seq(denv)
         doc = seeded["document"]
         wanted = args.endpoints.split(",")
         docintel_paths = {
