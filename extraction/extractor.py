@@ -188,7 +188,7 @@ def _open_fields(schema: SchemaRef, rules_found: Candidate | None) -> SchemaRef 
     required = [name for name in schema.schema.get("required", properties) if name in open_names]
     narrowed = {**schema.schema, "properties": {name: properties[name] for name in open_names},
                 "required": required}
-    return replace(schema, schema=narrowed, narrowed_to=frozenset(open_names), narrowed=True)
+    return replace(schema, schema=narrowed, narrowed_to=frozenset(open_names))
 
 
 def _ask(backend: Backend, schema: SchemaRef, text: str, original_offsets: bool, source: str,

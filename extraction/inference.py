@@ -83,7 +83,7 @@ def _check(parsed, schema: SchemaRef) -> tuple[dict | None, list[str], list[str]
         return None, ["$: not a JSON object"], []
     repairs = []
     asked = schema.schema["properties"]
-    if schema.narrowed and not parsed.keys() <= asked.keys():
+    if schema.narrowed_to is not None and not parsed.keys() <= asked.keys():
         # Asked without some fields (``extractor._open_fields``), a server that does not enforce the
         # schema may still answer them: those answers are not used, so they are dropped, not re-asked.
         parsed = {k: v for k, v in parsed.items() if k in asked}

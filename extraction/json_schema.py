@@ -34,10 +34,9 @@ class SchemaRef:
     version: str
     schema: dict
     custom_id: int | None = None  # the SchemaVersion row, for custom schemas
-    # A schema narrowed for a model (``extractor._open_fields``): the fields it asks, whose sections of
-    # the document it reads (None: all of them), and that it asks fewer than the registered schema.
+    # Set on a schema narrowed for a model (``extractor._open_fields``): the fields it asks, and whose
+    # sections of the document the model reads.
     narrowed_to: frozenset[str] | None = None
-    narrowed: bool = False
 
     @property
     def id(self) -> str:
