@@ -48,17 +48,19 @@ def _sqlite_statements(table: str) -> list[str]:
         f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}: {operation} on {table} rejected'); END"
         for operation in ("UPDATE", "DELETE")
     ]
+    return [*statements, _sqlite_no_replace(table)]
+
+
+def _sqlite_no_replace(table: str) -> str:
     collides = " OR ".join(f'"{column}" = NEW."{column}"' for column in APPEND_ONLY_TABLES[table])
-    statements.append(
-        f"CREATE TRIGGER IF NOT EXISTS {table}_no_replace BEFORE INSERT ON {table} "
-        f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {collides}) "
-        f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}: INSERT over an existing row of {table} rejected'); END")
-    return statements
+    return (f"CREATE TRIGGER IF NOT EXISTS {table}_no_replace BEFORE INSERT ON {table} "
+            f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {collides}) "
+            f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}: INSERT over an existing row of {table} rejected'); END")
 
 
 def replace_trigger_sql(table: str) -> list[str]:
     """SQLite: the statements that re-create ``table``'s no-replace trigger with today's columns."""
-    return [f"DROP TRIGGER IF EXISTS {table}_no_replace", _sqlite_statements(table)[-1]]
+    return [f"DROP TRIGGER IF EXISTS {table}_no_replace", _sqlite_no_replace(table)]
 
 
 def protect(connection, tables=APPEND_ONLY_TABLES) -> None:

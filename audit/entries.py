@@ -24,6 +24,7 @@ _encode = json.encoder.encode_basestring_ascii
 # escaping them again for every event was a fifth of the verifier's time (measured, bench/audit_bench.py).
 _KNOWN_MAX = 4096
 _known: dict[str, str] = {}
+_EMPTY = '""'  # an event without a sealed payload: most of them
 
 
 def _encode_known(text: str) -> str:
@@ -54,9 +55,6 @@ def canonical_event_bytes(seq: int, time: str, action: str, actor_id: int | None
 def row_entry(row: tuple) -> bytes:
     """The canonical bytes of an ``EVENT_FIELDS`` row (time and document id as text)."""
     return canonical_event_bytes(*row[:11])
-
-
-_EMPTY = '""'
 
 
 # Where the event's fields start in a ``leaf_rows`` row, and where its prev_hash and hash are.
