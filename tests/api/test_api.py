@@ -132,7 +132,7 @@ def test_pagination_and_filters(api_for, users):
 def test_list_query_count_is_constant_in_page_size(api_for, users):
     _documents(30, users["clerk"])
     api = api_for("clerk")
-    api.get(LIST)  # the first call of a token stamps its last use
+    api.get(LIST)  # the first call of a token looks it up and stamps its last use
     counts = []
     for size in (1, 10, 30):
         with CaptureQueriesContext(connection) as queries:
