@@ -28,7 +28,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from .canonical import EVENT_FIELDS
-from .entries import canonical_event_bytes
+from .entries import leaf_entry
 from .models import AuditEvent, format_time
 
 _TABLE = AuditEvent._meta.db_table
@@ -105,7 +105,7 @@ def append(*, action: str, actor_id, actor_username: str, actor_role: str, docum
             cursor.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {_TABLE}")  # under the write lock
             (seq,) = cursor.fetchone()
             time_value, document_value = _sqlite_time(now), _sqlite_document(document_id)
-        digest = hashlib.sha256(b"\x00" + canonical_event_bytes(
+        digest = hashlib.sha256(leaf_entry(
             seq, format_time(now), action, actor_id, actor_username, actor_role, document_id, purpose,
             details_json, sensitive, "")).hexdigest()
         if actor_id is None and not actor_username and not actor_role:

@@ -16,45 +16,69 @@ from django.db import connection
 from .canonical import EVENT_FIELDS
 from .models import AuditEvent, AuditLeaf, format_time
 
-BATCH = 20_000
-
 _encode = json.encoder.encode_basestring_ascii
 
-# The JSON form of the fields that take few distinct values (actions, actors, roles, purposes), kept:
-# escaping them again for every event was a fifth of the verifier's time (measured, bench/audit_bench.py).
+# The JSON form of values that repeat from event to event (actions, actors, roles, purposes, a
+# document's id across its pipeline), kept: escaping them again for every event was a fifth of the
+# verifier's time (measured, bench/audit_bench.py). A dict whose misses fill it, so that a hit is one
+# subscript in C; free-text purposes can be many, so each starts again rather than grow past
+# ``_KNOWN_MAX``.
 _KNOWN_MAX = 4096
-_known: dict[str, str] = {}
-_EMPTY = '""'  # an event without a sealed payload: most of them
 
 
-def _encode_known(text: str) -> str:
-    found = _known.get(text)
-    if found is None:
-        if len(_known) >= _KNOWN_MAX:
-            _known.clear()  # free-text purposes can be many: start again rather than grow
-        found = _known[text] = _encode(text)
-    return found
+class _JsonForms(dict):
+    """{value: its JSON text}: strings escaped (ASCII), None as null, integers as digits."""
+
+    def __missing__(self, value) -> str:
+        if len(self) >= _KNOWN_MAX:
+            self.clear()
+        form = self[value] = "null" if value is None else (
+            _encode(value) if isinstance(value, str) else str(int(value)))
+        return form
+
+
+# Apart, so that the string "1" and the number 1 never share an entry (1 == True too).
+_text = _JsonForms()  # actions, usernames, roles, purposes, document ids
+_number = _JsonForms()  # actor ids
+
+
+def leaf_entries(rows: list[tuple]) -> list[bytes]:
+    """What the tree hashes for each row of ``leaf_rows`` (index, stored leaf, the event's fields as
+    ``EVENT_FIELDS``): 0x00 then ``canonical_json`` of the event's record but its hash, the keys in
+    sorted order. One comprehension over a batch: the verifier runs it for every event, and a call per
+    event cost a third more (measured). ``details`` is stored canonical already; ``prev_hash`` (hex or
+    ""), ``seq`` and ``time`` (typed columns) need no escaping. Raises TypeError for a row whose event
+    is gone (its fields are None) and UnicodeEncodeError for text that was never canonical."""
+    text, number, encode = _text, _number, _encode
+    return [
+        f'\x00{{"action":{text[action]},"actor_id":{number[actor_id]},"actor_role":{text[role]},'
+        f'"actor_username":{text[username]},"details":{details},"document_id":{text[document_id]},'
+        f'"prev_hash":"{prev_hash}","purpose":{text[purpose]},"sensitive":{encode(sensitive)},'
+        f'"seq":{seq:d},"time":"{time}"}}'.encode("ascii")
+        for _, _, seq, time, action, actor_id, username, role, document_id, purpose, details, sensitive,
+        prev_hash, _ in rows
+    ]
 
 
 def canonical_event_bytes(seq: int, time: str, action: str, actor_id: int | None, actor_username: str,
                           actor_role: str, document_id: str | None, purpose: str, details_json: str,
                           sensitive: str, prev_hash: str) -> bytes:
-    """``canonical_json`` of an event's record but its hash, written as one f-string with the keys in
-    sorted order. ``details_json`` is stored canonical already; ``prev_hash`` (hex or ""), ``seq`` and
-    ``time`` (read from typed columns) need no escaping."""
-    known, encode = _encode_known, _encode
-    return (
-        f'{{"action":{known(action)},"actor_id":{"null" if actor_id is None else actor_id},'
-        f'"actor_role":{known(actor_role)},"actor_username":{known(actor_username)},'
-        f'"details":{details_json},"document_id":{"null" if document_id is None else encode(document_id)},'
-        f'"prev_hash":"{prev_hash}","purpose":{known(purpose)},'
-        f'"sensitive":{encode(sensitive) if sensitive else _EMPTY},"seq":{seq},"time":"{time}"}}'
-    ).encode("ascii")
+    """``canonical_json`` of one event's record but its hash (``leaf_entries`` without the 0x00)."""
+    return leaf_entry(seq, time, action, actor_id, actor_username, actor_role, document_id, purpose,
+                      details_json, sensitive, prev_hash)[1:]
 
 
-def row_entry(row: tuple) -> bytes:
-    """The canonical bytes of an ``EVENT_FIELDS`` row (time and document id as text)."""
-    return canonical_event_bytes(*row[:11])
+def leaf_entry(seq: int, time: str, action: str, actor_id: int | None, actor_username: str,
+               actor_role: str, document_id: str | None, purpose: str, details_json: str, sensitive: str,
+               prev_hash: str) -> bytes:
+    """What one event's leaf hashes: 0x00 then its canonical bytes (``leaf_entries`` of one row)."""
+    return leaf_entries([(None, None, seq, time, action, actor_id, actor_username, actor_role, document_id,
+                          purpose, details_json, sensitive, prev_hash, None)])[0]
+
+
+def row_leaf_entry(row: tuple) -> bytes:
+    """What the leaf of an ``EVENT_FIELDS`` row hashes (time and document id as text)."""
+    return leaf_entry(*row[:11])
 
 
 # Where the event's fields start in a ``leaf_rows`` row, and where its prev_hash and hash are.
@@ -98,26 +122,36 @@ def query(sql: str, params: list) -> list[tuple]:
         return _as_text(cursor.fetchall())
 
 
-def leaf_rows(first: int, end: int | None = None) -> Iterator[tuple]:
-    """Rows ``(leaf index, stored leaf hash, *event fields)`` in tree order from leaf ``first`` (to
-    ``end``, exclusive), the event fields as ``EVENT_FIELDS`` with time and document id as text; all
-    None where the leaf's event row is gone. Rows come as the database gives them (the verifier reads
-    a million of them: no copying)."""
-    upper = end if end is not None else 2**62
-    while first < upper:
+LEAF_BATCH = 1 << 14  # leaves per read: a power of two, so that every full batch is a perfect subtree
+
+
+def leaf_batches(first: int, end: int, batch: int | None = None) -> Iterator[list[tuple]]:
+    """Rows ``(leaf index, stored leaf hash, *event fields)`` in tree order for leaves [first, end), as
+    lists of the leaves of consecutive ranges ending at multiples of ``batch`` (after the first, each
+    range starts at a multiple of ``batch`` and spans ``batch`` leaves but the last). A range yields
+    fewer rows where leaves are missing. The event fields are ``EVENT_FIELDS`` with time and document id
+    as text; all None where the leaf's event row is gone. Rows come as the database gives them (the
+    verifier reads a million of them: no copying)."""
+    batch = batch or LEAF_BATCH
+    low = first
+    while low < end:
+        high = min(end, (low // batch + 1) * batch)
         with connection.cursor() as cursor:
             cursor.execute(f'SELECT l."index", l.leaf_hash, {_columns()} FROM {_LEAVES} l '
                            f"LEFT JOIN {_EVENTS} e ON e.seq = l.event_seq "
-                           f'WHERE l."index" >= %s AND l."index" < %s ORDER BY l."index" LIMIT %s',
-                           [first, upper, BATCH])
-            batch = cursor.fetchall()
-        if not batch:
-            return
+                           f'WHERE l."index" >= %s AND l."index" < %s ORDER BY l."index"', [low, high])
+            rows = cursor.fetchall()
         if connection.vendor != "postgresql":  # SQLite: bytes for the hash, text for time and id
-            batch = [(index, bytes(leaf), *(_as_text([tuple(rest)])[0] if rest[0] is not None else rest))
-                     for index, leaf, *rest in batch]
-        yield from batch
-        first = batch[-1][0] + 1
+            rows = [(index, bytes(leaf), *(_as_text([tuple(rest)])[0] if rest[0] is not None else rest))
+                    for index, leaf, *rest in rows]
+        yield rows
+        low = high
+
+
+def leaf_rows(first: int, end: int) -> Iterator[tuple]:
+    """``leaf_batches`` one row at a time."""
+    for rows in leaf_batches(first, end):
+        yield from rows
 
 
 def record_of(row: tuple) -> dict:

@@ -225,6 +225,19 @@ class CompactRange:
                 border[-1] = sha256(b"\x01" + border[-1] + right).digest()
                 size >>= 1
 
+    def push_subtree(self, level: int, digest: bytes) -> None:
+        """Add a perfect subtree of 2**level leaves, given its hash, where the tree's size is a multiple
+        of 2**level (``push`` is level 0): the verifier hashes a batch of leaves level by level."""
+        if self.size & ((1 << level) - 1):
+            raise ValueError(f"a subtree of {1 << level} leaves cannot start at leaf {self.size}")
+        border, units = self.border, self.size >> level
+        border.append(digest)
+        self.size += 1 << level
+        while units & 1:
+            right = border.pop()
+            border[-1] = node_hash(border[-1], right)
+            units >>= 1
+
     def extend(self, leaves: Iterable[bytes]) -> list[tuple[Node, bytes]]:
         made: list[tuple[Node, bytes]] = []
         for leaf in leaves:

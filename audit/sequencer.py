@@ -31,7 +31,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from . import heads, merkle, tree
-from .entries import query, row_entry
+from .entries import query, row_leaf_entry
 from .models import AuditEvent, AuditLeaf, AuditTreeNode, SignedTreeHead, node_id
 from .witnessing import publish as publish_heads
 
@@ -120,7 +120,7 @@ def _integrate_batch(batch: int, full: bool | str) -> Integration:
             leaves: list[tuple[int, int, bytes, datetime]] = []
             nodes: list[tuple[int, bytes]] = []
             for row in pending:
-                leaf = sha256(b"\x00" + row_entry(row)).digest()
+                leaf = sha256(row_leaf_entry(row)).digest()
                 leaves.append((compact.size, row[0], leaf, now))
                 nodes.extend((node_id(level, index), digest)
                              for (level, index), digest in compact.append(leaf) if level > 0)

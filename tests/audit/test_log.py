@@ -223,10 +223,16 @@ def test_a_forged_tree_head_fails():
     assert not result["ok"] and "signature" in result["error"]
 
 
-def test_a_version_1_chain_is_kept_in_the_tree_and_still_checked():
+@pytest.mark.parametrize("leaf_batch", [None, 2])  # 2: the chain in one batch, the tree's events after
+def test_a_version_1_chain_is_kept_in_the_tree_and_still_checked(monkeypatch, leaf_batch):
     """Logs from before the tree: chained events (prev_hash, hash = SHA-256(entry)) enter the tree first
     and their chain is still verified."""
     import hashlib
+
+    from audit import entries
+
+    if leaf_batch:
+        monkeypatch.setattr(entries, "LEAF_BATCH", leaf_batch)
 
     prev = "0" * 64
     with connection.cursor() as cursor:
@@ -244,7 +250,8 @@ def test_a_version_1_chain_is_kept_in_the_tree_and_still_checked():
         if connection.vendor == "postgresql":
             cursor.execute("SELECT setval('audit_event_seq', 4, false)")
     log_of(2)
-    assert verify_json()["ok"]
+    clean = verify_json()
+    assert clean["ok"] and clean["walked_one_by_one"] == (4 if leaf_batch else 5)
     _tamper(("UPDATE audit_auditevent SET prev_hash = %s WHERE seq = 2", ["1" * 64]))
     result = verify_json()
     assert not result["ok"] and result["first_bad_seq"] == 2
@@ -262,3 +269,83 @@ def test_a_damaged_tree_node_fails_proofs_and_the_node_check():
         inclusion_document(events[0].seq)
     result = json.loads(run_command("audit_verify", "--json", "--nodes")[1])
     assert not result["ok"] and "stored tree node 1/1" in result["error"]
+
+
+# --- The verifier checks leaves a batch at a time (``audit.verify``): four here, so that a short log
+# crosses batches, and whatever it finds, the event-by-event walk that follows names. ------------------
+@pytest.fixture
+def batches_of_four(monkeypatch):
+    from audit import entries
+
+    monkeypatch.setattr(entries, "LEAF_BATCH", 4)
+
+
+def log_with_heads(*chunks: int) -> list:
+    """Events in ``chunks``, a signed head after each: heads inside batches and at their edges."""
+    events = []
+    for count in chunks:
+        events += log_of(count)
+        heads.sign_tree_now(reason="on_demand")
+    return events
+
+
+def test_the_batch_check_agrees_with_the_event_walk(batches_of_four):
+    from audit.verify import verify_log
+
+    log_with_heads(3, 3, 2, 3)  # heads at 3, 6, 8 and 11: in a batch, at a batch's end, in the last one
+    batched = verify_log()
+    walked = verify_log(check_nodes=True)  # every leaf one by one (and every stored node)
+    assert batched.ok and walked.ok, (batched.error, walked.error)
+    assert batched.walked_one_by_one == 0 and walked.walked_one_by_one == 11
+    assert {**batched.as_dict(), "walked_one_by_one": 11} == walked.as_dict()
+    assert (batched.tree_size, batched.root_hash) == tree.head()
+    assert batched.tree_heads == SignedTreeHead.objects.count() >= 4
+
+
+@pytest.mark.parametrize("which", [0, 5, 10])  # the first batch, a middle one, the last (partial) one
+def test_a_changed_event_is_named_in_any_batch(batches_of_four, which):
+    events = log_with_heads(6, 5)
+    _tamper(("UPDATE audit_auditevent SET details = %s WHERE seq = %s", ['{"n":99}', events[which].seq]))
+    result = verify_json()
+    assert not result["ok"] and result["first_bad_seq"] == events[which].seq
+    assert "altered" in result["error"] and result["verified_up_to"] == which
+
+
+def test_a_changed_event_with_its_hash_and_leaf_recomputed_is_caught_by_a_head_inside_a_batch(
+        batches_of_four):
+    events = log_with_heads(6, 5)  # a head at 6, inside the second batch
+    target = AuditEvent.objects.get(seq=events[4].seq).as_record()
+    target["details"] = {"n": "rewritten"}
+    digest = stored_hash(target)
+    _tamper(("UPDATE audit_auditevent SET details = %s, hash = %s WHERE seq = %s",
+             [canonical_json(target["details"]).decode(), digest, events[4].seq]),
+            ("UPDATE audit_auditleaf SET leaf_hash = %s WHERE event_seq = %s",
+             [bytes.fromhex(digest), events[4].seq]))
+    result = verify_json()
+    assert not result["ok"] and "first 6 leaves do not have the root" in result["error"]
+
+
+def test_deleted_missing_and_reordered_events_are_named_across_batches(batches_of_four):
+    events = log_with_heads(11)
+    _tamper(("DELETE FROM audit_auditevent WHERE seq = %s", [events[6].seq]))
+    result = verify_json()
+    assert not result["ok"] and result["first_bad_seq"] == events[6].seq and "deleted" in result["error"]
+    _tamper(("DELETE FROM audit_auditleaf WHERE \"index\" IN (4, 5, 6, 7)", []))  # a whole batch's leaves
+    result = verify_json()
+    assert not result["ok"] and "leaf 4 is missing" in result["error"]
+
+
+def test_events_swapped_across_a_batch_edge_are_caught(batches_of_four):
+    events = log_with_heads(8)
+    _tamper(("UPDATE audit_auditleaf SET event_seq = -1 WHERE \"index\" = 3", []),
+            ("UPDATE audit_auditleaf SET event_seq = %s WHERE \"index\" = 4", [events[3].seq]),
+            ("UPDATE audit_auditleaf SET event_seq = %s WHERE \"index\" = 3", [events[4].seq]))
+    result = verify_json()
+    assert not result["ok"] and result["first_bad_seq"] == events[4].seq
+
+
+def test_an_event_that_was_never_canonical_text_is_named_not_a_crash():
+    events = log_of(3)
+    _tamper(("UPDATE audit_auditevent SET details = %s WHERE seq = %s", ['{"n":"é"}', events[1].seq]))
+    result = verify_json()
+    assert not result["ok"] and result["first_bad_seq"] == events[1].seq and "canonical" in result["error"]
