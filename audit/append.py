@@ -98,15 +98,18 @@ def append(*, action: str, actor_id, actor_username: str, actor_role: str, docum
     third of the append (measured, bench/audit_bench.py)."""
     with connection.cursor() as cursor:
         now = timezone.now()
+        stamp = format_time(now)
         if cursor.db.vendor == "postgresql":
             seq = _block.next(cursor)
-            time_value, document_value = now, document_id
+            # The time as the text that is hashed (UTC, "Z"): PostgreSQL reads it exactly, and psycopg
+            # quotes a string in an eighth of the time it formats a datetime (0.5 against 4 us).
+            time_value, document_value = stamp, document_id
         else:  # SQLite has one writer at a time (transactions are IMMEDIATE): the largest plus one,
             cursor.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {_TABLE}")  # under the write lock
             (seq,) = cursor.fetchone()
             time_value, document_value = _sqlite_time(now), _sqlite_document(document_id)
         digest = hashlib.sha256(leaf_entry(
-            seq, format_time(now), action, actor_id, actor_username, actor_role, document_id, purpose,
+            seq, stamp, action, actor_id, actor_username, actor_role, document_id, purpose,
             details_json, sensitive, "")).hexdigest()
         if actor_id is None and not actor_username and not actor_role:
             cursor.execute(_INSERT_SYSTEM_SQL, [seq, time_value, action, document_value, purpose,

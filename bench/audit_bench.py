@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/audit_bench.py [--database postgres://postgres@127.0.0.1:5432/audit_bench]
         [--writers 4] [--seconds 10] [--rounds 2] [--events 1000000] [--proof-sizes 1000000,10000000]
+        [--keep-database] [--verify-rounds 1] [--compare-with ../main] [--no-export]
 
-The database named by ``--database`` is dropped and made again: give it one of its own.
+The database named by ``--database`` is dropped and made again (give it one of its own), unless
+``--keep-database``: then a log seeded by an earlier run is reused and only topped up to ``--events``.
 
 1. Appends, durable commits (``synchronous_commit=on``), one event per transaction: ``--writers``
    processes commit through ``record_event`` for ``--seconds`` while a sequencer process integrates
@@ -12,7 +14,10 @@ The database named by ``--database`` is dropped and made again: give it one of i
    times (the machine drifts). Prints events/s, append and transaction p50/p99, the ratio, and the
    integration lag (event time to the start of the sequencer transaction that placed it) p50/p99/max.
 2. Verification: the log is filled to ``--events`` (events and their tree written with COPY, a signed
-   head every AUDIT_STH_EVERY leaves), then ``verify_log()`` walks all of it in this one process.
+   head every AUDIT_STH_EVERY leaves), then ``verify_log()`` walks all of it, ``--verify-rounds`` times,
+   each in a fresh process. With ``--compare-with DIR`` each round also runs the verifier of the
+   checkout in DIR (e.g. the main branch) over the same log, the two alternating (A/B, B/A), and the
+   ratio of their CPU times is printed.
 3. Export of the whole log to JSONL, and the stand-alone verifier over it.
 4. Proofs: the tree alone is grown to each of ``--proof-sizes`` leaves (synthetic leaves), and
    inclusion and consistency proofs for random leaves are timed (median and p99 of 200).
@@ -49,6 +54,16 @@ def parse_args():
                              "index on action)")
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--proof-sizes", default="1000000,10000000")
+    parser.add_argument("--keep-database", action="store_true",
+                        help="reuse the database (and the log an earlier run seeded) instead of remaking it")
+    parser.add_argument("--verify-rounds", type=int, default=1)
+    parser.add_argument("--compare-with", metavar="DIR",
+                        help="another checkout whose verifier runs over the same log, alternating")
+    parser.add_argument("--no-export", action="store_true", help="skip the export and offline verifier")
+    parser.add_argument("--appends-in-process", nargs=2, metavar=("KIND", "N"),
+                        help="only N appends of KIND (docintel or plain), one per transaction, in this "
+                             "process, then exit: under valgrind --tool=callgrind, the difference between "
+                             "the counts of two N is the instructions of one append")
     return parser.parse_args()
 
 
@@ -67,7 +82,8 @@ def recreate_database(url: str) -> None:
         admin.execute(f'CREATE DATABASE "{name}"')
 
 
-recreate_database(ARGS.database)
+if not ARGS.keep_database:
+    recreate_database(ARGS.database)
 
 import django  # noqa: E402
 
@@ -81,7 +97,6 @@ from audit import export, heads, merkle, sequencer, tree  # noqa: E402
 from audit.actions import canonical_details, record_event  # noqa: E402
 from audit.entries import canonical_event_bytes  # noqa: E402
 from audit.models import format_time, node_id  # noqa: E402
-from audit.verify import verify_log  # noqa: E402
 
 PLAIN_TABLE = "bench_plain_event"
 LEAF_COPY = 'COPY audit_auditleaf ("index", event_seq, leaf_hash, integrated_at) FROM STDIN'
@@ -106,6 +121,7 @@ def create_plain_table() -> None:
     """The equivalent table: the log's columns and (by default) every one of its indexes, numbered by a
     sequence of its own; no triggers, no tree, no hash."""
     with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {PLAIN_TABLE}")  # a kept database: as new
         if ARGS.plain_indexes == "same":
             cursor.execute(f"CREATE TABLE {PLAIN_TABLE} (LIKE audit_auditevent INCLUDING ALL)")
         else:
@@ -356,16 +372,91 @@ def time_proofs(size: int, samples: int = 200) -> dict:
             "consistency_p99_ms": 1000 * percentile(consistency, 0.99)}
 
 
+# ``verify_log()`` in a fresh process of the checkout it runs in (this one, or --compare-with's), timed
+# from after Django's start: the CPU time of that process alone (PostgreSQL's is apart) and the wall time.
+VERIFY_IN_A_PROCESS = """
+import json, sys, time
+import django
+django.setup()
+from audit.verify import verify_log
+wall, cpu = time.perf_counter(), time.process_time()
+result = verify_log()
+cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+print(json.dumps({"ok": result.ok, "error": result.error, "count": result.count, "wall": wall, "cpu": cpu,
+                  "heads": result.tree_heads, "one_by_one": getattr(result, "walked_one_by_one", None)}))
+"""
+
+
+def verify_in(checkout: Path) -> dict:
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", VERIFY_IN_A_PROCESS], cwd=checkout, env=dict(os.environ),
+                          capture_output=True, text=True, timeout=900, check=False)
+    if done.returncode:
+        raise SystemExit(f"the verifier of {checkout} failed: {done.stderr.strip().splitlines()[-1:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def verify_rounds() -> None:
+    """``--verify-rounds`` verifications, each in a fresh process; with ``--compare-with`` the other
+    checkout's verifier alternates with this one's (A/B, B/A) over the same log."""
+    connections.close_all()
+    sides = {"this": ROOT}
+    if ARGS.compare_with:
+        sides["other"] = Path(ARGS.compare_with).resolve()
+    cpu: dict[str, list[float]] = {name: [] for name in sides}
+    for round_number in range(ARGS.verify_rounds):
+        order = list(sides) if round_number % 2 == 0 else list(reversed(sides))
+        for name in order:
+            figures = verify_in(sides[name])
+            assert figures["ok"], figures["error"]
+            cpu[name].append(figures["cpu"])
+            count = figures["count"]
+            print(f"verify round {round_number + 1} {name} ({sides[name]}): {count:,} events in "
+                  f"{figures['wall']:.2f}s = {count / figures['wall']:,.0f} events/s; CPU "
+                  f"{figures['cpu']:.2f}s in the verifier's process = {count / figures['cpu']:,.0f} "
+                  f"events/s of CPU; {figures['heads']} signed tree heads checked; leaves walked one by "
+                  f"one: {figures['one_by_one']}; load {os.getloadavg()[0]:.1f}")
+    for name, times in cpu.items():
+        best, median = min(times), sorted(times)[len(times) // 2]
+        print(f"verify {name}: CPU best {best:.2f}s, median {median:.2f}s over {len(times)} round(s)")
+    if "other" in cpu:
+        ratios = [other / this for this, other in zip(cpu["this"], cpu["other"], strict=True)]
+        print(f"verify CPU, other's over this one's, per round: {', '.join(f'{r:.2f}' for r in ratios)}")
+
+
 def timed(function):
     wall, cpu = time.perf_counter(), time.process_time()
     result = function()
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
+def report_means(totals: dict[str, list[dict]]) -> None:
+    mean = {kind: sum(r["events_per_s"] for r in rows) / len(rows) for kind, rows in totals.items()}
+    cpu = {kind: sum(r["cpu_ms_per_event"] for r in rows) / len(rows) for kind, rows in totals.items()}
+    print(f"mean docintel/plain ratio: {mean['docintel'] / mean['plain']:.2f} "
+          f"({mean['docintel']:.0f} vs {mean['plain']:.0f} events/s); by CPU per event (writers, sequencer "
+          f"and their database backends): {cpu['plain'] / cpu['docintel']:.2f} "
+          f"({cpu['docintel']:.3f} vs {cpu['plain']:.3f} ms)")
+
+
+def appends_in_process(kind: str, count: int) -> None:
+    append = logged_append if kind == "docintel" else plain_insert
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = on")
+    for number in range(count):
+        with transaction.atomic():
+            append(sample_event(number))
+
+
 def main() -> None:
     call_command("init_data_dir")
     call_command("migrate", verbosity=0)
     create_plain_table()
+    if ARGS.appends_in_process:
+        kind, count = ARGS.appends_in_process
+        appends_in_process(kind, int(count))
+        return
     print(f"# audit bench: PostgreSQL {connection.pg_version}, {ARGS.writers} writers x "
           f"{ARGS.seconds:.0f}s x {ARGS.rounds} rounds, A/B alternating, {os.cpu_count()} CPUs, "
           f"load {os.getloadavg()[0]:.1f}, plain table indexes: {ARGS.plain_indexes}")
@@ -387,22 +478,15 @@ def main() -> None:
         cpu_ratio = totals["plain"][-1]["cpu_ms_per_event"] / totals["docintel"][-1]["cpu_ms_per_event"]
         print(f"round {round_number + 1} docintel/plain ratio: {ratio:.2f} events/s; "
               f"{cpu_ratio:.2f} by CPU per event (plain's over docintel's)")
-    mean = {kind: sum(r["events_per_s"] for r in rows) / len(rows) for kind, rows in totals.items()}
-    cpu = {kind: sum(r["cpu_ms_per_event"] for r in rows) / len(rows) for kind, rows in totals.items()}
-    print(f"mean docintel/plain ratio: {mean['docintel'] / mean['plain']:.2f} "
-          f"({mean['docintel']:.0f} vs {mean['plain']:.0f} events/s); by CPU per event (writers, sequencer "
-          f"and their database backends): {cpu['plain'] / cpu['docintel']:.2f} "
-          f"({cpu['docintel']:.3f} vs {cpu['plain']:.3f} ms)")
-
+    if ARGS.rounds:
+        report_means(totals)
     if ARGS.events <= 0:  # appends only
         return
     fill_seconds = fill_log(ARGS.events)
     print(f"filled the log to {tree.size():,} events and their tree in {fill_seconds:.1f}s (COPY)")
-    result, wall, cpu = timed(verify_log)
-    assert result.ok, result.error
-    print(f"verify: {result.count} events in {wall:.2f}s = {result.count / wall:,.0f} events/s "
-          f"(CPU {cpu:.2f}s in this process = {result.count / cpu:,.0f} events/s of CPU; "
-          f"{result.tree_heads} signed tree heads checked)")
+    verify_rounds()
+    if ARGS.no_export:
+        return
 
     span = export.plan_export()
     out_dir = Path(tempfile.mkdtemp(prefix="audit-bench-export-"))
