@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from docintel.accounts.roles import roles_of
 
@@ -50,20 +50,23 @@ def record_event(action: str, *, document=None, actor=None, purpose: str = "", d
     if sensitive is not None and document_id is None:
         raise ValueError("a sensitive payload needs a document: it is encrypted with the document's key")
     actor_id, username, role = _actor_fields(actor)
-    if not connection.in_atomic_block:  # on its own: the key it may make and the event, together
+    # The connection itself, looked up once: each attribute read through ``django.db.connection`` looks
+    # it up again in a context-local store (4 us, a tenth of the writer's own work per append).
+    db = connections[DEFAULT_DB_ALIAS]
+    if not db.in_atomic_block:  # on its own: the key it may make and the event, together
         with transaction.atomic():
-            return _append(action, actor_id, username, role, document_id, purpose, details, sensitive)
+            return _append(db, action, actor_id, username, role, document_id, purpose, details, sensitive)
     # Inside the caller's transaction (the usual case) no savepoint: if the append fails, the caller's
     # change must not commit without its event, so the transaction is marked for rollback even when the
     # caller catches the error (what ``atomic(savepoint=False)`` does, without its cost on every event).
     try:
-        return _append(action, actor_id, username, role, document_id, purpose, details, sensitive)
+        return _append(db, action, actor_id, username, role, document_id, purpose, details, sensitive)
     except BaseException:
-        connection.needs_rollback = True
+        db.needs_rollback = True
         raise
 
 
-def _append(action: str, actor_id: int | None, username: str, role: str, document_id: str | None,
+def _append(db, action: str, actor_id: int | None, username: str, role: str, document_id: str | None,
             purpose: str, details: dict | None, sensitive: dict | None):
     sealed = ""
     if sensitive is not None and document_id is not None:
@@ -71,7 +74,7 @@ def _append(action: str, actor_id: int | None, username: str, role: str, documen
         if not sealed:
             details = {**(details or {}), "sensitive_withheld": "document_erased"}
     return append.append(
-        action=action, actor_id=actor_id, actor_username=username, actor_role=role,
+        db, action=action, actor_id=actor_id, actor_username=username, actor_role=role,
         document_id=document_id, purpose=purpose or "", details_json=canonical_details(details),
         sensitive=sealed,
     )

@@ -76,11 +76,6 @@ def leaf_entry(seq: int, time: str, action: str, actor_id: int | None, actor_use
                           purpose, details_json, sensitive, prev_hash, None)])[0]
 
 
-def row_leaf_entry(row: tuple) -> bytes:
-    """What the leaf of an ``EVENT_FIELDS`` row hashes (time and document id as text)."""
-    return leaf_entry(*row[:11])
-
-
 # Where the event's fields start in a ``leaf_rows`` row, and where its prev_hash and hash are.
 EVENT_AT, PREV_HASH_AT, HASH_AT = 2, 12, 13
 

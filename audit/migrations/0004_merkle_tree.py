@@ -34,7 +34,7 @@ def upgrade(apps, schema_editor):
     if head is not None:
         details = canonical_json({"chain_head_seq": head[0], "chain_head_hash": head[1],
                                   "chain_events": count, "log_version": 2}).decode("ascii")
-        append.append(action="audit.log_upgraded", actor_id=None, actor_username="", actor_role="",
+        append.append(connection, action="audit.log_upgraded", actor_id=None, actor_username="", actor_role="",
                       document_id=None, purpose="log upgrade", details_json=details, sensitive="")
 
 

@@ -43,6 +43,16 @@ def test_an_event_is_verifiable_by_its_own_hash_before_it_is_in_the_tree(user_wi
     assert bytes(leaf.leaf_hash).hex() == stored.hash  # its leaf hash is the level-0 node
 
 
+def test_the_returned_event_is_the_one_stored(user_with_roles):
+    officer = user_with_roles("oscar", "compliance")
+    for actor, sensitive in ((officer, None), (None, {"value": "Jane Doe"})):
+        event = record_event("document.viewed", document=uuid.uuid4(), actor=actor, purpose="review",
+                             details={"page": 3}, sensitive=sensitive)
+        stored = AuditEvent.objects.get(seq=event.seq)
+        assert isinstance(event, AuditEvent) and event.pk == stored.pk
+        assert event.as_record() == stored.as_record() and stored_hash(event.as_record()) == event.hash
+
+
 def test_the_fast_canonical_form_equals_the_reference():
     """The column-by-column form the sequencer and verifier use must give exactly ``canonical_json``."""
     details = {"z": [1, 2.5, None, True], "é": "naïve ✓", "a": {"nested": "\"quoted\"\n"}, "n": 10 ** 20}
@@ -81,7 +91,7 @@ def test_event_and_change_commit_or_roll_back_together():
 def test_a_failed_append_dooms_the_callers_transaction_even_if_the_error_is_caught(monkeypatch):
     from audit import append
 
-    def broken(**_):
+    def broken(*_, **__):
         raise DatabaseError("the log is unreachable")
 
     clerk = User.objects.create(username="clerk")
