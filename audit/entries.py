@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterator
 from datetime import UTC
 
-import psycopg
 from django.db import connection
 
 from .canonical import EVENT_FIELDS
@@ -134,24 +133,15 @@ def leaf_batches(first: int, end: int, batch: int | None = None) -> Iterator[lis
     low = first
     while low < end:
         high = min(end, (low // batch + 1) * batch)
-        if connection.vendor == "postgresql" and BINARY_ROWS:
-            # Rows in PostgreSQL's binary form, through a cursor that binds on the server (Django's
-            # quotes parameters itself and can only read text): numbers and hashes arrive as they are.
-            connection.ensure_connection()
-            with psycopg.Cursor(connection.connection) as raw:
-                rows = raw.execute(sql, [low, high], binary=True).fetchall()
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [low, high])
-                rows = cursor.fetchall()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [low, high])
+            rows = cursor.fetchall()
         if connection.vendor != "postgresql":  # SQLite: bytes for the hash, text for time and id
             rows = [(index, bytes(leaf), *(_as_text([tuple(rest)])[0] if rest[0] is not None else rest))
                     for index, leaf, *rest in rows]
         yield rows
         low = high
 
-
-BINARY_ROWS = True
 
 
 def leaf_rows(first: int, end: int) -> Iterator[tuple]:
