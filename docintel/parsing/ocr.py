@@ -158,7 +158,10 @@ class TesseractEngine:
         words = []
         level = tesserocr.RIL.WORD
         for item in tesserocr.iterate_level(api.GetIterator(), level):
-            text = item.GetUTF8Text(level)
+            try:
+                text = item.GetUTF8Text(level)
+            except RuntimeError:  # a blank page: tesserocr raises where the C API returns no text
+                continue
             box = item.BoundingBox(level)
             if not text or not box:
                 continue

@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from PIL import Image
 
 from docintel.parsing import parse_file, read_document
 from docintel.parsing.fidelity import word_similarity
@@ -45,6 +46,19 @@ def test_a_fax_tiff_and_its_pdf_read_the_same(scans, reference):
     pdf = read_document(scans["fax"], PDF)
     assert word_similarity(tiff.text, reference) >= 0.9
     assert tiff.text == pdf.text  # the PDF's full-page picture is read at its own 200 x 100 dpi
+
+
+def test_a_blank_page_in_a_scan_is_an_empty_page_not_a_failure(scans, reference, tmp_path):
+    """The backs of sheets scanned duplex are blank; the engine finding no word used to fail the file."""
+    with Image.open(scans["fax.tif"]) as fax:
+        page = fax.convert("1")
+    blank = Image.new("1", page.size, 1)
+    path = tmp_path / "with-blank.tif"
+    page.save(path, "TIFF", save_all=True, append_images=[blank], compression="group4", dpi=(200, 100))
+    parsed = read_document(path, TIFF)
+    assert parsed.pages == 2
+    assert word_similarity(parsed.text, reference) >= 0.9
+    assert parsed.text[parsed.page_offsets[1]:].strip() == ""
 
 
 def test_a_page_fed_in_sideways_is_turned_upright(scans, reference):
