@@ -48,6 +48,13 @@ def test_a_fax_tiff_and_its_pdf_read_the_same(scans, reference):
     assert tiff.text == pdf.text  # the PDF's full-page picture is read at its own 200 x 100 dpi
 
 
+def test_a_fine_mode_fax_is_read_at_its_own_resolution(scans, reference):
+    with Image.open(scans["fax_fine.tif"]) as tiff:
+        assert tiff.mode == "1" and tuple(round(value) for value in tiff.info["dpi"]) == (204, 196)
+    parsed = read_document(scans["fax_fine.tif"], TIFF)
+    assert word_similarity(parsed.text, reference) >= 0.95
+
+
 def test_a_blank_page_in_a_scan_is_an_empty_page_not_a_failure(scans, reference, tmp_path):
     """The backs of sheets scanned duplex are blank; the engine finding no word used to fail the file."""
     with Image.open(scans["fax.tif"]) as fax:
