@@ -80,9 +80,12 @@ def document_name(text: str, proposal: Proposal) -> None:
         return
 
 
+# A defined term in brackets: ("Company"), (the “Fund”), (herein referred to as “Principal”),
+# (hereinafter called 'Seller'), (collectively, “Constellation”). Typesetting mixes straight and curly
+# quotes, and sometimes opens with a closing one (”Bunker One"): any quote opens, any quote closes.
+_QUOTE = "\"“”'‘’"
 DEFINED_TERM = re.compile(
-    r"\(\s*(?:the\s+|collectively,?\s+|hereinafter\s+(?:referred\s+to\s+as\s+)?(?:the\s+)?)?"
-    r"[\"“']([A-Za-z][^\"”'()]{0,40}?)[\"”']"
+    rf"\(\s*(?:(?:[a-z]+,?|as)\s+){{0,5}}[{_QUOTE}]\s*(?:the\s+)?([A-Za-z][^{_QUOTE}()]{{0,40}}?)\s*[{_QUOTE}]"
 )
 NOT_PARTY_TERM = re.compile(r"agreement|amendment|date|part(?:y|ies)|act\b|term\b|products?|services?|"
                             r"territory|exhibit|schedule|confidential", re.IGNORECASE)
@@ -95,7 +98,7 @@ ENTITY_SUFFIX = re.compile(r"\b(?:Inc|LLC|L\.L\.C|Ltd|Limited|Corp|Corporation|C
 NAME_CONNECTORS = {"of", "and", "&", "the", "de", "du", "la", "d/b/a", "dba", "f/k/a", "a/k/a"}
 
 
-NOT_PARTY_NAME = re.compile(r"\n\s*\n|:|\b(?:agreement|amendment|whereas|witness|therefore|section|page)\b",
+NOT_PARTY_NAME = re.compile(r"\n\s*\n|:|\b(?:agreement|amendment|whereas|witness|therefore|section|page|terms)\b",
                             re.IGNORECASE)
 
 
@@ -114,22 +117,45 @@ def _looks_like_party(name: str) -> bool:
     return bool(ENTITY_SUFFIX.search(name)) or len(words) >= 2
 
 
+def _name_end(text: str, start: int, paren: int) -> int:
+    cut = NAME_END.search(text, start, paren)
+    return cut.start() if cut else paren
+
+
+# A run of capitalised words (with connectors, ", Inc." and the like) that ends where a defined term
+# opens: "...the Integrity Short Term Government Fund, (the “Fund”)", "for services of Arnold
+# Schwarzenegger (“Endorser”)".
+_NAME_WORD = r"(?:[A-Z0-9][\w.'’&\-/]*|of|and|&|de|du|la|d/b/a|dba)"
+NAME_RUN_BEFORE = re.compile(rf"((?:[A-Z][\w.'’&\-/]*)(?:(?:\s+|,\s*(?={ENTITY_SUFFIX.pattern}))"
+                             rf"{_NAME_WORD}){{0,11}})[\s,]*$")
+
+
 def _party_before(text: str, floor: int, paren: int) -> tuple[int, int] | None:
     """The party name that a defined term at ``paren`` names: the name-like run after the last
     boundary (between, and, a blank line…) before it, after the previous party. Addresses between
-    a name and its term do not look like names (they have numbers), so the name before them wins."""
+    a name and its term do not look like names (they have numbers), so the name before them wins;
+    a name written on the line above its address ends at that line."""
     window_start = max(floor, paren - 400)
     starts = [window_start] + [m.end() for m in NAME_START.finditer(text, window_start, paren)]
     for start in reversed(starts):
-        while start < paren and text[start] in " \t\r\n,":
+        while start < paren and text[start] in " \t\r\n,)":
             start += 1
         lead = re.match(r"(?:the|THE|The)\s+", text[start:paren])
         if lead and not _looks_like_party(text[start:paren].split(",")[0]):
             start += lead.end()
-        cut = NAME_END.search(text, start, paren)
-        end = cut.start() if cut else paren
+        end = _name_end(text, start, paren)
         if end > start and _looks_like_party(text[start:end]):
             return start, end
+        line_end = text.find("\n", start, end)
+        if line_end > start and _looks_like_party(text[start:line_end].rstrip(" ,")):
+            return start, start + len(text[start:line_end].rstrip(" ,"))
+    run = NAME_RUN_BEFORE.search(text, window_start, paren)
+    if run:
+        start = run.start(1)
+        lead = re.match(r"(?:the|The|THE)\s+", text[start:run.end(1)])
+        start += lead.end() if lead else 0
+        if _looks_like_party(text[start:run.end(1)]):
+            return start, run.end(1)
     return None
 
 
@@ -137,13 +163,14 @@ PREAMBLE_END = re.compile(r"\b(?:WHEREAS|RECITALS|BACKGROUND|WITNESSETH|NOW,? TH
                           r"IN WITNESS)\b")
 
 
-def parties(text: str, proposal: Proposal, head_start: int) -> None:
+def _parties_in(text: str, start: int) -> tuple[list[dict], dict[str, Span]]:
     found: list[dict] = []
-    floor, seen = head_start, set()
-    limit = min(len(text), head_start + PREAMBLE_CHARS)
-    end = PREAMBLE_END.search(text, head_start + 50, limit)
+    spans: dict[str, Span] = {}
+    floor, seen = start, set()
+    limit = min(len(text), start + PREAMBLE_CHARS)
+    end = PREAMBLE_END.search(text, start + 50, limit)
     limit = end.start() if end else limit
-    for term in DEFINED_TERM.finditer(text, head_start, limit):
+    for term in DEFINED_TERM.finditer(text, start, limit):
         role = term.group(1).strip()
         if NOT_PARTY_TERM.search(role):
             floor = term.end()
@@ -159,11 +186,24 @@ def parties(text: str, proposal: Proposal, head_start: int) -> None:
         seen.add(key)
         index = len(found)
         found.append({"name": name, "role": role})
-        proposal.spans[f"/parties/{index}/name"] = Span(*name_span, "exact")
-        proposal.spans[f"/parties/{index}/role"] = Span(*_span(term, 1), "exact")
+        spans[f"/parties/{index}/name"] = Span(*name_span, "exact")
+        spans[f"/parties/{index}/role"] = Span(*_span(term, 1), "exact")
         if len(found) == 8:
             break
+    return found, spans
+
+
+def parties(text: str, proposal: Proposal, head_start: int) -> None:
+    found, spans = _parties_in(text, head_start)
+    if not found:
+        # A cover page and a table of contents come first: the preamble restates the title later
+        # ("THIS ENDORSEMENT AGREEMENT ... by and between ...").
+        for restated in RESTATED.finditer(text, head_start + 1, min(len(text), head_start + 3 * HEAD_CHARS)):
+            found, spans = _parties_in(text, restated.start())
+            if found:
+                break
     proposal.data["parties"] = found
+    proposal.spans.update(spans)
 
 
 EFFECTIVE_BEFORE = re.compile(r"effective(?:ly)?\s*(?:date)?\s*(?:as\s+of|on|from)?\s*(?:this|the)?\s*:?\s*$",
