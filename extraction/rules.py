@@ -359,7 +359,7 @@ def contract_dates(text: str, proposal: Proposal, head_start: int) -> None:
     if effective:
         proposal.put("effective_date", effective[0].iso, effective[0].start, effective[0].end)
     start_iso = max((m.iso for m in (agreement, *effective[:1]) if m), default="")
-    if _expiration_from_term(text, proposal, start_iso, (effective[:1] or [agreement])[0]):
+    if _expiration_from_term(text, proposal, start_iso, effective[0] if effective else agreement):
         return
     for mention in date_mentions(text):
         before = text[max(0, mention.start - 80):mention.start]
