@@ -26,6 +26,7 @@ def _names(proposal) -> list[str]:
     ("March 18. 2021", "2021-03-18"),  # a full stop typed for the comma
     ("13/07/05", "2005-07-13"),  # only a day over 12 proves day-first order
     ("07/05/05", "2005-07-05"),  # otherwise US order, as before
+    ("20 March day of 1998", "1998-03-20"),
 ])
 def test_date_grammar(written, iso):
     assert parse_date(written) == iso
