@@ -136,6 +136,17 @@ NAME_RUN_BEFORE = re.compile(rf"((?:[A-Z][\w.'\u2019&\-/]*)(?:(?:\s+|,\s*(?={ENT
                              rf"{_NAME_WORD}){{0,11}})[\s,]*$")
 
 
+def _company_form_end(text: str, start: int, end: int) -> int | None:
+    """Where the first company form in ``text[start:end]`` ends, with the forms right after it
+    ("HOLDING LIMITED", "Company, Inc.")."""
+    form_end = None
+    for suffix in ENTITY_SUFFIX.finditer(text, start, end):
+        if form_end is not None and text[form_end:suffix.start()].strip(" ,"):
+            break
+        form_end = suffix.end()
+    return form_end
+
+
 def _party_before(text: str, floor: int, paren: int) -> tuple[int, int] | None:
     """The party name that a defined term at ``paren`` names: the name-like run after the last
     boundary (between, and, a blank line…) before it, after the previous party. Addresses between
@@ -155,6 +166,10 @@ def _party_before(text: str, floor: int, paren: int) -> tuple[int, int] | None:
         line_end = text.find("\n", start, end)
         if line_end > start and _looks_like_party(text[start:line_end].rstrip(" ,")):
             return start, start + len(text[start:line_end].rstrip(" ,"))
+        # "ORGANIC PREPARATIONS INC. 2nd Floor, Transpacific Haus ...": the name ends at its company form
+        form_end = _company_form_end(text, start, end)
+        if form_end and _looks_like_party(text[start:form_end]):
+            return start, form_end
     run = NAME_RUN_BEFORE.search(text, window_start, paren)
     if run:
         start = run.start(1)

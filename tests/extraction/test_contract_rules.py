@@ -79,6 +79,14 @@ def test_a_name_on_the_line_above_its_address_ends_at_that_line():
     assert _names(_rules(text)) == ["NORTHWIND PREPARATIONS INC.", "SOUTHWIND HOLDING LIMITED"]
 
 
+def test_a_name_run_into_its_address_ends_at_its_company_form():
+    text = ("SUPPLY AGREEMENT THIS AGREEMENT is made on the 15th day of January 2018. BETWEEN: NORTHWIND "
+            "PREPARATIONS INC. 2nd Floor, Harbour House Port Town (\u2018the Manufacturer\u2019) of one part "
+            "AND: SOUTHWIND HOLDING LIMITED Unit 5, 4F, Plaza Kowloon, Hong Kong (\u2018the Customer\u2019) "
+            "of the other part.")
+    assert _names(_rules(text)) == ["NORTHWIND PREPARATIONS INC.", "SOUTHWIND HOLDING LIMITED"]
+
+
 def test_an_expiration_stated_in_the_term_clause_is_read_with_its_span():
     text = ("LICENSE AGREEMENT\nThis License Agreement is made on January 10, 2020 between Alpha LLC "
             "(“Alpha”) "
