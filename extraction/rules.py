@@ -296,6 +296,19 @@ def _duration(match: re.Match) -> tuple[int, int] | None:
     return (number, 0) if match.group("unit").lower().startswith("year") else (0, number)
 
 
+COMMENCES_ON = re.compile(r"(?:commenc\w*|begin\w*)\s+(?:on|as\s+of)\s*(?:the\s+)?$", re.IGNORECASE)
+
+
+def _term_commencement(text: str) -> DateMention | None:
+    """The day the agreement's term starts when its term clause states one ("The term of the Franchise
+    shall be twenty (20) years, commencing on January 1, 2016"): the contract takes effect then."""
+    for begin, end in _term_sentences(text):
+        for mention in date_mentions(text, begin, end):
+            if COMMENCES_ON.search(text[max(begin, mention.start - 40):mention.start]):
+                return mention
+    return None
+
+
 def _expiration_from_term(text: str, proposal: Proposal, start_iso: str, start: DateMention | None) -> bool:
     """The expiration date the agreement's term clause states, or computes from its start and length
     (the same day, N years or months on: CUAD's reading of "a term of ten (10) years"). A computed
@@ -369,6 +382,9 @@ def contract_dates(text: str, proposal: Proposal, head_start: int) -> None:
         if last_signed is not None:
             effective = [last_signed]
             agreement = last_signed if dates_agreement or agreement is None else agreement
+    if not effective:
+        commencement = _term_commencement(text)
+        effective = [commencement] if commencement else []
     if agreement:
         proposal.put("agreement_date", agreement.iso, agreement.start, agreement.end)
     if effective:

@@ -151,3 +151,15 @@ def test_governing_law_is_read_when_laws_is_capitalised():
     text = ("SUPPLY AGREEMENT\n10. GOVERNING LAW\nThis agreement shall be governed by the Laws of England "
             "(English common and statutory Law).")
     assert _rules(text).data["governing_law"] == "England"
+
+
+def test_a_term_that_commences_on_a_stated_day_dates_the_effective_date():
+    text = ("FRANCHISE AGREEMENT\nThis Franchise Agreement is made on November 17, 2015 between Alpha LLC "
+            "(“Alpha”) and Beta Corp. (“Beta”).\n4. Term. The term of the Franchise shall be twenty (20) "
+            "years, commencing on January 1, 2016.")
+    proposal = _rules(text)
+    assert proposal.data["agreement_date"] == "2015-11-17"
+    assert proposal.data["effective_date"] == "2016-01-01"
+    span = proposal.spans["/effective_date"]
+    assert text[span.start:span.end] == "January 1, 2016"
+    assert proposal.data["expiration_date"] == "2036-01-01"
