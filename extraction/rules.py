@@ -89,7 +89,7 @@ def document_name(text: str, proposal: Proposal) -> None:
 # quotes, and sometimes opens with a closing one (”Bunker One"): any quote opens, any quote closes.
 _QUOTE = "\"\u201c\u201d'\u2018\u2019"
 DEFINED_TERM = re.compile(
-    rf"\(\s*(?:(?:[a-z]+,?|as)\s+){{0,5}}[{_QUOTE}]\s*(?:the\s+)?"
+    rf"\(\s*(?:[a-z]+,?\s+){{0,5}}[{_QUOTE}]\s*(?:the\s+)?"
     rf"([A-Za-z][^{_QUOTE}()]{{0,40}}?)\s*[{_QUOTE}]"
 )
 NOT_PARTY_TERM = re.compile(r"agreement|amendment|date|part(?:y|ies)|act\b|term\b|products?|services?|"
@@ -151,7 +151,8 @@ def _party_before(text: str, floor: int, paren: int) -> tuple[int, int] | None:
     """The party name that a defined term at ``paren`` names: the name-like run after the last
     boundary (between, and, a blank line…) before it, after the previous party. Addresses between
     a name and its term do not look like names (they have numbers), so the name before them wins;
-    a name written on the line above its address ends at that line."""
+    a name written on the line above its address ends at that line, one run into it at its company
+    form. With no boundary at all, the capitalised run right before the term is the name."""
     window_start = max(floor, paren - 400)
     starts = [window_start] + [m.end() for m in NAME_START.finditer(text, window_start, paren)]
     for start in reversed(starts):
