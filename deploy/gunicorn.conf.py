@@ -29,6 +29,21 @@ def when_ready(server) -> None:
         from django.urls import get_resolver
 
         get_resolver().url_patterns  # noqa: B018 - the import is the point
+
+
+# How long a thread may keep the GIL while another waits for it (Python's default: 5 ms). A thread that
+# holds SQLite's write lock gives up the GIL in every statement and must get it back to go on; with
+# other request threads busy, each such wait could last the whole interval while the other
+# processes waited for the lock.
+switch_interval_ms = float(os.environ.get("DOCINTEL_WEB_SWITCH_INTERVAL_MS", "5"))
+
+
+def post_fork(server, worker) -> None:
+    import sys
+
+    sys.setswitchinterval(switch_interval_ms / 1000)
+
+
 # Idle keep-alive connections are kept this long; the bundled nginx reuses its upstream connections.
 keepalive = int(os.environ.get("DOCINTEL_WEB_KEEPALIVE_S", "30"))
 # A request may take as long as a 50 MB upload on a slow link; stages never run on request threads.
