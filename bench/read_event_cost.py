@@ -86,8 +86,13 @@ def phases(samples: int) -> dict:
         for name, value in (("prepare", t1 - t0), ("lock + BEGIN", t2 - t1), ("append (all)", t4 - t3),
                             ("COMMIT + release", t5 - t4), ("total", t5 - t0)):
             spent.setdefault(name, []).append(value * 1000)
-    return {name: {"mean_ms": round(statistics.fmean(v), 4), "p50_ms": round(statistics.median(v), 4)}
-            for name, v in spent.items()}
+    summary = {}
+    for name, values in spent.items():
+        values.sort()
+        summary[name] = {"mean_ms": round(statistics.fmean(values), 4),
+                         "p50_ms": round(values[len(values) // 2], 4),
+                         "p99_ms": round(values[int(len(values) * 0.99)], 4), "max_ms": round(values[-1], 3)}
+    return summary
 
 
 def _busy(milliseconds: float) -> None:
@@ -187,7 +192,12 @@ def main() -> None:
     try:
         prepare(work / "data", args.documents, args.events)
         setup_django()
-        print(json.dumps({"phases": phases(args.samples), "load": os.getloadavg()[0]}), flush=True)
+        parts = phases(args.samples)
+        print(json.dumps({"phases": parts, "load": os.getloadavg()[0]}), flush=True)
+        print("\n| part of one read's event | mean ms | p50 ms | p99 ms | max ms |")
+        print("|---|---:|---:|---:|---:|")
+        for name, t in parts.items():
+            print(f"| {name} | {t['mean_ms']} | {t['p50_ms']} | {t['p99_ms']} | {t['max_ms']} |")
         from django.db import connections
 
         connections.close_all()
