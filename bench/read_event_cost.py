@@ -102,9 +102,16 @@ def _busy(milliseconds: float) -> None:
         pass
 
 
-def _worker(mode: str, threads: int, seconds: float, work_ms: float, ready, go, queue) -> None:
+def _worker(mode: str, threads: int, seconds: float, work_ms: float, poll_max_ms: float | None,
+            switch_ms: float | None, ready, go, queue) -> None:
     os.environ["DOCINTEL_READ_EVENTS_GROUP_COMMIT"] = mode
     setup_django()
+    if poll_max_ms is not None:
+        from docintel.sqlite_backend import base
+
+        base.LOCK_POLL_MAX_S = poll_max_ms / 1000
+    if switch_ms is not None:
+        sys.setswitchinterval(switch_ms / 1000)
     from django.db import connections
 
     from docintel.documents import access
@@ -143,11 +150,13 @@ def _worker(mode: str, threads: int, seconds: float, work_ms: float, ready, go, 
                "events": group.events})
 
 
-def concurrent(mode: str, processes: int, threads: int, seconds: float, work_ms: float) -> dict:
+def concurrent(mode: str, processes: int, threads: int, seconds: float, work_ms: float,
+               poll_max_ms: float | None = None, switch_ms: float | None = None) -> dict:
     context = multiprocessing.get_context("spawn")
     queue, ready, go = context.Queue(), context.Queue(), context.Event()
     load = os.getloadavg()[0]
-    workers = [context.Process(target=_worker, args=(mode, threads, seconds, work_ms, ready, go, queue))
+    workers = [context.Process(target=_worker, args=(mode, threads, seconds, work_ms, poll_max_ms,
+                                                                 switch_ms, ready, go, queue))
                for _ in range(processes)]
     for worker in workers:
         worker.start()
@@ -162,6 +171,7 @@ def concurrent(mode: str, processes: int, threads: int, seconds: float, work_ms:
     commits = sum(part["commits"] for part in parts)
     return {
         "mode": mode, "processes": processes, "threads": threads, "work_ms": work_ms,
+        "poll_max_ms": poll_max_ms, "switch_ms": switch_ms,
         "load_before": round(load, 2),
         "events_per_s": round(events / seconds, 1),
         "wall_ms_per_event": round(seconds * 1000 / max(events, 1), 3),
@@ -182,7 +192,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[4])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--modes", default="off,on")
+    parser.add_argument("--modes", default="off,on",
+                        help="sides, alternating: off | on | sqlite, each optionally with /poll=MS (the "
+                        "SQLite engine's longest pause asking for the inter-process lock) and /switch=MS "
+                        "(sys.setswitchinterval), e.g. off,on,on/switch=1")
     parser.add_argument("--work-ms", type=float, default=1.0,
                         help="CPU of each request besides its event (a detail request: about 1.2 ms)")
     args = parser.parse_args()
@@ -205,17 +218,20 @@ def main() -> None:
         for number in range(args.rounds):
             for threads in args.threads:
                 for mode in modes if number % 2 == 0 else list(reversed(modes)):
-                    row = {"round": number + 1, **concurrent(mode, args.processes, threads, args.seconds,
-                                                                 args.work_ms)}
+                    name, *knobs = mode.split("/")
+                    extra = {key: float(value) for key, value in (knob.split("=") for knob in knobs)}
+                    row = {"round": number + 1, "side": mode, **concurrent(
+                        name, args.processes, threads, args.seconds, args.work_ms,
+                        extra.get("poll"), extra.get("switch"))}
                     rows.append(row)
                     print(json.dumps(row), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print("\n| round | mode | processes x threads | events/s | wall ms per event | call p50 / p99 ms | "
+    print("\n| round | side | processes x threads | events/s | wall ms per event | call p50 / p99 ms | "
           "events per commit | load |")
     print("|---:|---|---|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['round']} | {r['mode']} | {r['processes']} x {r['threads']} | {r['events_per_s']} | "
+        print(f"| {r['round']} | {r['side']} | {r['processes']} x {r['threads']} | {r['events_per_s']} | "
               f"{r['wall_ms_per_event']} | {r['call_p50_ms']} / {r['call_p99_ms']} | "
               f"{r['events_per_commit']} | {r['load_before']} |")
 
