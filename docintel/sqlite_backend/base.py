@@ -8,6 +8,10 @@ the others sleep for tens, and a newcomer often slipped in before the sleepers w
 document detail: 2 gunicorn processes of 4 threads served 59 req/s at a p99 of 4.6 s while the CPUs
 idled; with this lock, 200 req/s (docs/BENCHMARKS.md, "REST API read paths").
 
+(Reads' events now commit in groups, one transaction for the reads of a process waiting at the same
+moment: ``docintel.documents.access.GroupCommit``; this lock still orders those transactions and every
+other write.)
+
 Here a transaction (``atomic``; transactions are ``BEGIN IMMEDIATE``) first takes, in order:
 
 - a lock of this process for the database file (threads of one process wait on it and the next one is
