@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
@@ -64,6 +65,44 @@ def record_event(action: str, *, document=None, actor=None, purpose: str = "", d
     except BaseException:
         db.needs_rollback = True
         raise
+
+
+class PreparedEvent(NamedTuple):
+    """An event checked and put in canonical form, to be appended later by ``record_prepared``."""
+
+    action: str
+    actor_id: int | None
+    username: str
+    role: str
+    document_id: str | None
+    purpose: str
+    details_json: str
+
+
+def prepare_event(action: str, *, document=None, actor=None, purpose: str = "",
+                  details: dict | None = None) -> PreparedEvent:
+    """What ``record_event`` checks and computes before it writes (no sensitive payload), done now: for
+    a caller that has the event written elsewhere, in a transaction shared with other events (the
+    grouped commit of reads' events, ``docintel.documents.access``). A bad event fails here, in its
+    own caller, and the transaction that writes it only appends."""
+    if not ACTION_NAME.match(action or ""):
+        raise ValueError(f"audit action names are dotted lower-case words, not {action!r}")
+    document_id = None if document is None else str(getattr(document, "pk", document))
+    actor_id, username, role = _actor_fields(actor)
+    return PreparedEvent(action, actor_id, username, role, document_id, purpose or "",
+                         canonical_details(details))
+
+
+def record_prepared(event: PreparedEvent):
+    """Append a prepared event inside the caller's atomic block and return it (as ``record_event``)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if not db.in_atomic_block:
+        raise RuntimeError("record_prepared appends inside the caller's transaction only")
+    return append.append(
+        db, action=event.action, actor_id=event.actor_id, actor_username=event.username,
+        actor_role=event.role, document_id=event.document_id, purpose=event.purpose,
+        details_json=event.details_json, sensitive="",
+    )
 
 
 def _append(db, action: str, actor_id: int | None, username: str, role: str, document_id: str | None,

@@ -5,6 +5,7 @@ connections, keep-alive), both seeded with the same number of documents.
     .venv/bin/python bench/api_vs_drf.py --documents 10000 --rounds 3 --seconds 20
     .venv/bin/python bench/api_vs_drf.py --documents 1000000 --no-drf --rounds 2   # docintel alone
     .venv/bin/python bench/api_vs_drf.py --uploads                                 # + uploads under load
+    .venv/bin/python bench/api_vs_drf.py --variant ungrouped:DOCINTEL_READ_EVENTS_GROUP_COMMIT=off  # A/B
 
 docintel runs on a throw-away data dir (SQLite, or PostgreSQL when DATABASE_URL is set: the database is
 dropped and re-created), seeded by ``bench/seed_documents.py``, served by gunicorn with
@@ -246,7 +247,15 @@ def prepare_docintel(data_dir: Path, documents: int, events: int) -> tuple[dict,
     return env, json.loads(out.strip().splitlines()[-1])
 
 
-def docintel_server(env: dict, token: str, gunicorn_args: list[str]) -> Server:
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """``label:NAME=VALUE,NAME=VALUE``: another docintel side, the same server with these environment
+    variables (e.g. ``ungrouped:DOCINTEL_READ_EVENTS_GROUP_COMMIT=off`` or ``2x8:DOCINTEL_WEB_THREADS=8``)."""
+    label, _, assignments = text.partition(":")
+    pairs = dict(item.split("=", 1) for item in assignments.split(",") if item)
+    return label, pairs
+
+
+def docintel_server(env: dict, token: str, gunicorn_args: list[str], name: str = "docintel") -> Server:
     port = free_port()
     command = [
         sys.executable,
@@ -260,7 +269,7 @@ def docintel_server(env: dict, token: str, gunicorn_args: list[str]) -> Server:
         "warning",
     ]
     return Server(
-        "docintel",
+        name,
         command,
         ROOT,
         env,
@@ -373,6 +382,14 @@ def main() -> None:
     parser.add_argument("--docintel-args", default=f"-c {ROOT / 'deploy' / 'gunicorn.conf.py'}")
     parser.add_argument("--endpoints", default="list,detail,audit,extraction,redacted,page200")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="LABEL:NAME=VALUE,...",
+        help="another docintel side in the same run, with these environment variables (repeatable); "
+        "sides alternate in order, then in reverse",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("needs wrk: apt-get install -y wrk")
@@ -410,6 +427,16 @@ def main() -> None:
                 docintel_paths,
             )
         )
+        for label, extra in map(parse_variant, args.variant):
+            sides.append(
+                (
+                    f"docintel-{label}",
+                    lambda extra=extra, label=label: docintel_server(
+                        {**denv, **extra}, seeded["token"], args.docintel_args.split(), f"docintel-{label}"
+                    ),
+                    docintel_paths,
+                )
+            )
         pdf = sample_pdf(work) if args.uploads else None
         print(f"seeded in {seeded['seconds']} s; {os.cpu_count()} CPUs; load {os.getloadavg()}", flush=True)
         for round_number in range(args.rounds):
@@ -434,7 +461,7 @@ def main() -> None:
                             }
                         )
                         print(json.dumps(results[-1]), flush=True)
-                    if name == "docintel" and pdf is not None:
+                    if name.startswith("docintel") and pdf is not None:
                         alone = upload_load(server, pdf, seconds=args.seconds)
                         results.append(
                             {
@@ -488,32 +515,36 @@ def main() -> None:
 
 
 def print_ratios(results: list[dict]) -> None:
-    """docintel over the yardstick per endpoint and round, and over all rounds (sums of req/s); and
-    requests per second of the server's own CPU (both shares of a shared machine drift, this less)."""
+    """Each docintel side over the yardstick per endpoint and round, and over all rounds (sums of
+    req/s); and requests per second of the server's own CPU (both shares of a shared machine drift,
+    this less)."""
     by = {(r["server"], r["endpoint"], r["round"]): r for r in results}
-    pairs = sorted({(e, n) for s, e, n in by if s == "docintel" and ("drf", e, n) in by})
-    if not pairs:
-        return
-    print()
-    print(
-        "| endpoint | round | DRF req/s (p99) | docintel req/s (p99) | ratio | "
-        "req per CPU-second DRF / docintel |"
-    )
-    print("|---|---:|---:|---:|---:|---:|")
-    for endpoint, number in pairs:
-        drf, doc = by[("drf", endpoint, number)], by[("docintel", endpoint, number)]
-        per_cpu = [
-            r["rps"] / max(r["cpu_server_pct"] or 0.1, 0.1) * 100 / (os.cpu_count() or 1) for r in (drf, doc)
-        ]
+    sides = sorted({s for s, _, _ in by if s != "drf"})
+    for side in sides:
+        pairs = sorted({(e, n) for s, e, n in by if s == side and ("drf", e, n) in by})
+        if not pairs:
+            continue
+        print()
         print(
-            f"| {endpoint} | {number} | {drf['rps']:.1f} ({drf['p99_ms']:.0f} ms) | "
-            f"{doc['rps']:.1f} ({doc['p99_ms']:.0f} ms) | {doc['rps'] / drf['rps']:.2f}x | "
-            f"{per_cpu[0]:.0f} / {per_cpu[1]:.0f} |"
+            f"| endpoint | round | DRF req/s (p99) | {side} req/s (p99) | ratio | "
+            f"req per CPU-second DRF / {side} |"
         )
-    for endpoint in sorted({e for e, _ in pairs}):
-        drf = sum(by[("drf", endpoint, n)]["rps"] for e, n in pairs if e == endpoint)
-        doc = sum(by[("docintel", endpoint, n)]["rps"] for e, n in pairs if e == endpoint)
-        print(f"| {endpoint} | all | {drf:.1f} | {doc:.1f} | {doc / drf:.2f}x | |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for endpoint, number in pairs:
+            drf, doc = by[("drf", endpoint, number)], by[(side, endpoint, number)]
+            per_cpu = [
+                r["rps"] / max(r["cpu_server_pct"] or 0.1, 0.1) * 100 / (os.cpu_count() or 1)
+                for r in (drf, doc)
+            ]
+            print(
+                f"| {endpoint} | {number} | {drf['rps']:.1f} ({drf['p99_ms']:.0f} ms) | "
+                f"{doc['rps']:.1f} ({doc['p99_ms']:.0f} ms) | {doc['rps'] / drf['rps']:.2f}x | "
+                f"{per_cpu[0]:.0f} / {per_cpu[1]:.0f} |"
+            )
+        for endpoint in sorted({e for e, _ in pairs}):
+            drf = sum(by[("drf", endpoint, n)]["rps"] for e, n in pairs if e == endpoint)
+            doc = sum(by[(side, endpoint, n)]["rps"] for e, n in pairs if e == endpoint)
+            print(f"| {endpoint} | all | {drf:.1f} | {doc:.1f} | {doc / drf:.2f}x | |")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,12 @@ the hybrid extraction per document against the backend's own time for the same p
 inside llama.cpp's chat completion), side by side. Per-contract lines go to ``--out`` as they finish, so
 a long run can be read while it goes.
 
+``--rules-split [--baseline DIR]``: the deterministic extractors alone on the fixed split of
+``evaluation.held_out_fold`` (30 contracts whose errors the rules were changed on, 10 held out), per
+field and part; with ``--baseline`` (another checkout, e.g. a worktree of main) its rules run on the same
+texts, alternating with ours per contract over ``--rounds`` rounds: accuracy of both and the CPU-time
+ratio. No model is loaded.
+
 ``--open-fields-ab``: the hybrid only, twice per contract in alternating order, once asking the model
 every field (``DOCINTEL_EXTRACTION_ASK_OPEN_FIELDS_ONLY=false``) and once only the fields the rules and
 the clause review leave open (the default): accuracy and seconds per contract, side by side.
@@ -121,6 +127,11 @@ def main() -> None:
     parser.add_argument("--open-fields-ab", action="store_true",
                         help="hybrid asking every field against asking the open ones, alternating")
     parser.add_argument("--skip", type=int, default=0, help="start after this many contracts")
+    parser.add_argument("--rules-split", action="store_true",
+                        help="the rules alone, 30 tuned-on contracts and 10 held out reported apart")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="with --rules-split: a checkout whose extraction/rules.py runs beside ours")
+    parser.add_argument("--rounds", type=int, default=3, help="with --rules-split: timing rounds")
     args = parser.parse_args()
     if args.summarise:
         lines = [json.loads(line) for line in args.out.read_text().splitlines() if line.strip()]
@@ -132,6 +143,9 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    if args.rules_split:
+        _rules_split(args)
+        return
     call_command("init_data_dir")
     call_command("migrate", verbosity=0)  # the audit log of the model calls needs its tables
     from extraction.backends import get_backend
@@ -176,6 +190,72 @@ def main() -> None:
             scores = {mode: line[mode]["scores"] for mode in ("hybrid", "model", "rules")}
             print(json.dumps({"id": line["id"], **scores, "seconds": line["hybrid"]["seconds"]}), flush=True)
     print(json.dumps({"summary": summarise(lines)}, indent=1))
+
+
+def _load_rules(checkout: Path, alias: str):
+    """``extraction/rules.py`` of another checkout, imported under another package name (it and the
+    modules it imports need no Django)."""
+    import importlib.util
+
+    package = checkout / "extraction"
+    spec = importlib.util.spec_from_file_location(alias, package / "__init__.py",
+                                                  submodule_search_locations=[str(package)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[alias] = module
+    spec.loader.exec_module(module)
+    return importlib.import_module(f"{alias}.rules")
+
+
+def _rules_split(args) -> None:
+    from extraction import rules
+    from extraction.evaluation import (
+        LABEL_COLUMNS,
+        NotComparable,
+        contract_file,
+        held_out_fold,
+        read_labels,
+        score_field,
+    )
+    from extraction.management.commands.extract import read_text
+    from extraction.schemas import get_schema
+
+    contracts = sorted(read_labels(args.labels), key=lambda c: c["id"])
+    held = held_out_fold([c["id"] for c in contracts])
+    variants = {"ours": rules}
+    if args.baseline:
+        variants = {"baseline": _load_rules(args.baseline.resolve(), "baseline_extraction"), "ours": rules}
+    empty = get_schema("contract").empty()
+    texts = {c["id"]: read_text(contract_file(args.labels, c["id"], args.format)).text for c in contracts}
+    scores = {(v, part): {} for v in variants for part in ("tuned", "held_out")}
+    cpu = dict.fromkeys(variants, 0.0)
+    for round_number in range(args.rounds):
+        for number, contract in enumerate(contracts):
+            order = list(variants) if (number + round_number) % 2 == 0 else list(reversed(variants))
+            for name in order:
+                began = time.process_time()
+                proposal = variants[name].contract(texts[contract["id"]], dict(empty))
+                cpu[name] += time.process_time() - began
+                if round_number:
+                    continue
+                part = "held_out" if contract["id"] in held else "tuned"
+                for field_name, column in LABEL_COLUMNS.items():
+                    try:
+                        score = score_field(field_name, proposal.data.get(field_name),
+                                            contract["labels"].get(column, ""))
+                    except NotComparable:
+                        continue
+                    scores[(name, part)].setdefault(field_name, []).append(score)
+    summary: dict = {"format": args.format, "held_out": sorted(held), "rounds": args.rounds,
+                     "load_average": os.getloadavg()}
+    for (name, part), per_field in scores.items():
+        every = [s for values in per_field.values() for s in values]
+        summary[f"{name} {part}"] = {**{f: round(sum(v) / len(v), 3) for f, v in per_field.items()},
+                                     "mean": round(sum(every) / len(every), 3), "n": len(every)}
+    runs = args.rounds * len(contracts)
+    summary["cpu_ms_per_contract"] = {name: round(1000 * seconds / runs, 2) for name, seconds in cpu.items()}
+    if args.baseline:
+        summary["cpu_ratio_ours_to_baseline"] = round(cpu["ours"] / cpu["baseline"], 3)
+    print(json.dumps(summary, indent=1))
 
 
 def _open_fields_ab(args, contracts: list[dict], backend: RecordingBackend, schema) -> None:

@@ -3,10 +3,11 @@
 Measured with bench/api_vs_drf.py on the shared 2-core machine (docs/BENCHMARKS.md, "REST API read
 paths"): threaded workers keep each client's connection open (keep-alive: no TCP handshake per request,
 which sync workers pay), one process per core because Django is CPU-bound under the GIL, a few threads
-per process to overlap database and disk waits (on SQLite every read waits its turn for the write lock
-to record its audit event; one thread per process cannot overlap that wait). 2 x 4 served as many
-requests per CPU-second as 2 x 1, 3 x 1, 4 x 2, 3 x 4 or 2 x 8, or more, with the lowest list p99;
-compare on the target host with ``bench/api_vs_drf.py --docintel-args "-c deploy/gunicorn.conf.py
+per process to overlap database and disk waits (on SQLite every read waits for its audit event's
+commit; the reads of a process waiting together share one commit, so more threads make larger
+groups). 2 x 4 served as many requests per CPU-second as 2 x 1, 3 x 1, 4 x 2, 3 x 4 or 2 x 8, or
+more, with the lowest list p99 (with grouped commits too: 2026-11-29 17:01, load 7-10); compare on
+the target host with ``bench/api_vs_drf.py --docintel-args "-c deploy/gunicorn.conf.py
 --threads 8"`` and the like. Every figure can be overridden from the environment.
 """
 
@@ -29,6 +30,21 @@ def when_ready(server) -> None:
         from django.urls import get_resolver
 
         get_resolver().url_patterns  # noqa: B018 - the import is the point
+
+
+# How long a thread may keep the GIL while another waits for it (Python's default: 5 ms). A thread that
+# holds SQLite's write lock gives up the GIL in every statement and must get it back to go on; with
+# other request threads busy, each such wait could last the whole interval while the other
+# processes waited for the lock.
+switch_interval_ms = float(os.environ.get("DOCINTEL_WEB_SWITCH_INTERVAL_MS", "5"))
+
+
+def post_fork(server, worker) -> None:
+    import sys
+
+    sys.setswitchinterval(switch_interval_ms / 1000)
+
+
 # Idle keep-alive connections are kept this long; the bundled nginx reuses its upstream connections.
 keepalive = int(os.environ.get("DOCINTEL_WEB_KEEPALIVE_S", "30"))
 # A request may take as long as a 50 MB upload on a slow link; stages never run on request threads.

@@ -19,14 +19,16 @@ _DAY = r"(?P<day>[0-3]?\d)\s*(?:s\s?t|n\s?d|r\s?d|t\s?h)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 
 PATTERNS = [
-    # March 30, 2009 / March 30th 2009
-    re.compile(rf"\b{_MONTH}\s+{_DAY}\s*,?\s*{_YEAR}\b", re.IGNORECASE),
-    # 30 March 2009 / 10th day of January, 2020 / 1st day of June 2005
-    re.compile(rf"\b{_DAY}\s*(?:day\s+of\s+)?{_MONTH}\s*,?\s*{_YEAR}\b", re.IGNORECASE),
+    # March 30, 2009 / March 30th 2009 / March 18. 2021 (a full stop typed for the comma)
+    re.compile(rf"\b{_MONTH}\s+{_DAY}\s*[,.]?\s*{_YEAR}\b", re.IGNORECASE),
+    # 30 March 2009 / 10th day of January, 2020 / 1st day of June 2005 / the 20 March day of 1998
+    re.compile(rf"\b{_DAY}\s*(?:day\s+of\s+)?{_MONTH}\s*(?:day\s+of\s+)?,?\s*{_YEAR}\b", re.IGNORECASE),
     # 2009-03-30
     re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b"),
     # 3/30/2009, 03/30/09 (US order, as in the contracts we read)
     re.compile(r"(?<![\d/])(?P<month>[01]?\d)/(?P<day>[0-3]?\d)/(?P<year>(?:19|20)?\d\d)(?![\d/])"),
+    # 13/07/05: day first, which only a day over 12 proves (07/05/05 stays US order, above)
+    re.compile(r"(?<![\d/])(?P<day>1[3-9]|2\d|3[01])/(?P<month>0?[1-9]|1[0-2])/(?P<year>(?:19|20)?\d\d)(?![\d/])"),
 ]
 
 
@@ -61,6 +63,20 @@ def date_mentions(text: str, start: int = 0, end: int | None = None) -> list[Dat
             if iso and not any(m.start <= match.start() < m.end for m in found.values()):
                 found[match.start()] = DateMention(match.start(), match.end(), iso)
     return [found[key] for key in sorted(found)]
+
+
+def add_duration(iso: str, *, years: int = 0, months: int = 0) -> str:
+    """``iso`` moved on by a stated term, to the same day of the month ("ten years from January 15,
+    2018" ends January 15, 2028); a day the target month lacks becomes its last day."""
+    start = date.fromisoformat(iso)
+    total = start.month - 1 + months + 12 * years
+    year, month = start.year + total // 12, total % 12 + 1
+    day = start.day
+    while True:
+        try:
+            return date(year, month, day).isoformat()
+        except ValueError:
+            day -= 1
 
 
 def parse_date(written: str) -> str | None:

@@ -32,6 +32,10 @@ MODES = ("hybrid", "model", "rules")
 SOURCE_WEIGHT = {"escalation": 0.9, "rules": 0.85, "model": 0.5}
 SOURCE_ORDER = ("escalation", "rules", "model")
 UNGROUNDED_WEIGHT = 0.1  # an unsupported value is shown only as a flagged guess
+# A value the rules worked out from what the text states (an expiration from a start date and a stated
+# term) has no span either, but it is not a guess: it ranks above any model answer (at most
+# SOURCE_WEIGHT["model"]) and below every value a rule read. It stays flagged as ungrounded.
+COMPUTED_SUPPORT = 0.6
 AGREEMENT_BONUS = 0.1
 # A value in these fields that the text does not support is a reason to ask a larger model.
 REQUIRED_FACTS = {"contract": ["document_name", "parties", "agreement_date"],
@@ -44,6 +48,7 @@ class Candidate:
     data: dict
     spans: dict[str, Span] = field(default_factory=dict)
     window: tuple[int, int] | None = None
+    computed: frozenset[str] = frozenset()  # pointers of values worked out, not read (see COMPUTED_SUPPORT)
 
     @property
     def kind(self) -> str:
@@ -123,13 +128,18 @@ def _merge(schema: SchemaRef, text: str, candidates: list[Candidate]):
             total = len(grounded.spans) + len(grounded.ungrounded)
             support = (sum(grounded.confidence(p) for p in grounded.spans) / total) if total else 0.0
             weight = SOURCE_WEIGHT[candidate.kind]
-            score = weight * support if grounded.spans else weight * UNGROUNDED_WEIGHT
+            if grounded.spans:
+                score = weight * support
+            elif f"/{name}" in candidate.computed:
+                score = weight * COMPUTED_SUPPORT
+            else:
+                score = weight * UNGROUNDED_WEIGHT
             order = SOURCE_ORDER.index(candidate.kind)
-            scored.append((-score, order, rank, value, grounded, score, weight))
+            scored.append((-score, order, rank, value, grounded, score, weight, candidate.computed))
         if not scored:
             continue
         scored.sort(key=lambda item: item[:3])
-        _, _, _, value, grounded, score, weight = scored[0]
+        _, _, _, value, grounded, score, weight, computed = scored[0]
         agreeing = sum(1 for other in scored[1:] if _key(other[3]) == _key(value))
         bonus = AGREEMENT_BONUS * agreeing
         data[name] = value
@@ -138,7 +148,8 @@ def _merge(schema: SchemaRef, text: str, candidates: list[Candidate]):
         # Per field, and per value inside it (a party's name, a medication's dose).
         confidence[f"/{name}"] = round(min(1.0, score + bonus), 3)
         for pointer in [*grounded.spans, *grounded.ungrounded]:
-            support = grounded.confidence(pointer) or UNGROUNDED_WEIGHT
+            support = grounded.confidence(pointer) or (
+                COMPUTED_SUPPORT if pointer in computed else UNGROUNDED_WEIGHT)
             confidence.setdefault(pointer, round(min(1.0, weight * support + bonus), 3))
     return data, spans, ungrounded, confidence
 
@@ -273,7 +284,8 @@ def extract(text: str, schema: SchemaRef, *, mode: str = "hybrid", backend: Back
     if mode in ("rules", "hybrid"):
         proposal = rules.propose(schema.name, text, schema.empty())
         if proposal is not None:
-            candidates.append(Candidate("rules", proposal.data, proposal.spans))
+            candidates.append(Candidate("rules", proposal.data, proposal.spans,
+                                        computed=frozenset(proposal.computed)))
             route["steps"].append({"source": "rules", "valid": not schema.errors(proposal.data)})
             models_used.append("rules")
     asked: SchemaRef | None = schema

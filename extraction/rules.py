@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .dates import DateMention, date_mentions
+from .dates import DateMention, add_duration, date_mentions
 from .grounding import Span
 
 
@@ -20,6 +20,9 @@ class Proposal:
 
     data: dict
     spans: dict[str, Span] = field(default_factory=dict)
+    # Values worked out rather than read (an expiration date from a start and a stated term): the text
+    # says no such value, so they have no span and are shown as ungrounded guesses.
+    computed: set[str] = field(default_factory=set)
 
     def put(self, name: str, value, start: int, end: int) -> None:
         self.data[name] = value
@@ -34,10 +37,11 @@ def _span(match: re.Match, group: int | str = 0) -> tuple[int, int]:
 HEAD_CHARS = 4000  # the title, the preamble and its parties live at the top of a contract
 PREAMBLE_CHARS = 2500
 
-_TITLE_WORD = r"(?:[A-Z][A-Za-z0-9'\u2019\-]*|NO\.\s?\d+|\d+|and|of|for|to|the|&|AND|OF|FOR|TO|THE)"
+_TITLE_WORD = r"(?:[A-Z][A-Za-z0-9'\u2019\-]*|[-\u2013]|NO\.\s?\d+|\d+|and|of|for|to|the|&|AND|OF|FOR|TO|THE)"
 TITLE = re.compile(
     rf"(?<![\w.])((?:{_TITLE_WORD}[ \t]*,?[ \t]+){{0,10}}?(?:AGREEMENT|Agreement|CONTRACT|Contract))\b"
-    rf"|(?<![\w.])(AMENDMENT\s+NO\.\s?\d+)\b"
+    # "AMENDMENT NO. 3 TO THE NONEXCLUSIVE VALUE ADDED DISTRIBUTOR AGREEMENT" is named with what it amends
+    rf"|(?<![\w.])(AMENDMENT\s+NO\.\s?\d+(?:\s+TO\s+(?:THE\s+)?(?:[A-Z][A-Z'\-]*\s+){{0,8}}?AGREEMENT)?)\b"
 )
 NOT_TITLE_START = re.compile(r"^(?:this|the|and|of|for|to|&|such|said|that|an?|execution\s+copy|\d+)\b[ \t]*",
                              re.IGNORECASE)
@@ -80,9 +84,13 @@ def document_name(text: str, proposal: Proposal) -> None:
         return
 
 
+# A defined term in brackets: ("Company"), (the “Fund”), (herein referred to as “Principal”),
+# (hereinafter called 'Seller'), (collectively, “Constellation”). Typesetting mixes straight and curly
+# quotes, and sometimes opens with a closing one (”Bunker One"): any quote opens, any quote closes.
+_QUOTE = "\"\u201c\u201d'\u2018\u2019"
 DEFINED_TERM = re.compile(
-    r"\(\s*(?:the\s+|collectively,?\s+|hereinafter\s+(?:referred\s+to\s+as\s+)?(?:the\s+)?)?"
-    r"[\"“']([A-Za-z][^\"”'()]{0,40}?)[\"”']"
+    rf"\(\s*(?:[a-z]+,?\s+){{0,5}}[{_QUOTE}]\s*(?:the\s+)?"
+    rf"([A-Za-z][^{_QUOTE}()]{{0,40}}?)\s*[{_QUOTE}]"
 )
 NOT_PARTY_TERM = re.compile(r"agreement|amendment|date|part(?:y|ies)|act\b|term\b|products?|services?|"
                             r"territory|exhibit|schedule|confidential", re.IGNORECASE)
@@ -95,7 +103,8 @@ ENTITY_SUFFIX = re.compile(r"\b(?:Inc|LLC|L\.L\.C|Ltd|Limited|Corp|Corporation|C
 NAME_CONNECTORS = {"of", "and", "&", "the", "de", "du", "la", "d/b/a", "dba", "f/k/a", "a/k/a"}
 
 
-NOT_PARTY_NAME = re.compile(r"\n\s*\n|:|\b(?:agreement|amendment|whereas|witness|therefore|section|page)\b",
+NOT_PARTY_NAME = re.compile(r"\n\s*\n|:|\b(?:agreement|amendment|whereas|witness|therefore|section|page|"
+                            r"terms)\b",
                             re.IGNORECASE)
 
 
@@ -114,22 +123,61 @@ def _looks_like_party(name: str) -> bool:
     return bool(ENTITY_SUFFIX.search(name)) or len(words) >= 2
 
 
+def _name_end(text: str, start: int, paren: int) -> int:
+    cut = NAME_END.search(text, start, paren)
+    return cut.start() if cut else paren
+
+
+# A run of capitalised words (with connectors, ", Inc." and the like) that ends where a defined term
+# opens: "...the Integrity Short Term Government Fund, (the “Fund”)", "for services of Arnold
+# Schwarzenegger (“Endorser”)".
+_NAME_WORD = r"(?:[A-Z0-9][\w.'\u2019&\-/]*|of|and|&|de|du|la|d/b/a|dba)"
+NAME_RUN_BEFORE = re.compile(rf"((?:[A-Z][\w.'\u2019&\-/]*)(?:(?:\s+|,\s*(?={ENTITY_SUFFIX.pattern}))"
+                             rf"{_NAME_WORD}){{0,11}})[\s,]*$")
+
+
+def _company_form_end(text: str, start: int, end: int) -> int | None:
+    """Where the first company form in ``text[start:end]`` ends, with the forms right after it
+    ("HOLDING LIMITED", "Company, Inc.")."""
+    form_end = None
+    for suffix in ENTITY_SUFFIX.finditer(text, start, end):
+        if form_end is not None and text[form_end:suffix.start()].strip(" ,"):
+            break
+        form_end = suffix.end()
+    return form_end
+
+
 def _party_before(text: str, floor: int, paren: int) -> tuple[int, int] | None:
     """The party name that a defined term at ``paren`` names: the name-like run after the last
     boundary (between, and, a blank line…) before it, after the previous party. Addresses between
-    a name and its term do not look like names (they have numbers), so the name before them wins."""
+    a name and its term do not look like names (they have numbers), so the name before them wins;
+    a name written on the line above its address ends at that line, one run into it at its company
+    form. With no boundary at all, the capitalised run right before the term is the name."""
     window_start = max(floor, paren - 400)
     starts = [window_start] + [m.end() for m in NAME_START.finditer(text, window_start, paren)]
     for start in reversed(starts):
-        while start < paren and text[start] in " \t\r\n,":
+        while start < paren and text[start] in " \t\r\n,)":
             start += 1
         lead = re.match(r"(?:the|THE|The)\s+", text[start:paren])
         if lead and not _looks_like_party(text[start:paren].split(",")[0]):
             start += lead.end()
-        cut = NAME_END.search(text, start, paren)
-        end = cut.start() if cut else paren
+        end = _name_end(text, start, paren)
         if end > start and _looks_like_party(text[start:end]):
             return start, end
+        line_end = text.find("\n", start, end)
+        if line_end > start and _looks_like_party(text[start:line_end].rstrip(" ,")):
+            return start, start + len(text[start:line_end].rstrip(" ,"))
+        # "ORGANIC PREPARATIONS INC. 2nd Floor, Transpacific Haus ...": the name ends at its company form
+        form_end = _company_form_end(text, start, end)
+        if form_end and _looks_like_party(text[start:form_end]):
+            return start, form_end
+    run = NAME_RUN_BEFORE.search(text, window_start, paren)
+    if run:
+        start = run.start(1)
+        lead = re.match(r"(?:the|The|THE)\s+", text[start:run.end(1)])
+        start += lead.end() if lead else 0
+        if _looks_like_party(text[start:run.end(1)]):
+            return start, run.end(1)
     return None
 
 
@@ -137,13 +185,14 @@ PREAMBLE_END = re.compile(r"\b(?:WHEREAS|RECITALS|BACKGROUND|WITNESSETH|NOW,? TH
                           r"IN WITNESS)\b")
 
 
-def parties(text: str, proposal: Proposal, head_start: int) -> None:
+def _parties_in(text: str, start: int) -> tuple[list[dict], dict[str, Span]]:
     found: list[dict] = []
-    floor, seen = head_start, set()
-    limit = min(len(text), head_start + PREAMBLE_CHARS)
-    end = PREAMBLE_END.search(text, head_start + 50, limit)
+    spans: dict[str, Span] = {}
+    floor, seen = start, set()
+    limit = min(len(text), start + PREAMBLE_CHARS)
+    end = PREAMBLE_END.search(text, start + 50, limit)
     limit = end.start() if end else limit
-    for term in DEFINED_TERM.finditer(text, head_start, limit):
+    for term in DEFINED_TERM.finditer(text, start, limit):
         role = term.group(1).strip()
         if NOT_PARTY_TERM.search(role):
             floor = term.end()
@@ -159,11 +208,24 @@ def parties(text: str, proposal: Proposal, head_start: int) -> None:
         seen.add(key)
         index = len(found)
         found.append({"name": name, "role": role})
-        proposal.spans[f"/parties/{index}/name"] = Span(*name_span, "exact")
-        proposal.spans[f"/parties/{index}/role"] = Span(*_span(term, 1), "exact")
+        spans[f"/parties/{index}/name"] = Span(*name_span, "exact")
+        spans[f"/parties/{index}/role"] = Span(*_span(term, 1), "exact")
         if len(found) == 8:
             break
+    return found, spans
+
+
+def parties(text: str, proposal: Proposal, head_start: int) -> None:
+    found, spans = _parties_in(text, head_start)
+    if not found:
+        # A cover page and a table of contents come first: the preamble restates the title later
+        # ("THIS ENDORSEMENT AGREEMENT ... by and between ...").
+        for restated in RESTATED.finditer(text, head_start + 1, min(len(text), head_start + 3 * HEAD_CHARS)):
+            found, spans = _parties_in(text, restated.start())
+            if found:
+                break
     proposal.data["parties"] = found
+    proposal.spans.update(spans)
 
 
 EFFECTIVE_BEFORE = re.compile(r"effective(?:ly)?\s*(?:date)?\s*(?:as\s+of|on|from)?\s*(?:this|the)?\s*:?\s*$",
@@ -188,6 +250,122 @@ REFERENCED = re.compile(r"(?:that\s+certain|previously|pursuant\s+to|in\s+connec
                         r"[^.;]{0,80}$", re.IGNORECASE)
 
 
+# The agreement's own term, where its end is usually stated: "The term of this Agreement shall commence
+# on the Effective Date and continue for a period of two (2) years", "This Agreement shall continue
+# until January 18, 2022", "This agreement is for a term of ten (10) years".
+TERM_CLAUSE = re.compile(
+    r"\b(?:(?:initial\s+)?term\s+of\s+(?:this|the)\s+(?:agreement|[A-Z]\w+)|initial\s+term\b|"
+    r"this\s+(?:agreement|[A-Z]{3,})\s+(?:shall|will|is)\s+(?:\w+\s+){0,3}?(?:commence|begin|continue|remain|"
+    r"expire|terminate|(?:be\s+)?in\s+(?:full\s+)?(?:force|effect)|for\s+a\s+(?:term|period))|"
+    r"[\"“]?contract\s+period[\"”]?\s+shall\s+mean)",
+    re.IGNORECASE)
+_NUMBER_WORDS = {
+    **{word: number for number, word in enumerate((
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+        "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+        "twenty"))},
+    "thirty": 30, "forty": 40, "fifty": 50, "ninety": 90,
+}
+DURATION = re.compile(
+    r"\b(?:for\s+(?:a|an\s+initial)\s+(?:term|period)\s+of|for|(?:term|period)\s+of|shall\s+be|"
+    r"expire|terminate|end)\s+(?:(?P<word>[a-z]+)(?:[\s-]+\w+)?\s*)?\(?(?P<digits>\d{1,3})?\)?\s*"
+    r"(?:full\s+|consecutive\s+|calendar\s+)?(?P<unit>years?|months?)\b", re.IGNORECASE)
+# The term runs from a stated day ("commencing on January 1, 2016"), else from the effective date.
+STARTS_ON = re.compile(r"(?:commenc\w*|begin\w*|start\w*|effective)\s+(?:on|as\s+of|from)?\s*(?:the\s+)?$",
+                       re.IGNORECASE)
+STARTS_AT_EFFECTIVE = re.compile(r"\b(?:commenc|begin|start|from|effective|date\s+(?:above|hereof|first))",
+                                 re.IGNORECASE)
+ENDS_BEFORE = re.compile(r"\b(?:expir\w*|terminat\w*|end(?:s|ing)?|until|through|including|later\s+than|"
+                         r"extended\s+to|at)\s+(?:on\s+)?(?:the\s+)?$", re.IGNORECASE)
+
+
+def _term_sentences(text: str):
+    for cue in TERM_CLAUSE.finditer(text):
+        if _header_line(text, DateMention(cue.start(), cue.end(), "")):
+            continue
+        starts = [m.end() for m in SENTENCE_END.finditer(text, max(0, cue.start() - 300), cue.start())]
+        start = starts[-1] if starts else max(0, cue.start() - 300)
+        stop = SENTENCE_END.search(text, cue.end())
+        yield start, min(stop.end() if stop else len(text), cue.end() + 500)
+
+
+def _duration(match: re.Match) -> tuple[int, int] | None:
+    number = int(match.group("digits")) if match.group("digits") else _NUMBER_WORDS.get(
+        (match.group("word") or "").lower())
+    if not number or (match.group("word") or "").lower() not in (*_NUMBER_WORDS, "", "period", "term"):
+        return None
+    return (number, 0) if match.group("unit").lower().startswith("year") else (0, number)
+
+
+COMMENCES_ON = re.compile(r"(?:commenc\w*|begin\w*)\s+(?:on|as\s+of)\s*(?:the\s+)?$", re.IGNORECASE)
+
+
+def _term_commencement(text: str) -> DateMention | None:
+    """The day the agreement's term starts when its term clause states one ("The term of the Franchise
+    shall be twenty (20) years, commencing on January 1, 2016"): the contract takes effect then."""
+    for begin, end in _term_sentences(text):
+        for mention in date_mentions(text, begin, end):
+            if COMMENCES_ON.search(text[max(begin, mention.start - 40):mention.start]):
+                return mention
+    return None
+
+
+def _expiration_from_term(text: str, proposal: Proposal, start_iso: str, start: DateMention | None) -> bool:
+    """The expiration date the agreement's term clause states, or computes from its start and length
+    (the same day, N years or months on: CUAD's reading of "a term of ten (10) years"). A computed
+    date is said nowhere in the text, so it gets no span: it stays an ungrounded, flagged value."""
+    for begin, end in _term_sentences(text):
+        sentence = text[begin:end]
+        mentions = [m for m in date_mentions(text, begin, end) if not _header_line(text, m)]
+        for mention in mentions:
+            said_before = text[max(begin, mention.start - 40):mention.start]
+            if mention.iso > start_iso and ENDS_BEFORE.search(said_before):
+                proposal.put("expiration_date", mention.iso, mention.start, mention.end)
+                return True
+        for length in DURATION.finditer(sentence):
+            years_months = _duration(length)
+            if years_months is None:
+                continue
+            stated = [m for m in mentions if STARTS_ON.search(text[max(begin, m.start - 40):m.start])]
+            origin = stated[0].iso if stated else (
+                start.iso if (start and STARTS_AT_EFFECTIVE.search(sentence)) or (re.search(
+                    r"\bis\s+for\s+a\s+term", sentence, re.IGNORECASE) and start) else None)
+            if origin:
+                proposal.data["expiration_date"] = add_duration(origin, years=years_months[0],
+                                                                months=years_months[1])
+                proposal.computed.add("/expiration_date")
+                return True
+            break
+    return False
+
+
+# "...entered into as of the date last written below ("the Effective Date")", "“EFFECTIVE DATE” shall
+# mean the date the last party hereto has executed this Agreement": the agreement is dated by its
+# last signature, in the signature blocks ("Date: January 22, 2007").
+DATED_BY_LAST_SIGNATURE = re.compile(
+    r"(?:date|day)\s+(?:last\s+)?(?:written|signed|set\s+forth|executed)\s+below|"
+    r"last\s+date\s+(?:signed|of\s+signature|written)\s+below|"
+    r"date\s+(?:on\s+which\s+|that\s+)?the\s+last\s+(?:party|of\s+the\s+parties)\s+(?:hereto\s+)?(?:has\s+)?"
+    r"(?:executed|signed|signs|executes)", re.IGNORECASE)
+EFFECTIVE_DATE_WORDS = re.compile(r"effective\s+date", re.IGNORECASE)
+SIGNATURE_DATE_LABEL = re.compile(r"\bDated?\s*:?\s*$")
+
+
+def _last_signature_date(text: str, head_start: int) -> tuple[DateMention | None, bool]:
+    """The last signature's date when the contract takes effect on it (None otherwise), and whether the
+    agreement itself is dated by it ("entered into as of the date last written below") rather than only
+    its Effective Date."""
+    limit = min(len(text), head_start + 4 * HEAD_CHARS)
+    said = next((m for m in DATED_BY_LAST_SIGNATURE.finditer(text, head_start, limit)
+                 if EFFECTIVE_DATE_WORDS.search(text[max(0, m.start() - 150):m.end() + 150])), None)
+    if said is None:
+        return None, False
+    signatures = [m for m in date_mentions(text) if not _header_line(text, m)
+                  and SIGNATURE_DATE_LABEL.search(text[max(0, m.start - 12):m.start])]
+    dates_agreement = bool(SIGNED_BEFORE.search(text[max(0, said.start() - 60):said.start()]))
+    return max(signatures, key=lambda m: m.iso, default=None), dates_agreement
+
+
 def contract_dates(text: str, proposal: Proposal, head_start: int) -> None:
     head = [m for m in date_mentions(text, head_start, min(len(text), head_start + PREAMBLE_CHARS))
             if not _header_line(text, m) and not REFERENCED.search(text[max(0, m.start - 100):m.start])]
@@ -200,11 +378,21 @@ def contract_dates(text: str, proposal: Proposal, head_start: int) -> None:
         if SIGNED_BEFORE.search(before):
             signed.append(mention)
     agreement = next(iter(signed or [m for m in head if m not in effective] or head), None)
+    if not signed and not effective:
+        last_signed, dates_agreement = _last_signature_date(text, head_start)
+        if last_signed is not None:
+            effective = [last_signed]
+            agreement = last_signed if dates_agreement or agreement is None else agreement
+    if not effective:
+        commencement = _term_commencement(text)
+        effective = [commencement] if commencement else []
     if agreement:
         proposal.put("agreement_date", agreement.iso, agreement.start, agreement.end)
     if effective:
         proposal.put("effective_date", effective[0].iso, effective[0].start, effective[0].end)
     start_iso = max((m.iso for m in (agreement, *effective[:1]) if m), default="")
+    if _expiration_from_term(text, proposal, start_iso, effective[0] if effective else agreement):
+        return
     for mention in date_mentions(text):
         before = text[max(0, mention.start - 80):mention.start]
         about = text[max(0, mention.start - 120):mention.start]
@@ -216,7 +404,7 @@ def contract_dates(text: str, proposal: Proposal, head_start: int) -> None:
 
 GOVERNING = re.compile(r"\bgovern\w*|\bconstru\w*", re.IGNORECASE)
 JURISDICTION = re.compile(
-    r"\blaws?\s+(?:in\s+force\s+in\s+|of\s+)(?:the\s+)?(?:(?:State|Commonwealth|Province)\s+of\s+)?"
+    r"\b[Ll]aws?\s+(?:in\s+force\s+in\s+|of\s+)(?:the\s+)?(?:(?:State|Commonwealth|Province)\s+of\s+)?"
     r"((?!United States\b)[A-Z][\w'\u2019]*(?:\s+(?:of\s+)?[A-Z][\w'\u2019]*){0,4})"
 )
 

@@ -4,21 +4,34 @@ Web pages and API endpoints alike call these: ``document_for`` (404 when missing
 ``access.denied`` event when not theirs), ``visible_documents`` for lists, ``record_read`` for every
 view or download of a document's content and ``record_list`` for every list of documents shown
 (contract §7: every view is an event).
+
+A read's event commits before its response goes out. Outside a transaction, the events of reads made
+at the same moment by threads of one process commit together (``GroupCommit``): on SQLite every
+commit queues for the database's one write lock, so one commit per request bounded throughput while
+the CPUs idled (docs/BENCHMARKS.md, "REST API read paths").
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.db.models import Q
 from django.http import Http404
 
-from audit.actions import record_denial, record_event
+from audit.actions import PreparedEvent, prepare_event, record_denial, record_prepared
 from docintel.accounts import roles
 from docintel.accounts.models import DocumentAssignment, TokenScope
+from docintel.errors import ServiceUnavailable
 
 from .models import Document
+
+log = logging.getLogger(__name__)
 
 
 def visible_documents(user, queryset=None, *, token=None):
@@ -85,8 +98,8 @@ def record_list(actor, document_ids, *, via: str, filters: dict) -> None:
     """The event of one list of documents shown (their names and statuses): one event per list, naming
     the documents on it, not one per row. ``filters`` hold no search terms (``q`` only says a search was
     made): what was typed can be PHI, and the log is immutable."""
-    record_event("document.listed", actor=actor, purpose="document access",
-                 details={"via": via, "filters": filters, "documents": [str(pk) for pk in document_ids]})
+    _record(prepare_event("document.listed", actor=actor, purpose="document access", details={
+        "via": via, "filters": filters, "documents": [str(pk) for pk in document_ids]}))
 
 
 def applied_filters(cleaned: dict) -> dict:
@@ -100,5 +113,121 @@ def record_read(document, actor, what: str, *, via: str, download: bool = False,
     """The event of one view (a page, a response) or download (a file) of a document's content.
     ``not_modified``: a conditional read answered 304 (the client holds the content already)."""
     details = {"what": what, "via": via, **({"not_modified": True} if not_modified else {})}
-    record_event("document.downloaded" if download else "document.viewed", document=document, actor=actor,
-                 purpose="document access", details=details)
+    _record(prepare_event("document.downloaded" if download else "document.viewed", document=document,
+                          actor=actor, purpose="document access", details=details))
+
+
+def _record(event: PreparedEvent) -> None:
+    """Commit a read's event, or append it to the caller's transaction; return once it is committed
+    (or will commit with the caller's change)."""
+    if connection.in_atomic_block:  # with the caller's change, as every event
+        record_prepared(event)
+    elif _groups_commits():
+        _group_commit.record(event)
+    else:
+        with transaction.atomic():
+            record_prepared(event)
+
+
+def _groups_commits() -> bool:
+    mode = settings.READ_EVENTS_GROUP_COMMIT
+    return mode == "on" or (mode == "sqlite" and connection.vendor == "sqlite")
+
+
+class AuditUnavailable(ServiceUnavailable):
+    """A read's event could not be committed: the read is refused (nothing is served unrecorded)."""
+
+    default_code = "audit_unavailable"
+
+
+class _Waiting:
+    __slots__ = ("done", "error", "event")
+
+    def __init__(self, event: PreparedEvent) -> None:
+        self.event = event
+        self.done = False
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """Group commit of reads' events, per process: a thread hands its event over and waits; the first
+    waiting thread that finds no commit under way leads one: it opens the transaction (on SQLite, waits
+    for the write lock), takes every event handed over until then, its own included, appends them all,
+    commits, and wakes their threads. Events handed over meanwhile wait for the next commit, which one
+    of their threads leads. So no event waits for a timer, a lone read commits at once as before, and
+    under load a commit carries as many events as threads of the process were waiting.
+
+    When the transaction fails (the lock not obtained in time, an append refused, the commit itself),
+    it rolls back whole, and every request whose event it carried fails with ``AuditUnavailable``.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition(threading.Lock())
+        self._handed_over: list[_Waiting] = []
+        self._leading = False
+        self.commits = 0  # transactions committed or tried, and the events they carried (for tests,
+        self.events = 0   # the benchmark's report)
+
+    def record(self, event: PreparedEvent) -> None:
+        mine = _Waiting(event)
+        with self._changed:
+            self._handed_over.append(mine)
+            while not mine.done and self._leading:
+                self._changed.wait()
+            if not mine.done:
+                self._leading = True
+        if not mine.done:
+            self._lead()
+        if mine.error is not None:
+            raise AuditUnavailable(message="the read could not be recorded in the audit log, so it was "
+                                           "not served; try again") from mine.error
+
+    def waiting(self) -> int:
+        """Events handed over and not yet taken into a transaction."""
+        with self._changed:
+            return len(self._handed_over)
+
+    def _take(self) -> list[_Waiting]:
+        with self._changed:
+            batch, self._handed_over = self._handed_over, []
+        return batch
+
+    def _lead(self) -> None:
+        batch: list[_Waiting] = []
+        error: BaseException | None = None
+        try:
+            with transaction.atomic():  # on SQLite: BEGIN IMMEDIATE, once the write lock is ours
+                batch = self._take()  # what was handed over while the lock was awaited comes along
+                for waiting in batch:
+                    record_prepared(waiting.event)
+        except BaseException as failure:  # every waiting request hears of it, below
+            error = failure
+            log.error("audit events of reads not committed (%s)", type(failure).__name__)
+        finally:
+            batch = batch or self._take()  # failed before taking them: those waiting fail with it
+            with self._changed:
+                self.commits += 1
+                self.events += len(batch)
+                for waiting in batch:
+                    waiting.done, waiting.error = True, error
+                self._leading = False
+                self._changed.notify_all()
+        if error is not None and not isinstance(error, Exception):
+            raise error  # KeyboardInterrupt, SystemExit: the leader's thread stops as it should
+
+
+_group_commit = GroupCommit()
+
+
+def read_event_group() -> GroupCommit:
+    """This process's group commit of reads' events."""
+    return _group_commit
+
+
+def _new_group_after_fork() -> None:
+    # A thread of the parent may have held the condition's lock or been leading; it is gone here.
+    global _group_commit
+    _group_commit = GroupCommit()
+
+
+os.register_at_fork(after_in_child=_new_group_after_fork)

@@ -31,7 +31,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 from PIL import Image
 
 from .normalize import LIGATURES
-from .preprocess import TARGET_DPI, Prepared, prepare, thickened
+from .preprocess import TARGET_DPI, Prepared, enlarged, prepare, thickened
 
 try:
     import tesserocr
@@ -49,6 +49,16 @@ DOUBTFUL_CONFIDENCE = 0.6
 # them below it), 7 of 78 pages read twice. Bolder strokes everywhere instead cost contracts in small
 # type 0.02 (their counters close up).
 THIN_CONFIDENCE = 0.9
+# Small type: Tesseract's recogniser drops letters from the middle of words ("representatives" read
+# "rep ives", "discount" "di") when the type is small in pixels. A page whose words (of four or more
+# letters) are under SMALL_TYPE_PX high at the median (type of about 7 pt at 300 dpi; body text of
+# 10-12 pt measures 28-34) is read again enlarged to TYPE_PX, at most MAX_ENLARGEMENT times, and that
+# reading kept. Tuning contracts (68 pages, up to 4 of each of 20): 9 pages of 3 contracts enlarged,
+# 0.9906 -> 0.9957 word fidelity on those (8 better, 1 by 0.0006 worse), the page of 6 pt type 0.970
+# -> 0.987; tuning notes and faxes unchanged. Enlarging every page instead (an earlier round): +0.0006
+# for 1.5-2 x the CPU.
+SMALL_TYPE_PX, TYPE_PX, MAX_ENLARGEMENT = 22, 30, 2.0
+MIN_MEASURED_WORDS = 10  # fewer long words than this say nothing reliable about the type size
 # Punctuation-only "words" below this confidence are specks of dirt, not text.
 SPECK_CONFIDENCE = 0.5
 
@@ -158,7 +168,10 @@ class TesseractEngine:
         words = []
         level = tesserocr.RIL.WORD
         for item in tesserocr.iterate_level(api.GetIterator(), level):
-            text = item.GetUTF8Text(level)
+            try:
+                text = item.GetUTF8Text(level)
+            except RuntimeError:  # a blank page: tesserocr raises where the C API returns no text
+                continue
             box = item.BoundingBox(level)
             if not text or not box:
                 continue
@@ -214,18 +227,34 @@ def _clean(text: str) -> str:
     return " ".join(text.translate(LIGATURES).split())
 
 
+def type_height(words: list[RecognisedWord]) -> float | None:
+    """The median height in pixels of the words of four or more letters (ascenders and descenders
+    included), or None when there are too few of them to tell."""
+    heights = sorted(word.box[3] - word.box[1] for word in words
+                     if sum(ch.isalpha() for ch in word.text) >= 4)
+    if len(heights) < MIN_MEASURED_WORDS:
+        return None
+    return float(heights[len(heights) // 2])
+
+
 def read_page(engine: OcrEngine, image: Image.Image, dpi: tuple[float, float] | None = None) -> OcrPage:
-    """One page: prepared, recognised, tried upside down when the first reading is doubtful, and with
-    bolder strokes when it is still unsure."""
+    """One page: prepared, recognised, tried upside down when the first reading is doubtful, read
+    again enlarged when its type is small, and with bolder strokes when it is still unsure."""
     prepared = prepare(image, dpi, detect_orientation=engine.orientation)
-    page = layout_text(engine.recognise(prepared.image, prepared.columns), prepared)
+    words = engine.recognise(prepared.image, prepared.columns)
+    page = layout_text(words, prepared)
     if page.confidence < DOUBTFUL_CONFIDENCE and page.text:
         turns = engine.orientation(prepared.image)
         if turns:
             again = prepare(image, dpi, quarter_turns=(prepared.quarter_turns + turns) % 4)
-            second = layout_text(engine.recognise(again.image, again.columns), again)
+            again_words = engine.recognise(again.image, again.columns)
+            second = layout_text(again_words, again)
             if second.confidence > page.confidence:
-                page, prepared = second, again
+                page, prepared, words = second, again, again_words
+    height = type_height(words)
+    if height is not None and height < SMALL_TYPE_PX:
+        prepared = enlarged(prepared, min(MAX_ENLARGEMENT, TYPE_PX / height))
+        page = layout_text(engine.recognise(prepared.image, prepared.columns), prepared)
     if page.confidence < THIN_CONFIDENCE and page.text and not prepared.fax:
         bolder = thickened(prepared)
         second = layout_text(engine.recognise(bolder.image, bolder.columns), bolder)

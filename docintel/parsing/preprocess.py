@@ -18,7 +18,7 @@ this order, each step measured on the tuning scans (``fixtures/scans``, ``bench/
 
 Upside-down pages look level and are caught after recognition (low confidence: see ``ocr``), and so
 are thin type faces (Courier, a light printer) that the engine misreads: ``thickened`` gives it the
-page with every stroke a pixel bolder for a second reading.
+page with every stroke a pixel bolder for a second reading; and so is small type (``enlarged``).
 ``Prepared.to_page`` maps a box on the prepared image back to fractions of the page as it was given.
 """
 
@@ -148,6 +148,16 @@ def thickened(prepared: Prepared) -> Prepared:
     """The page with its strokes a pixel bolder each way (the darkest of each 3 x 3 neighbourhood);
     the geometry is unchanged, so boxes map back to the page the same way."""
     return replace(prepared, image=prepared.image.filter(ImageFilter.MinFilter(3)))
+
+
+def enlarged(prepared: Prepared, factor: float) -> Prepared:
+    """The page ``factor`` times larger (bicubic); boxes on it map back to the page the same way,
+    since every step of ``to_page`` scales with it."""
+    image = prepared.image
+    size = (round(image.width * factor), round(image.height * factor))
+    exact = (size[0] / image.width, size[1] / image.height)
+    return replace(prepared, image=image.resize(size, Image.Resampling.BICUBIC),
+                   scale=(prepared.scale[0] * exact[0], prepared.scale[1] * exact[1]))
 
 
 def _ink(grey: Image.Image) -> np.ndarray:

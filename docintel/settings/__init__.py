@@ -70,6 +70,11 @@ DATABASE_URL = env_str("DATABASE_URL")
 # response); "normal" leaves the flush to WAL checkpoints: several times more writes per second, and a
 # power loss (not a crash of docintel) may lose the last commits, changes and their events together.
 SQLITE_SYNCHRONOUS = env_choice("DOCINTEL_SQLITE_SYNCHRONOUS", ("full", "normal"), "normal")
+# The audit events of reads (every view and list is an event) commit in groups: the requests of one
+# process that are waiting for their event at the same moment share one transaction, and each response
+# still waits for its event's commit. "sqlite" (default): on SQLite, where every commit queues for the
+# one write lock; "on": on PostgreSQL too; "off": one transaction per read.
+READ_EVENTS_GROUP_COMMIT = env_choice("DOCINTEL_READ_EVENTS_GROUP_COMMIT", ("sqlite", "on", "off"), "sqlite")
 if DATABASE_URL:
     DATABASES = {"default": _database(DATABASE_URL)}
 else:

@@ -8,6 +8,10 @@ the others sleep for tens, and a newcomer often slipped in before the sleepers w
 document detail: 2 gunicorn processes of 4 threads served 59 req/s at a p99 of 4.6 s while the CPUs
 idled; with this lock, 200 req/s (docs/BENCHMARKS.md, "REST API read paths").
 
+(Reads' events now commit in groups, one transaction for the reads of a process waiting at the same
+moment: ``docintel.documents.access.GroupCommit``; this lock still orders those transactions and every
+other write.)
+
 Here a transaction (``atomic``; transactions are ``BEGIN IMMEDIATE``) first takes, in order:
 
 - a lock of this process for the database file (threads of one process wait on it and the next one is
@@ -30,6 +34,11 @@ import time
 
 from django.db.backends.sqlite3 import base
 from django.db.utils import OperationalError
+
+# How the one waiting thread of a process asks for the other processes' lock: after this long at first,
+# doubling up to the second figure.
+LOCK_POLL_FIRST_S = 0.00005
+LOCK_POLL_MAX_S = 0.001
 
 _process_locks: dict[str, threading.Lock] = {}
 _guard = threading.Lock()
@@ -102,7 +111,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             if self._lock_fd is None:
                 path = f"{self.settings_dict['NAME']}-writelock"
                 self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            pause = 0.00005
+            pause = LOCK_POLL_FIRST_S
             while True:
                 try:
                     fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -111,7 +120,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
                     if time.monotonic() > deadline:
                         raise OperationalError("database is locked") from None
                     time.sleep(pause)
-                    pause = min(pause * 2, 0.001)
+                    pause = min(pause * 2, LOCK_POLL_MAX_S)
         except BaseException:
             lock.release()
             raise

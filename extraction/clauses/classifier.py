@@ -25,6 +25,7 @@ from .segment import Unit
 ARTEFACT = Path(__file__).with_name("classifier.npz")
 WORD = re.compile(r"\b\w\w+\b")
 NUMBER = re.compile(r"\d")
+DEFAULT_EVIDENCE_COUNT = 3  # evidence sentences per category at most, where the file does not say
 HEADING_WEIGHT = 0.5  # a heading says what a section is about, less surely than the sentence itself
 # Phrasings that tell a category's clause from its look-alikes, as features (``cue:``): a non-exclusive
 # grant is not exclusive dealing, a termination for breach or insolvency is not one for convenience,
@@ -92,6 +93,10 @@ class ClauseClassifier:
     # per category: evidence is the best sentences scoring at least this share of the best one (chosen
     # by cross-validation, like the thresholds; 0 in files made before it existed)
     evidence_share: np.ndarray | None = None
+    # per category: at most this many evidence sentences (chosen by cross-validation like the share: a
+    # category CUAD marks in several places, such as exclusivity, is shown in several sentences; None in
+    # files made before it existed, which showed up to ``DEFAULT_EVIDENCE_COUNT``)
+    evidence_count: np.ndarray | None = None
 
     def scores(self, text: str, units: list[Unit]) -> np.ndarray:
         """(units, categories) probabilities; headings score 0 (they are never evidence)."""
@@ -115,12 +120,17 @@ class ClauseClassifier:
             coef=self.coef.astype(np.float16), intercept=self.intercept.astype(np.float32),
             categories=np.array(json.dumps(self.categories)), present=self.present.astype(np.float32),
             uncertain=self.uncertain.astype(np.float32), version=np.array(self.version),
-            evidence_share=self.shares().astype(np.float32))
+            evidence_share=self.shares().astype(np.float32), evidence_count=self.counts().astype(np.int8))
 
     def shares(self) -> np.ndarray:
         if self.evidence_share is None:
             return np.zeros(len(self.categories), dtype=np.float32)
         return self.evidence_share
+
+    def counts(self) -> np.ndarray:
+        if self.evidence_count is None:
+            return np.full(len(self.categories), DEFAULT_EVIDENCE_COUNT, dtype=np.int8)
+        return self.evidence_count
 
     @classmethod
     def load(cls, path: Path = ARTEFACT) -> ClauseClassifier:
@@ -132,8 +142,9 @@ class ClauseClassifier:
                 raise ValueError(f"the clause classifier names unknown categories: {unknown}")
             vocabulary = {term: i for i, term in enumerate(terms)}
             share = data["evidence_share"] if "evidence_share" in data.files else None
+            count = data["evidence_count"] if "evidence_count" in data.files else None
             return cls(vocabulary, data["idf"], data["coef"], data["intercept"],
-                       categories, data["present"], data["uncertain"], str(data["version"]), share)
+                       categories, data["present"], data["uncertain"], str(data["version"]), share, count)
 
 
 @cache

@@ -20,7 +20,6 @@ from .classifier import ClauseClassifier, shipped
 from .segment import Unit, segment
 from .values import NORMALISERS
 
-MAX_EVIDENCE = 3
 # Metadata categories and the extraction fields they are read from.
 METADATA_FIELDS = {"Document Name": "document_name", "Parties": "parties", "Agreement Date": "agreement_date",
                    "Effective Date": "effective_date", "Expiration Date": "expiration_date",
@@ -92,7 +91,7 @@ def _classified(name: str, column: int, text: str, units: list[Unit], scores, mo
         return ClauseFinding(False, confidence=_confidence(best, threshold))
     ranked = sorted(range(len(units)), key=lambda row: -column_scores[row])
     floor = max(min(threshold, best), float(model.shares()[column]) * best)
-    chosen = [row for row in ranked[:MAX_EVIDENCE] if column_scores[row] >= floor]
+    chosen = [row for row in ranked[:int(model.counts()[column])] if column_scores[row] >= floor]
     evidence = sorted((units[row].start, units[row].end) for row in chosen)
     present = True if best >= threshold else None
     return ClauseFinding(present, evidence, _value(name, text, evidence), _confidence(best, threshold))

@@ -18,9 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from .categories import CATEGORIES
-from .classifier import ARTEFACT, ClauseClassifier, features, tfidf_rows
+from .classifier import ARTEFACT, DEFAULT_EVIDENCE_COUNT, ClauseClassifier, features, tfidf_rows
 from .cuad import GoldClause, gold_clauses, is_present
-from .review import MAX_EVIDENCE
 from .scoring import evidence_overlap
 from .segment import Unit, segment
 
@@ -167,33 +166,38 @@ def fit(contracts: list[LabelledContract], *, inner_folds: int = 0, version: str
     model = _fit_and_wrap(contracts, tokens, version, only)
     model.present = np.array([_best_threshold(best[n], truth[n]) for n in REVIEWED], dtype=np.float32)
     model.uncertain = model.present * UNCERTAIN_SHARE
-    model.evidence_share = np.array([_best_share(labelled[n], n, float(t))
-                                     for n, t in zip(REVIEWED, model.present, strict=True)], dtype=np.float32)
+    chosen = [_best_evidence(labelled[n], n, float(t)) for n, t in zip(REVIEWED, model.present, strict=True)]
+    model.evidence_share = np.array([share for share, _ in chosen], dtype=np.float32)
+    model.evidence_count = np.array([count for _, count in chosen], dtype=np.int8)
     return model
 
 
 EVIDENCE_SHARES = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
+EVIDENCE_COUNTS = (1, 2, 3, 4, 5)
 
 
-def _best_share(labelled: list[tuple[LabelledContract, np.ndarray]], name: str, threshold: float) -> float:
-    """The evidence share with the best mean evidence overlap on these contracts (those found present at
-    ``threshold``); ties: the larger share, which keeps fewer sentences."""
+def _best_evidence(labelled: list[tuple[LabelledContract, np.ndarray]], name: str,
+                   threshold: float) -> tuple[float, int]:
+    """The evidence share and the most sentences shown with the best mean evidence overlap on these
+    contracts (those found present at ``threshold``). Ties: the larger share, then the fewer sentences
+    (less to read)."""
     found = [(c, s) for c, s in labelled if len(s) and float(s.max()) >= threshold]
     if not found:
-        return 0.0
-    best_share, best_overlap = 0.0, -1.0
+        return 0.0, DEFAULT_EVIDENCE_COUNT
+    best, best_overlap = (0.0, DEFAULT_EVIDENCE_COUNT), -1.0
     for share in EVIDENCE_SHARES:
-        overlaps = []
-        for contract, scores in found:
-            top = float(scores.max())
-            floor = max(min(threshold, top), share * top)
-            rows = [int(r) for r in np.argsort(-scores)[:MAX_EVIDENCE] if scores[r] >= floor]
-            spans = [(contract.units[r].start, contract.units[r].end) for r in rows]
-            overlaps.append(evidence_overlap(spans, contract.gold[name])[0])
-        overlap = float(np.mean(overlaps))
-        if overlap >= best_overlap:
-            best_share, best_overlap = share, overlap
-    return best_share
+        for count in sorted(EVIDENCE_COUNTS, reverse=True):
+            overlaps = []
+            for contract, scores in found:
+                top = float(scores.max())
+                floor = max(min(threshold, top), share * top)
+                rows = [int(r) for r in np.argsort(-scores)[:count] if scores[r] >= floor]
+                spans = [(contract.units[r].start, contract.units[r].end) for r in rows]
+                overlaps.append(evidence_overlap(spans, contract.gold[name])[0])
+            overlap = float(np.mean(overlaps))
+            if overlap >= best_overlap:
+                best, best_overlap = (share, count), overlap
+    return best
 
 
 def _fit_and_wrap(contracts, tokens, version: str = "inner", only: frozenset[str] | None = None

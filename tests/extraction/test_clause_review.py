@@ -124,6 +124,46 @@ def test_the_shipped_classifier_keeps_its_evidence_shares(tmp_path):
     assert list(again.evidence_share) == list(model.evidence_share)
 
 
+def test_the_evidence_count_is_kept_in_the_artefact_and_bounds_the_evidence(tmp_path):
+    from dataclasses import replace
+
+    import numpy as np
+
+    from extraction.clauses.classifier import ClauseClassifier
+    from extraction.clauses.review import review_clauses
+
+    model = shipped()
+    assert len(model.counts()) == len(model.categories)
+    text = CONTRACTS[0].read_text(encoding="utf-8")
+    # Everything present, every sentence a candidate: the count alone decides how many are shown.
+    eager = replace(model, present=np.zeros_like(model.present), uncertain=np.zeros_like(model.uncertain),
+                    evidence_share=np.zeros_like(model.shares()),
+                    evidence_count=np.arange(len(model.categories)) % 5 + 1)
+    eager.save(tmp_path / "eager.npz")
+    again = ClauseClassifier.load(tmp_path / "eager.npz")
+    assert list(again.counts()) == list(eager.counts())
+    review = review_clauses(text, classifier=again)
+    for column, name in enumerate(again.categories):
+        assert len(review.findings[name].evidence) == column % 5 + 1, name
+
+
+def test_the_evidence_count_follows_how_many_clauses_the_training_contracts_mark():
+    import numpy as np
+
+    from extraction.clauses.cuad import GoldClause
+    from extraction.clauses.segment import segment
+    from extraction.clauses.training import LabelledContract, _best_evidence
+
+    text = " ".join(f"Sentence number {n} of this contract says one thing." for n in range(8))
+    units = segment(text)
+    marked = [1, 4, 6]  # the clause is marked in three places; the scores rank them first
+    gold = {"Exclusivity": [GoldClause("Exclusivity", units[i].start, units[i].end) for i in marked]}
+    contract = LabelledContract("c", text, units, gold, {"Exclusivity": True})
+    scores = np.array([0.3 if i not in marked else 0.9 - 0.1 * marked.index(i) for i in range(len(units))])
+    share, count = _best_evidence([(contract, scores)], "Exclusivity", 0.5)
+    assert count == 3 and share <= 0.7  # all three marked sentences and none of the rest
+
+
 def test_a_category_never_found_in_training_stays_absent():
     from extraction.clauses.training import _best_threshold
 

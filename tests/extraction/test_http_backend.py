@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from docintel.errors import ServiceUnavailable
 from extraction.backends.openai_http import ModelRequestRejected, OpenAIBackend
 from extraction.chunking import Chunk
-from extraction.extractor import extract
+from extraction.extractor import SOURCE_WEIGHT, extract
 from extraction.inference import Audience, infer
 from extraction.schemas import SchemaRef, get_schema
 from tests.extraction.conftest import SHORT_CONTRACT, FakeVLLM, free_port
@@ -202,3 +202,17 @@ def test_asking_open_fields_only_skips_the_model_when_nothing_is_left_open(fake_
     fake_vllm.reply(GOOD)
     extract(SHORT_CONTRACT, CONTRACT, mode="hybrid", backend=backend_for(fake_vllm.url))
     assert fake_vllm.requests[0]["response_format"]["json_schema"]["schema"] == CONTRACT.schema
+
+
+def test_an_expiration_the_rules_computed_outranks_a_model_date_but_stays_flagged(fake_vllm):
+    # The rules work the expiration out from the start and the stated term (the text states no such
+    # date); a model that grounds some other date of the text as the expiration does not displace it.
+    text = ("SUPPLY AGREEMENT\nThis Supply Agreement is entered into as of January 22, 2007 (the "
+            "\u201cEffective Date\u201d) by and between Alpha LLC (\u201cAlpha\u201d) and Beta Corp. "
+            "(\u201cBeta\u201d).\n2. Term. This agreement is for a term of ten (10) years.\n"
+            "3. Notices. Notices sent before March 1, 2007 go to the addresses above.\n")
+    fake_vllm.reply((200, json.dumps({**ANSWER, "expiration_date": "2007-03-01"}), "stop"))
+    result = extract(text, CONTRACT, mode="hybrid", backend=backend_for(fake_vllm.url))
+    assert result.data["expiration_date"] == "2017-01-22"
+    assert "/expiration_date" in result.ungrounded and "/expiration_date" not in result.grounding
+    assert SOURCE_WEIGHT["model"] < result.confidence["/expiration_date"] < SOURCE_WEIGHT["rules"]

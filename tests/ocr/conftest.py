@@ -1,6 +1,6 @@
 """Scanned pages for the OCR tests, made at test time from the seeded generator (``fixtures/scans``):
-a synthetic clinical note (tuning split) scanned clean, faxed and turned, a CUAD contract page, a PDF
-mixing a text page and a scanned page, and Word files."""
+a synthetic clinical note (tuning split) scanned clean, faxed (standard and fine mode) and turned, a
+CUAD contract page, a PDF mixing a text page and a scanned page, and Word files."""
 
 from __future__ import annotations
 
@@ -32,14 +32,15 @@ NOTE_PHI = [NOTE["text"][span["start"]:span["end"]] for span in NOTE["spans"]]
 
 @pytest.fixture(scope="session")
 def scans(tmp_path_factory) -> dict[str, Path]:
-    """{"<profile>": path} of the note scanned in each profile (PDF; the fax also as TIFF)."""
+    """{"<profile>": path} of the note scanned in each profile (PDF; the faxes also as TIFF)."""
     folder = tmp_path_factory.mktemp("scans")
     paths = {}
-    for offset, profile in enumerate(("clean", "fax", "rotated")):
+    for offset, profile in enumerate(("clean", "fax", "rotated", "fax_fine")):
         scan = scan_fixtures.note_scan(NOTE, profile, seed=offset)
         scan_fixtures.write(scan, folder)
         paths[profile] = folder / f"{scan.name}.pdf"
     paths["fax.tif"] = folder / f"{NOTE['id']}-fax.tif"
+    paths["fax_fine.tif"] = folder / f"{NOTE['id']}-fax_fine.tif"
     return paths
 
 

@@ -9,7 +9,7 @@ from fpdf import FPDF
 from PIL import Image
 
 from docintel.parsing.fidelity import word_similarity, words
-from docintel.parsing.preprocess import has_columns, prepare, thickened
+from docintel.parsing.preprocess import enlarged, has_columns, prepare, thickened
 
 SENTENCE = ("The Distributor shall use its commercially reasonable efforts to promote and sell the "
             "Products within the Territory and shall report its sales each quarter. ")
@@ -80,6 +80,16 @@ def test_bolder_strokes_keep_the_geometry():
     assert bolder.to_page((100, 100, 400, 200)) == prepared.to_page((100, 100, 400, 200))
     dark = lambda image: sum(image.histogram()[:128])  # noqa: E731
     assert dark(bolder.image) > dark(prepared.image)
+
+
+def test_an_enlarged_page_keeps_the_geometry():
+    """Small type is read on the page enlarged; its word boxes must still land where the words are."""
+    prepared = prepare(rendered(cover_page), (300, 300), quarter_turns=1)
+    bigger = enlarged(prepared, 1.8)
+    assert bigger.image.width == round(prepared.image.width * 1.8)
+    box = (100, 100, 400, 200)
+    on_bigger = tuple(value * 1.8 for value in box)
+    assert bigger.to_page(on_bigger) == pytest.approx(prepared.to_page(box), abs=1e-3)
 
 
 def test_the_metric_folds_ligatures_and_quote_letters_only():
