@@ -274,11 +274,17 @@ def test_a_damaged_tree_node_fails_proofs_and_the_node_check():
     from audit.tree import LogDamaged
 
     events = log_of(8)
-    _tamper(("UPDATE audit_audittreenode SET hash = %s WHERE node_id = %s", [b"\x00" * 32, (1 << 48) | 1]))
+    # The node beside the first event's pair of leaves (on its proof's path). Worked out from its leaf
+    # index, not assumed to be leaf 0: on PostgreSQL, events committed by an earlier test of the session
+    # (one with real transactions) stay in the append-only log.
+    sibling = (tree.leaf_index(events[0].seq) >> 1) ^ 1
+    heads.sign_tree_now(reason="on_demand")  # the head the proof must reach, signed before the damage
+    _tamper(("UPDATE audit_audittreenode SET hash = %s WHERE node_id = %s",
+             [b"\x00" * 32, (1 << 48) | sibling]))
     with pytest.raises(LogDamaged):
         inclusion_document(events[0].seq)
     result = json.loads(run_command("audit_verify", "--json", "--nodes")[1])
-    assert not result["ok"] and "stored tree node 1/1" in result["error"]
+    assert not result["ok"] and f"stored tree node 1/{sibling}" in result["error"]
 
 
 # --- The verifier checks leaves a batch at a time (``audit.verify``): four here, so that a short log
