@@ -45,12 +45,9 @@ def record_event(action: str, *, document=None, actor=None, purpose: str = "", d
     document is erased the payload is withheld and ``details`` say so. ``actor`` is a User, or None for
     the system.
     """
-    if not ACTION_NAME.match(action or ""):
-        raise ValueError(f"audit action names are dotted lower-case words, not {action!r}")
-    document_id = None if document is None else str(getattr(document, "pk", document))
+    document_id, actor_id, username, role = _checked_subject(action, document, actor)
     if sensitive is not None and document_id is None:
         raise ValueError("a sensitive payload needs a document: it is encrypted with the document's key")
-    actor_id, username, role = _actor_fields(actor)
     # The connection itself, looked up once: each attribute read through ``django.db.connection`` looks
     # it up again in a context-local store (4 us, a tenth of the writer's own work per append).
     db = connections[DEFAULT_DB_ALIAS]
@@ -65,6 +62,14 @@ def record_event(action: str, *, document=None, actor=None, purpose: str = "", d
     except BaseException:
         db.needs_rollback = True
         raise
+
+
+def _checked_subject(action: str, document, actor) -> tuple[str | None, int | None, str, str]:
+    """The action name checked, and the document id and actor columns of an event."""
+    if not ACTION_NAME.match(action or ""):
+        raise ValueError(f"audit action names are dotted lower-case words, not {action!r}")
+    document_id = None if document is None else str(getattr(document, "pk", document))
+    return (document_id, *_actor_fields(actor))
 
 
 class PreparedEvent(NamedTuple):
@@ -85,10 +90,7 @@ def prepare_event(action: str, *, document=None, actor=None, purpose: str = "",
     a caller that has the event written elsewhere, in a transaction shared with other events (the
     grouped commit of reads' events, ``docintel.documents.access``). A bad event fails here, in its
     own caller, and the transaction that writes it only appends."""
-    if not ACTION_NAME.match(action or ""):
-        raise ValueError(f"audit action names are dotted lower-case words, not {action!r}")
-    document_id = None if document is None else str(getattr(document, "pk", document))
-    actor_id, username, role = _actor_fields(actor)
+    document_id, actor_id, username, role = _checked_subject(action, document, actor)
     return PreparedEvent(action, actor_id, username, role, document_id, purpose or "",
                          canonical_details(details))
 
