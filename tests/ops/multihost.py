@@ -139,15 +139,20 @@ def run(documents: int, logs: Path, model_hosts: int, timeout: float) -> dict:
             ids.append(response.json()["id"])
 
         # Mid-batch: worker1 is in the middle of a stage; then both its cable and model1's are pulled.
-        def worker1_busy() -> bool:
-            return any(stage.get("status") == "running" and stage.get("worker", "").startswith("worker1@")
-                       for _, _, stages in document_rows(database) for stage in stages.values())
+        def held_by_worker1() -> list[str]:
+            return [f"{doc}/{name}" for doc, _, stages in document_rows(database)
+                    for name, stage in stages.items()
+                    if stage.get("status") == "running" and stage.get("worker", "").startswith("worker1@")]
 
-        wait_until(worker1_busy, 120, "worker1 to run a stage", 0.2)
+        wait_until(lambda: bool(held_by_worker1()), 120, "worker1 to run a stage", 0.05)
         net.cut(workers[0])
         if len(models) > 1:  # with one model host, losing it would leave nobody to answer
             net.cut(models[0])
         report["cut_at_s"] = round(time.monotonic() - started, 1)
+        # What worker1 held when its cable was pulled, as the database says: those stages can no longer
+        # finish there and must run again elsewhere. (A stage may commit between the poll that saw it
+        # running and the cut, a stage lasts 1-2 s: then worker1 held nothing and nothing runs again.)
+        report["held_by_the_lost_host"] = held_by_worker1()
 
         wait_until(lambda: all_settled(database), timeout, "every document to settle", 1)
         report["settled_at_s"] = round(time.monotonic() - started, 1)
