@@ -278,3 +278,16 @@ def test_api_responses_carry_the_settings_policy_built_once(api_for, users, sett
     assert "'unsafe-inline'" in docs and "blob:" in docs
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
     assert api.get(LIST).headers["Content-Security-Policy"] == "default-src 'none'"
+
+
+def test_content_negotiation_answers_json_at_once_and_still_refuses_what_it_cannot_write(api_for, users):
+    """``Accept: */*`` (or none) is answered by the first renderer without parsing the header; any other
+    header goes through DRF's negotiation: JSON when it is acceptable, 406 when it is not."""
+    _documents(1, users["clerk"])
+    api = api_for("clerk")
+    for accept in ("*/*", "application/json", "application/json; q=0.9, text/html; q=0.1"):
+        response = api.get(LIST, HTTP_ACCEPT=accept)
+        assert response.status_code == 200, accept
+        assert response["Content-Type"] == "application/json" and response.json()["count"] == 1
+    assert api.get(LIST).status_code == 200  # no Accept header at all
+    assert api.get(LIST, HTTP_ACCEPT="application/xml").status_code == 406
