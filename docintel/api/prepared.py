@@ -102,7 +102,7 @@ def rows(key: tuple, build: Callable[..., QuerySet], values: dict[str, tuple[obj
         fetched = cursor.fetchall()
     if not statement.converters or not converted:
         return fetched
-    converted = []
+    typed = []
     for row in fetched:
         row = list(row)
         for column, functions, expression in statement.converters:
@@ -110,8 +110,8 @@ def rows(key: tuple, build: Callable[..., QuerySet], values: dict[str, tuple[obj
             for function in functions:
                 value = function(value, expression, connection)
             row[column] = value
-        converted.append(tuple(row))
-    return converted
+        typed.append(tuple(row))
+    return typed
 
 
 def _adapt(value, field: Field | None, connection):
