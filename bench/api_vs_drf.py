@@ -6,6 +6,7 @@ connections, keep-alive), both seeded with the same number of documents.
     .venv/bin/python bench/api_vs_drf.py --documents 1000000 --no-drf --rounds 2   # docintel alone
     .venv/bin/python bench/api_vs_drf.py --uploads                                 # + uploads under load
     .venv/bin/python bench/api_vs_drf.py --variant ungrouped:DOCINTEL_READ_EVENTS_GROUP_COMMIT=off  # A/B
+    .venv/bin/python bench/api_vs_drf.py --tree main:/work/main       # another checkout's code, same data
 
 docintel runs on a throw-away data dir (SQLite, or PostgreSQL when DATABASE_URL is set: the database is
 dropped and re-created), seeded by ``bench/seed_documents.py``, served by gunicorn with
@@ -255,7 +256,9 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
     return label, pairs
 
 
-def docintel_server(env: dict, token: str, gunicorn_args: list[str], name: str = "docintel") -> Server:
+def docintel_server(
+    env: dict, token: str, gunicorn_args: list[str], name: str = "docintel", root: Path = ROOT
+) -> Server:
     port = free_port()
     command = [
         sys.executable,
@@ -271,7 +274,7 @@ def docintel_server(env: dict, token: str, gunicorn_args: list[str], name: str =
     return Server(
         name,
         command,
-        ROOT,
+        root,
         env,
         port,
         "/api/v1/documents/?page_size=1",
@@ -390,6 +393,14 @@ def main() -> None:
         help="another docintel side in the same run, with these environment variables (repeatable); "
         "sides alternate in order, then in reverse",
     )
+    parser.add_argument(
+        "--tree",
+        action="append",
+        default=[],
+        metavar="LABEL:PATH",
+        help="another docintel side served from another checkout (e.g. main:/work/main), with its own "
+        "deploy/gunicorn.conf.py, on the same data (repeatable): code A/B in the same run",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("needs wrk: apt-get install -y wrk")
@@ -433,6 +444,17 @@ def main() -> None:
                     f"docintel-{label}",
                     lambda extra=extra, label=label: docintel_server(
                         {**denv, **extra}, seeded["token"], args.docintel_args.split(), f"docintel-{label}"
+                    ),
+                    docintel_paths,
+                )
+            )
+        for label, path in (tree.split(":", 1) for tree in args.tree):
+            tree_args = args.docintel_args.replace(str(ROOT), str(Path(path).resolve())).split()
+            sides.append(
+                (
+                    f"docintel-{label}",
+                    lambda tree_args=tree_args, label=label, path=path: docintel_server(
+                        denv, seeded["token"], tree_args, f"docintel-{label}", Path(path).resolve()
                     ),
                     docintel_paths,
                 )

@@ -14,6 +14,11 @@ so none is stored by browsers or proxies (``Cache-Control: no-store``). Static f
 WhiteNoise before this runs and keep their own caching headers. API responses in JSON are attachments
 (OWASP ASVS 14.4.2): opened in a browser tab they are saved, never rendered.
 
+``CSPMiddleware``: django-csp's, with the policy of the settings built once per process instead of on
+every response (it was about a sixth of an API detail request's CPU; docs/BENCHMARKS.md, "REST API read
+paths"). A response with a policy of its own (``csp_update`` and the like) or a request that used its
+nonce goes through django-csp's own code.
+
 ``WithoutQueryStrings``: a logging filter for request lines (``runserver``'s ``django.server`` log),
 which would otherwise keep searches (``?q=`` names a patient) in the server's log.
 """
@@ -25,7 +30,13 @@ import logging
 import re
 from functools import cache
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as BaseCSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.cache import add_never_cache_headers
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
@@ -90,6 +101,43 @@ class NoStoreMiddleware:
         is_json = response.get("Content-Type", "").startswith("application/json")
         if request.path.startswith("/api/") and is_json:
             response.headers.setdefault("Content-Disposition", 'attachment; filename="api.json"')
+        return response
+
+
+# What django-csp reads from a response that brings its own policy (its decorators set them).
+_OWN_POLICY = ("_csp_config", "_csp_update", "_csp_replace", "_csp_config_ro", "_csp_update_ro",
+               "_csp_replace_ro")
+_CSP_SETTINGS = {"CONTENT_SECURITY_POLICY": HEADER, "CONTENT_SECURITY_POLICY_REPORT_ONLY": HEADER_REPORT_ONLY}
+
+
+@cache
+def _settings_policy(setting: str) -> tuple[str, tuple[str, ...]]:
+    """The header value the settings give (empty: none) and the path prefixes it leaves out."""
+    policy = build_policy(report_only=setting.endswith("REPORT_ONLY"))
+    prefixes = tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ())
+    return policy, prefixes
+
+
+@receiver(setting_changed)
+def _policy_changed(setting, **kwargs) -> None:
+    if setting in _CSP_SETTINGS:
+        _settings_policy.cache_clear()
+
+
+class CSPMiddleware(BaseCSPMiddleware):
+    def process_response(self, request, response):
+        if (getattr(request, "_csp_nonce", None) is not None
+                or any(hasattr(response, name) for name in _OWN_POLICY)
+                or (settings.DEBUG and response.status_code in (404, 500))):
+            return super().process_response(request, response)
+        for setting, header in _CSP_SETTINGS.items():
+            policy, prefixes = _settings_policy(setting)
+            exempt = getattr(response, "_csp_exempt_ro" if setting.endswith("ONLY") else "_csp_exempt", False)
+            if policy and header not in response and exempt is False \
+                    and not request.path_info.startswith(prefixes):
+                response[header] = policy
+        # As django-csp: the nonce cannot be asked for once the header is written.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
         return response
 
 

@@ -22,7 +22,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db.models import Q, QuerySet, Value
@@ -113,6 +113,7 @@ def fetch_page(
     estimate_sql: str | None = None,
     shape: tuple | None = None,
     model=None,
+    converted: bool = True,
 ) -> ListPage:
     """The page that ``request`` asks for, newest first by ``order`` (field names, all descending, the
     last one unique), as tuples of ``columns`` (which must include ``order``).
@@ -123,7 +124,8 @@ def fetch_page(
     when the exact count would pass the cap; None when the list is filtered. ``shape``: everything
     besides the user and the cursor that decides the query's SQL (roles, token scope); given, the SQL is
     compiled once per shape and page (``docintel.api.prepared``) instead of once per request.
-    ``model``: what a ``source`` function lists."""
+    ``model``: what a ``source`` function lists. ``converted=False``: prepared rows come as the database
+    driver returns them (``prepared.rows``), for a caller that writes them out as text itself."""
     size = page_size(request)
     cursor = request.query_params.get("cursor")
     cap = settings.API_EXACT_COUNT_LIMIT
@@ -170,7 +172,7 @@ def fetch_page(
         key = ("page", *shape, tuple(columns), order, estimate_sql, cap, size, offset, bool(cursor))
         arguments = {"user": (request.user, None),
                      **{name: (value, fields[name]) for name, value in values.items()}}
-        fetched = prepared.rows(key, build, arguments, model)
+        fetched = prepared.rows(key, build, arguments, model, converted=converted)
     if not fetched and (cursor or number > 1):
         if cursor:
             return ListPage([], 0, False, None, None, None)  # past the end: nothing more
@@ -183,8 +185,10 @@ def fetch_page(
         if count > cap:
             exact = False
             count = max(cap, int(fetched[0][len(columns) + 1] or 0)) if estimate_sql else cap
-    positions = [columns.index(name) for name in order]
-    next_cursor = encode_cursor(tuple(rows[-1][i] for i in positions)) if more and rows else None
+    next_cursor = None
+    if more and rows:
+        next_cursor = encode_cursor(tuple(_typed(model._meta.get_field(name), rows[-1][columns.index(name)])
+                                          for name in order))
     url = request.build_absolute_uri()
     if cursor:
         following = replace_query_param(url, "cursor", next_cursor) if next_cursor else None
@@ -196,6 +200,15 @@ def fetch_page(
             remove_query_param(url, "page") if number == 2 else replace_query_param(url, "page", number - 1)
         )
     return ListPage(rows, count, exact, following, previous, next_cursor)
+
+
+def _typed(field, value):
+    """A cursor value as its field holds it, also from what the database driver returned (SQLite: a
+    UUID as hex digits, a time as naive UTC text)."""
+    value = field.to_python(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
 
 
 def table_size_sql(model) -> str:

@@ -13,6 +13,7 @@ import uuid
 
 import orjson
 from django.utils.functional import Promise
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
 OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
@@ -49,3 +50,16 @@ class FastJSONRenderer(JSONRenderer):
         if data is None:
             return b""
         return dumps(data)
+
+
+class ContentNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, answered at once when the client accepts anything (no ``Accept``, or
+    ``*/*``, as HTTP libraries send by default) and asks for no ``?format=``: the view's first renderer,
+    as DRF would pick it. Parsing the header was about 3 % of a detail request's CPU."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        if (not format_suffix and request.META.get("HTTP_ACCEPT", "*/*") == "*/*" and renderers
+                and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
+                and "*" not in renderers[0].media_type):
+            return renderers[0], renderers[0].media_type
+        return super().select_renderer(request, renderers, format_suffix)

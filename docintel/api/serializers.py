@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -83,13 +84,37 @@ def with_json_text(queryset):
 
 def document_record(row: tuple, list_url: str) -> dict:
     """A ``DOCUMENT_COLUMNS`` row as the API answers it (``DocumentSerializer``'s shape), for the
-    orjson renderer (``docintel.api.renderers``)."""
+    orjson renderer (``docintel.api.renderers``). The row may hold the id and the time as the database
+    driver returns them (``prepared.rows(converted=False)``) or as the ORM converts them."""
     pk, filename, kind, sha256, status, stages, pages, created, size, media_type, schema_name, warnings = row
-    return {"id": str(pk), "filename": filename, "kind": kind, "sha256": sha256, "status": status,
-            "stages": orjson.Fragment(stages or "{}"), "pages": pages,
-            "created": created.astimezone(UTC).isoformat().replace("+00:00", "Z"), "size": size,
-            "media_type": media_type, "schema_name": schema_name,
+    pk = uuid_text(pk)
+    return {"id": pk, "filename": filename, "kind": kind, "sha256": sha256, "status": status,
+            "stages": orjson.Fragment(stages or "{}"), "pages": pages, "created": utc_text(created),
+            "size": size, "media_type": media_type, "schema_name": schema_name,
             "warnings": orjson.Fragment(warnings or "[]"), "url": f"{list_url}{pk}/"}
+
+
+def uuid_text(value) -> str:
+    """A UUID as the API writes it (``8-4-4-4-12`` hex digits), from a ``uuid.UUID`` or the 32 hex
+    digits SQLite keeps."""
+    if isinstance(value, str) and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(value)
+
+
+def utc_text(value) -> str:
+    """A time as DRF writes it with ``USE_TZ`` in UTC (ISO 8601, ``Z``; microseconds only when not
+    zero), from an aware datetime or the text SQLite keeps (Django stores UTC as
+    ``YYYY-MM-DD HH:MM:SS[.ffffff]``, which is ``datetime.isoformat`` with a space for the ``T``)."""
+    if isinstance(value, str):
+        if len(value) in (19, 26) and value[10] == " ":
+            return f"{value[:10]}T{value[11:]}Z"
+        value = parse_datetime(value)
+        if value is None:
+            raise ValueError("not a stored time")
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class DocumentUploadSerializer(serializers.Serializer):

@@ -109,18 +109,24 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def list(self, request, *args, **kwargs):
         """One query for the page, its count and whether more follow (``listing``), one audit event."""
-        form = DocumentFilterForm(request.query_params)
-        if not form.is_valid():
-            raise InputError.from_form("bad_filter", form)
-        filters = applied_filters(form.cleaned_data)
+        # The form (a deep copy of its fields) only when the query names a filter: pollers send none.
+        form = None
+        if any(name in request.query_params for name in DocumentFilterForm.base_fields):
+            form = DocumentFilterForm(request.query_params)
+            if not form.is_valid():
+                raise InputError.from_form("bad_filter", form)
+        filters = applied_filters(form.cleaned_data) if form is not None else {}
         # The table's row estimate stands for the count only where the caller sees the whole table.
         sees_all = (roles.has_role(request.user, *roles.SEES_ALL_DOCUMENTS)
                     and getattr(request.auth, "scope", TokenScope.ALL) == TokenScope.ALL)
         token = request.auth
 
+        def filtered(queryset):
+            return form.filter(queryset) if form is not None else queryset
+
         def documents(user):
-            return (with_json_text(form.filter(visible_documents(user, token=token))),
-                    [form.filter(part) for part in visible_parts(user, token=token)])
+            return (with_json_text(filtered(visible_documents(user, token=token))),
+                    [filtered(part) for part in visible_parts(user, token=token)])
 
         # Without filters the SQL depends on the caller's roles and token scope only: compiled once.
         shape = None if filters else ("documents", frozenset(roles.roles_of(request.user)),
@@ -128,10 +134,11 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         page = fetch_page(request, documents, model=Document, columns=DOCUMENT_COLUMNS,
                           order=("created", "id"),
                           estimate_sql=table_size_sql(Document) if sees_all and not filters else None,
-                          shape=shape)
-        record_list(request.user, [row[0] for row in page.rows], via="api", filters=filters)
+                          shape=shape, converted=False)
         list_url = reverse("api-document-list")
-        return Response(page.body([document_record(row, list_url) for row in page.rows]))
+        records = [document_record(row, list_url) for row in page.rows]
+        record_list(request.user, [record["id"] for record in records], via="api", filters=filters)
+        return Response(page.body(records))
 
     def retrieve(self, request, *args, **kwargs):
         """One query for the document when this user may open it; the view is an audit event."""
@@ -148,7 +155,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         # The SQL depends on the caller's roles and token scope only: compiled once (``prepared``).
         shape = ("document", frozenset(roles.roles_of(request.user)), getattr(token, "scope", TokenScope.ALL))
         found = prepared.rows(shape, document, {"user": (request.user, None), "pk": (pk, Document._meta.pk)},
-                              Document)
+                              Document, converted=False)
         row = found[0] if found else None
         if row is None:
             document_for(request, pk)  # 404, or 403 with its access.denied event

@@ -235,7 +235,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "docintel.http_security.NoStoreMiddleware",  # after WhiteNoise: static files keep their caching
-    "csp.middleware.CSPMiddleware",
+    "docintel.http_security.CSPMiddleware",  # django-csp's, the settings' policy built once
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -31,6 +31,7 @@ REST_FRAMEWORK = {
         "uploads": API_UPLOAD_RATE,
     },
     "DEFAULT_RENDERER_CLASSES": ["docintel.api.renderers.FastJSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "docintel.api.renderers.ContentNegotiation",
     # JSON bodies; uploads alone take multipart/form-data (their view says so): one way in per endpoint.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

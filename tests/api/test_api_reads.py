@@ -5,6 +5,7 @@ pagination with the same response shape, counts that stay cheap on large tables,
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -20,6 +21,7 @@ from docintel.documents.models import Document
 
 pytestmark = pytest.mark.django_db
 LIST = "/api/v1/documents/"
+_SECOND = timedelta(seconds=1)
 
 
 def _documents(count: int, user, prefix: str = "doc", kind: str = "auto") -> list[Document]:
@@ -225,3 +227,67 @@ def test_the_same_statement_serves_another_caller_with_their_own_documents(api_f
     second.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert {r["id"] for r in api_for("clerk").get(LIST).json()["results"]} == mine
     assert {r["id"] for r in second.get(LIST).json()["results"]} == theirs
+
+
+@pytest.mark.parametrize("microseconds", [0, 120_004])
+def test_rows_written_from_the_database_text_keep_the_serializer_s_shape(api_for, users, microseconds):
+    """The list and detail write the id and time from what the database driver returns (on SQLite: hex
+    digits, UTC text) without making a UUID and a datetime first: the same JSON as the serializer, also
+    for a time on a whole second (isoformat leaves the microseconds out) and after a cursor."""
+    documents = _documents(3, users["clerk"])
+    for number, document in enumerate(documents):
+        when = document.created.replace(microsecond=microseconds) - (number + 1) * _SECOND
+        Document.objects.filter(pk=document.pk).update(created=when)
+    api = api_for("clerk")
+    expected = [json.loads(json.dumps(DocumentSerializer(d).data))
+                for d in Document.objects.filter(pk__in=[d.pk for d in documents]).order_by("-created")]
+    first = api.get(LIST, {"page_size": 2}).json()
+    rest = api.get(LIST, {"page_size": 2, "cursor": first["next_cursor"]}).json()
+    assert first["results"] + rest["results"] == expected
+    assert [api.get(f"{LIST}{d['id']}/").json() for d in expected] == expected
+    assert expected[0]["created"].endswith("Z") and ("." in expected[0]["created"]) == bool(microseconds)
+
+
+def test_utc_text_reads_every_form_a_time_comes_in():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from docintel.api.serializers import utc_text, uuid_text
+
+    moment = datetime(2026, 11, 29, 17, 40, 1, 5, tzinfo=UTC)
+    assert utc_text(moment) == utc_text("2026-11-29 17:40:01.000005") == "2026-11-29T17:40:01.000005Z"
+    assert utc_text(moment.astimezone(timezone(timedelta(hours=2)))) == "2026-11-29T17:40:01.000005Z"
+    whole_second = "2026-11-29T17:40:01Z"
+    assert utc_text("2026-11-29 17:40:01") == utc_text(moment.replace(microsecond=0)) == whole_second
+    assert utc_text("2026-11-29T19:40:01+02:00") == "2026-11-29T17:40:01Z"  # not the stored form: parsed
+    with pytest.raises(ValueError):
+        utc_text("yesterday")
+    assert uuid_text("5eed5eed00004000800000005eed5eed") == "5eed5eed-0000-4000-8000-00005eed5eed"
+    assert uuid_text(Document._meta.pk.to_python("5eed5eed00004000800000005eed5eed")) == (
+        "5eed5eed-0000-4000-8000-00005eed5eed")
+
+
+def test_api_responses_carry_the_settings_policy_built_once(api_for, users, settings):
+    """The Content-Security-Policy of the settings is built once per process (``http_security``): an
+    API response carries exactly what django-csp builds, a page with its own policy (the API docs)
+    keeps its own, and a changed setting takes effect."""
+    from csp.utils import build_policy
+
+    api = api_for("clerk")
+    assert api.get(LIST).headers["Content-Security-Policy"] == build_policy()
+    docs = api.get("/api/v1/docs/").headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" in docs and "blob:" in docs
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert api.get(LIST).headers["Content-Security-Policy"] == "default-src 'none'"
+
+
+def test_content_negotiation_answers_json_at_once_and_still_refuses_what_it_cannot_write(api_for, users):
+    """``Accept: */*`` (or none) is answered by the first renderer without parsing the header; any other
+    header goes through DRF's negotiation: JSON when it is acceptable, 406 when it is not."""
+    _documents(1, users["clerk"])
+    api = api_for("clerk")
+    for accept in ("*/*", "application/json", "application/json; q=0.9, text/html; q=0.1"):
+        response = api.get(LIST, HTTP_ACCEPT=accept)
+        assert response.status_code == 200, accept
+        assert response["Content-Type"] == "application/json" and response.json()["count"] == 1
+    assert api.get(LIST).status_code == 200  # no Accept header at all
+    assert api.get(LIST, HTTP_ACCEPT="application/xml").status_code == 406
