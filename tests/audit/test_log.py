@@ -365,3 +365,51 @@ def test_an_event_that_was_never_canonical_text_is_named_not_a_crash():
     _tamper(("UPDATE audit_auditevent SET details = %s WHERE seq = %s", ['{"n":"é"}', events[1].seq]))
     result = verify_json()
     assert not result["ok"] and result["first_bad_seq"] == events[1].seq and "canonical" in result["error"]
+
+
+# --- The sequencer places a version 2 event by its stored hash (its writer's leaf hash), and hashes the
+# fields only where that hash is not one (a version 1 chain hash, or not 64 hex digits). ----------------
+def _pending_events(count: int) -> list:
+    events = [record_event("document.viewed", document=uuid.uuid4(), details={"n": number})
+              for number in range(count)]
+    assert not AuditLeaf.objects.filter(event_seq__in=[event.seq for event in events]).exists()
+    return events
+
+
+def test_a_pending_event_changed_before_integration_is_placed_as_written_and_named():
+    events = _pending_events(4)
+    _tamper(("UPDATE audit_auditevent SET details = %s WHERE seq = %s", ['{"n":99}', events[1].seq]))
+    sequencer.integrate_now()
+    leaf = AuditLeaf.objects.get(event_seq=events[1].seq)
+    assert bytes(leaf.leaf_hash).hex() == events[1].hash  # the tree holds what the writer hashed
+    result = verify_json()
+    assert not result["ok"] and result["first_bad_seq"] == events[1].seq
+
+
+@pytest.mark.parametrize("bad_hash", ["not hex at all", "ab" * 31 + "zz", "ab" * 31])
+def test_a_pending_event_with_a_hash_that_is_no_leaf_hash_is_still_placed_and_named(bad_hash):
+    events = _pending_events(3)
+    _tamper(("UPDATE audit_auditevent SET hash = %s WHERE seq = %s", [bad_hash, events[1].seq]))
+    added = sequencer.integrate_now().added
+    assert added >= 3  # the round did not fail on it: the events after it are in the tree too
+    leaf = AuditLeaf.objects.get(event_seq=events[1].seq)
+    assert bytes(leaf.leaf_hash).hex() == events[1].hash  # hashed from its fields
+    assert AuditLeaf.objects.filter(event_seq=events[2].seq).exists()
+    result = verify_json()
+    assert not result["ok"] and result["first_bad_seq"] == events[1].seq
+
+
+@pytest.mark.django_db(transaction=True)
+def test_appends_are_in_the_query_log_and_go_on_after_a_reconnect():
+    """On PostgreSQL the append runs prepared on a cursor of its own: it must still pass through Django's
+    cursor wrapper (query log, execute wrappers) and survive the connection being replaced."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        first = record_event("document.viewed", document=uuid.uuid4(), details={"n": 1})
+    assert any("INSERT INTO audit_auditevent" in query["sql"] for query in queries.captured_queries)
+    connection.close()  # a new psycopg connection: its statements are prepared again
+    second = record_event("document.viewed", document=uuid.uuid4(), details={"n": 2})
+    stored = {event.seq: event for event in AuditEvent.objects.filter(seq__in=[first.seq, second.seq])}
+    assert [stored[first.seq].hash, stored[second.seq].hash] == [first.hash, second.hash]
+    assert all(stored_hash(event.as_record()) == event.hash for event in stored.values())
