@@ -137,7 +137,7 @@ class _PreparingCursor(psycopg.Cursor):
     """A server-binding cursor whose every statement is prepared (psycopg keeps each connection's
     prepared statements and plans a statement once per connection)."""
 
-    def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[override]
+    def execute(self, query, params=None, *, prepare=None, binary=None):
         return super().execute(query, params, prepare=True, binary=binary)
 
 

@@ -413,3 +413,67 @@ def test_appends_are_in_the_query_log_and_go_on_after_a_reconnect():
     stored = {event.seq: event for event in AuditEvent.objects.filter(seq__in=[first.seq, second.seq])}
     assert [stored[first.seq].hash, stored[second.seq].hash] == [first.hash, second.hash]
     assert all(stored_hash(event.as_record()) == event.hash for event in stored.values())
+
+
+# --- A head signed on demand (export, rotation, proof at a new size) is checked, not taken from stored
+# nodes on trust: a node damaged before it is signed must never be signed. ----------------------------
+def _damage(level: int, index: int) -> None:
+    if level == 0:
+        _tamper(('UPDATE audit_auditleaf SET leaf_hash = %s WHERE "index" = %s', [b"\x00" * 32, index]))
+    else:
+        _tamper(("UPDATE audit_audittreenode SET hash = %s WHERE node_id = %s",
+                 [b"\x00" * 32, (level << 48) | index]))
+
+
+def _true_root() -> bytes:
+    """The root folded from every event's own hash, in leaf order (no stored node read)."""
+    from audit.merkle import CompactRange
+
+    compact = CompactRange()
+    for seq in AuditLeaf.objects.order_by("index").values_list("event_seq", flat=True):
+        compact.push(bytes.fromhex(AuditEvent.objects.get(seq=seq).hash))
+    return compact.root()
+
+
+def test_a_node_damaged_under_the_last_signed_head_is_refused_not_signed():
+    log_of(5)
+    base = heads.sign_tree_now(reason="on_demand")
+    log_of(3)
+    level, index = merkle_border(base.tree_size)[0]  # the largest subtree of the signed tree
+    _damage(level, index)
+    before = SignedTreeHead.objects.count()
+    with pytest.raises(tree.LogDamaged):
+        heads.sign_tree_now(reason="on_demand")
+    with pytest.raises(tree.LogDamaged):
+        heads.head_for(tree.size())
+    assert SignedTreeHead.objects.count() == before
+
+
+def test_a_node_damaged_after_the_last_signed_head_does_not_reach_the_signed_root():
+    log_of(3)
+    base = heads.sign_tree_now(reason="on_demand")
+    # Grow until the tree's rightmost perfect subtree is a stored inner node entirely after that head.
+    while True:
+        log_of(1)
+        level, index = merkle_border(tree.size())[-1]
+        if level >= 1 and index << level >= base.tree_size:
+            break
+    _damage(level, index)
+    assert tree.root_at(tree.size()) != _true_root()  # what the stored nodes alone would have signed
+    signed = heads.sign_tree_now(reason="on_demand")
+    assert (signed.tree_size, signed.root_hash) == (tree.size(), _true_root().hex())
+
+
+def test_a_leaf_that_disagrees_with_its_event_is_refused_not_signed():
+    log_of(3)
+    heads.sign_tree_now(reason="on_demand")
+    log_of(2)
+    _damage(0, tree.size() - 1)
+    with pytest.raises(tree.LogDamaged):
+        heads.sign_tree_now(reason="on_demand")
+
+
+def merkle_border(size: int) -> list[tuple[int, int]]:
+    from audit.merkle import CompactRange
+
+    return CompactRange.border_nodes(size)
