@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import threading
 import time
 import weakref
@@ -134,17 +135,23 @@ def append(db, *, action: str, actor_id, actor_username: str, actor_role: str, d
 
 
 class _PreparingCursor(psycopg.Cursor):
-    """A server-binding cursor whose every statement is prepared (psycopg keeps each connection's
-    prepared statements and plans a statement once per connection)."""
+    """A server-binding cursor whose every statement is prepared: psycopg keeps each connection's
+    prepared statements, so the server plans a statement once per connection."""
 
     def execute(self, query, params=None, *, prepare=None, binary=None):
         return super().execute(query, params, prepare=True, binary=binary)
 
 
+# Django opens psycopg connections with ``prepare_threshold=None``, which turns preparing off altogether,
+# even where asked for. This threshold turns it back on for statements that ask (``prepare=True``) and
+# never prepares any other by itself: Django's own cursors bind on the client and are never prepared.
+_ONLY_WHEN_ASKED = sys.maxsize
+
+
 class _PreparedInsert:
     """PostgreSQL: the event's INSERT (and the sequence block's SELECT) as prepared statements, run on the
-    caller's connection, in its transaction, through Django's cursor wrapper (its error types, execute
-    wrappers and query log as for any other query). Django's own cursors bind on the client: each append
+    caller's connection, in its transaction, through Django's cursor wrapper (its error types and execute
+    wrappers as for any other query). Django's own cursors bind on the client: each append
     had the driver quote every value into the SQL text and the server parse and plan the INSERT again.
     Django turns psycopg's automatic preparing off for connection poolers that cannot keep prepared
     statements (PgBouncer before 1.21 in transaction mode: see audit/README.md).
@@ -155,10 +162,16 @@ class _PreparedInsert:
 
     @classmethod
     def cursor(cls, db):
+        if db.queries_logged:
+            # The query log (DEBUG, tests' query capture) reads each query's text back from the driver,
+            # which a prepared statement does not keep: there, Django's own cursor, logged as any query.
+            return db.cursor()
         if db.connection is None:
             db.ensure_connection()
         raw = db.connection
         cursor = cls._cursors.get(raw)
         if cursor is None or cursor.closed:
+            if raw.prepare_threshold is None:
+                raw.prepare_threshold = _ONLY_WHEN_ASKED
             cursor = cls._cursors[raw] = _PreparingCursor(raw)
-        return db.make_debug_cursor(cursor) if db.queries_logged else db.make_cursor(cursor)
+        return db.make_cursor(cursor)

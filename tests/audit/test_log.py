@@ -401,18 +401,26 @@ def test_a_pending_event_with_a_hash_that_is_no_leaf_hash_is_still_placed_and_na
 
 @pytest.mark.django_db(transaction=True)
 def test_appends_are_in_the_query_log_and_go_on_after_a_reconnect():
-    """On PostgreSQL the append runs prepared on a cursor of its own: it must still pass through Django's
-    cursor wrapper (query log, execute wrappers) and survive the connection being replaced."""
+    """On PostgreSQL the append runs prepared on a cursor of its own: it must still show in the query log
+    (there it runs on Django's cursor) and survive the connection being replaced (a new psycopg
+    connection: the statements are prepared again)."""
     from django.test.utils import CaptureQueriesContext
 
+    first = record_event("document.viewed", document=uuid.uuid4(), details={"n": 1})
     with CaptureQueriesContext(connection) as queries:
-        first = record_event("document.viewed", document=uuid.uuid4(), details={"n": 1})
+        logged = record_event("document.viewed", document=uuid.uuid4(), details={"n": 2})
     assert any("INSERT INTO audit_auditevent" in query["sql"] for query in queries.captured_queries)
-    connection.close()  # a new psycopg connection: its statements are prepared again
-    second = record_event("document.viewed", document=uuid.uuid4(), details={"n": 2})
-    stored = {event.seq: event for event in AuditEvent.objects.filter(seq__in=[first.seq, second.seq])}
-    assert [stored[first.seq].hash, stored[second.seq].hash] == [first.hash, second.hash]
+    connection.close()
+    after = record_event("document.viewed", document=uuid.uuid4(), details={"n": 3})
+    written = [first, logged, after]
+    stored = {event.seq: event for event in AuditEvent.objects.filter(seq__in=[e.seq for e in written])}
+    assert [stored[event.seq].hash for event in written] == [event.hash for event in written]
     assert all(stored_hash(event.as_record()) == event.hash for event in stored.values())
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            record_event("document.viewed", document=uuid.uuid4(), details={"n": 4})
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            assert any("INSERT INTO audit_auditevent" in row[0] for row in cursor.fetchall())
 
 
 # --- A head signed on demand (export, rotation, proof at a new size) is checked, not taken from stored
