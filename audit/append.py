@@ -103,7 +103,7 @@ def append(db, *, action: str, actor_id, actor_username: str, actor_role: str, d
     stamp = format_time(now)
     system = actor_id is None and not actor_username and not actor_role
     if db.vendor == "postgresql":
-        cursor = _PreparedInsert.cursor(db)
+        cursor = _PreparedStatements.cursor(db)
         seq = _block.next(cursor)
         digest = hashlib.sha256(leaf_entry(seq, stamp, action, actor_id, actor_username, actor_role,
                                            document_id, purpose, details_json, sensitive, "")).hexdigest()
@@ -148,7 +148,7 @@ class _PreparingCursor(psycopg.Cursor):
 _ONLY_WHEN_ASKED = sys.maxsize
 
 
-class _PreparedInsert:
+class _PreparedStatements:
     """PostgreSQL: the event's INSERT (and the sequence block's SELECT) as prepared statements, run on the
     caller's connection, in its transaction, through Django's cursor wrapper (its error types and execute
     wrappers as for any other query). Django's own cursors bind on the client: each append

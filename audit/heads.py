@@ -55,12 +55,18 @@ def head_for(tree_size: int, *, reason: str = "on_demand") -> SignedTreeHead:
 
 
 def checked_root(tree_size: int) -> bytes:
-    """The root of the tree at ``tree_size``, for a head about to be signed on demand, made so that a
-    stored node damaged since the last signed head is refused, not signed: the stored border of the
-    newest earlier head whose signature verifies must still fold to that head's root, and the leaves
-    after it are folded from their stored leaf hashes (not from stored inner nodes), each checked
-    against its event's own hash. Raises ``tree.LogDamaged`` otherwise (``audit_verify`` says where).
-    Reads the leaves since that head: at most ``AUDIT_STH_EVERY`` or ``AUDIT_STH_INTERVAL_S`` of them."""
+    """The root of the tree at ``tree_size``, for a head about to be signed on demand (``checked_range``,
+    each leaf since the last head also checked against its event's own hash)."""
+    return checked_range(tree_size, against_events=True).root()
+
+
+def checked_range(tree_size: int, *, against_events: bool) -> merkle.CompactRange:
+    """The tree's border at ``tree_size``, made so that a stored node damaged since the last signed head
+    is refused, not signed: the stored border of the newest earlier head whose signature verifies must
+    still fold to that head's root, and the leaves after it are folded from their stored leaf hashes (not
+    from stored inner nodes), ``against_events``: each equal to its event's own hash. Raises
+    ``tree.LogDamaged`` otherwise (``audit_verify`` says where). Reads the leaves since that head: at
+    most ``AUDIT_STH_EVERY`` or ``AUDIT_STH_INTERVAL_S`` of them."""
     known = public_keys_by_id(keys.public_keys().values())
     base_size, base_root = 0, None
     for head in SignedTreeHead.objects.filter(tree_size__lte=tree_size).order_by("-tree_size", "-id")[:8]:
@@ -72,12 +78,14 @@ def checked_root(tree_size: int) -> bytes:
         raise tree.LogDamaged(message=f"the stored tree no longer gives the root signed at size {base_size}; "
                                       f"run audit_verify --nodes")
     for index, leaf, event_hash, prev_hash in tree.leaves_with_event_hashes(base_size, tree_size):
-        if index != compact.size or event_hash is None or (not prev_hash and event_hash != leaf.hex()):
-            raise tree.LogDamaged(message=f"leaf {compact.size} does not match its event; run audit_verify")
+        if index != compact.size:
+            break
+        if against_events and (event_hash is None or (not prev_hash and event_hash != leaf.hex())):
+            raise tree.LogDamaged(message=f"leaf {index} does not match its event; run audit_verify")
         compact.push(leaf)
     if compact.size != tree_size:
         raise tree.LogDamaged(message=f"leaf {compact.size} is missing; run audit_verify")
-    return compact.root()
+    return compact
 
 
 def bad_signatures(heads) -> list[SignedTreeHead]:

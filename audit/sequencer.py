@@ -24,6 +24,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -157,7 +158,7 @@ def _integrate_batch(batch: int, full: bool | str) -> Integration:
         result = Integration(tree_size=size)
         if pending:
             now = timezone.now()
-            compact = merkle.CompactRange(size, tree.border(size))
+            compact = _border_at(size)
             leaves: list[tuple[int, int, bytes, datetime]] = []
             nodes: list[tuple[int, bytes]] = []
             for seq, leaf in pending:
@@ -165,6 +166,8 @@ def _integrate_batch(batch: int, full: bool | str) -> Integration:
                 nodes.extend((node_id(level, index), digest)
                              for (level, index), digest in compact.append(leaf) if level > 0)
             _store(leaves, nodes)
+            end = (connection.alias, connection.settings_dict["NAME"], compact.size, leaves[-1][2])
+            transaction.on_commit(partial(_remember_border, end, list(compact.border)))
             result.added, result.tree_size = len(pending), compact.size
             reason = heads.due(compact.size, latest)
             if reason:
@@ -172,8 +175,34 @@ def _integrate_batch(batch: int, full: bool | str) -> Integration:
         elif latest is not None and latest.tree_size < size:  # a quiet log still gets its last head
             reason = heads.due(size, latest)
             if reason:
-                result.heads.append(heads.sign_head(size, tree.root_at(size), reason=reason))
+                result.heads.append(heads.sign_head(size, _border_at(size).root(), reason=reason))
     return result
+
+
+# The tree's border as this process's last committed integration left it: where the next round goes on,
+# instead of reading it back from stored nodes, which a damaged node would then carry into every node and
+# head the sequencer makes after it. Kept with the database and the last leaf it ends on, so that a tree
+# of the same size that is not this one (a restored or re-created database) is not taken for it. Read
+# again, checked against the last signed head as heads signed on demand are (``heads.checked_range``),
+# when the tree is not as this process left it (another process integrated since, or this one started).
+_border: tuple[tuple, list[bytes]] = ((), [])
+
+
+def _tree_end(size: int) -> tuple:
+    last = AuditLeaf.objects.filter(index=size - 1).values_list("leaf_hash", flat=True).first()
+    return (connection.alias, connection.settings_dict["NAME"], size, None if last is None else bytes(last))
+
+
+def _remember_border(end: tuple, border: list[bytes]) -> None:
+    global _border
+    _border = (end, border)
+
+
+def _border_at(size: int) -> merkle.CompactRange:
+    known_end, border = _border
+    if size and known_end == _tree_end(size):
+        return merkle.CompactRange(size, list(border))
+    return heads.checked_range(size, against_events=False)
 
 
 def integrate(*, batch: int | None = None, full: bool | str = False, publish: bool = True) -> Integration:

@@ -485,3 +485,37 @@ def merkle_border(size: int) -> list[tuple[int, int]]:
     from audit.merkle import CompactRange
 
     return CompactRange.border_nodes(size)
+
+
+def test_the_sequencer_does_not_carry_a_damaged_node_into_its_nodes_and_heads(settings):
+    settings.AUDIT_STH_EVERY = 4
+    log_of(3)
+    base = heads.sign_tree_now(reason="on_demand")
+    while True:
+        log_of(1)
+        level, index = merkle_border(tree.size())[-1]
+        if level >= 1 and index << level >= base.tree_size and tree.latest_head().tree_size < tree.size():
+            break
+    _damage(level, index)  # on the border the next round goes on from
+    log_of(4)  # a head is due
+    latest = tree.latest_head()
+    assert latest.tree_size == tree.size() and latest.root_hash == _true_root().hex()
+
+
+def test_the_sequencer_refuses_to_go_on_from_a_tree_that_no_longer_gives_its_signed_root():
+    log_of(5)
+    base = heads.sign_tree_now(reason="on_demand")
+    _damage(*merkle_border(base.tree_size)[0])
+    record_event("document.viewed", document=uuid.uuid4(), details={"n": "after"})
+    with pytest.raises(tree.LogDamaged):
+        sequencer.integrate_now()
+    assert tree.size() == base.tree_size  # nothing was added on top of the damaged tree
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rounds_that_go_on_from_the_remembered_border_build_the_tree_verify_rebuilds():
+    for _ in range(3):
+        log_of(3)  # each round commits, and the next goes on from the border it left in memory
+        assert sequencer._border[0][2] == tree.size()
+    result = json.loads(run_command("audit_verify", "--json", "--nodes")[1])
+    assert result["ok"], result["error"]
