@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import threading
 import time
+import weakref
 from collections import deque
 
+import psycopg
 from django.db.models import Field
 from django.utils import timezone
+from psycopg.types.numeric import Int8
 
 from .canonical import EVENT_FIELDS
 from .entries import leaf_entry
@@ -53,13 +57,13 @@ class _SeqBlock:
         with self.lock:
             stale = time.monotonic() - self.taken_at > SEQ_BLOCK_MAX_AGE_S
             if self.pid != os.getpid() or stale or not self.numbers:
-                cursor.execute(f"SELECT nextval('{EVENT_SEQUENCE}') FROM generate_series(1, %s)",
-                               [SEQ_BLOCK])
+                cursor.execute(_NEXT_BLOCK_SQL, ())
                 self.numbers = deque(row[0] for row in cursor.fetchall())
                 self.pid, self.taken_at = os.getpid(), time.monotonic()
             return self.numbers.popleft()
 
 
+_NEXT_BLOCK_SQL = f"SELECT nextval('{EVENT_SEQUENCE}') FROM generate_series(1, {SEQ_BLOCK})"
 _block = _SeqBlock()
 os.register_at_fork(after_in_child=_block.reset)
 
@@ -95,26 +99,79 @@ def append(db, *, action: str, actor_id, actor_username: str, actor_role: str, d
     """Write one event through the connection ``db``, inside the caller's atomic block; returns it
     (pending: not yet in the tree). The INSERT's parameters are built by hand: the model's per-field
     preparation costs as much as a third of the append (measured, bench/audit_bench.py)."""
-    with db.cursor() as cursor:
-        now = timezone.now()
-        stamp = format_time(now)
-        if cursor.db.vendor == "postgresql":
-            seq = _block.next(cursor)
-            # The time as the text that is hashed (UTC, "Z"): PostgreSQL reads it exactly, and psycopg
-            # quotes a string in an eighth of the time it formats a datetime (0.5 against 4 us).
-            time_value, document_value = stamp, document_id
-        else:  # SQLite has one writer at a time (transactions are IMMEDIATE): the largest plus one,
-            cursor.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {_TABLE}")  # under the write lock
-            (seq,) = cursor.fetchone()
-            time_value, document_value = _sqlite_time(now, db), _sqlite_document(document_id, db)
-        digest = hashlib.sha256(leaf_entry(
-            seq, stamp, action, actor_id, actor_username, actor_role, document_id, purpose,
-            details_json, sensitive, "")).hexdigest()
-        if actor_id is None and not actor_username and not actor_role:
-            cursor.execute(_INSERT_SYSTEM_SQL, [seq, time_value, action, document_value, purpose,
-                                                details_json, sensitive, digest])
+    now = timezone.now()
+    stamp = format_time(now)
+    system = actor_id is None and not actor_username and not actor_role
+    if db.vendor == "postgresql":
+        cursor = _PreparedStatements.cursor(db)
+        seq = _block.next(cursor)
+        digest = hashlib.sha256(leaf_entry(seq, stamp, action, actor_id, actor_username, actor_role,
+                                           document_id, purpose, details_json, sensitive, "")).hexdigest()
+        # The time as the text that is hashed (UTC, "Z"): PostgreSQL reads it exactly, and a string is
+        # the cheapest value for the driver to send (a datetime costs it 4 us to format).
+        if system:
+            cursor.execute(_INSERT_SYSTEM_SQL, (Int8(seq), stamp, action, document_id, purpose,
+                                                  details_json, sensitive, digest))
         else:
-            cursor.execute(_INSERT_SQL, [seq, time_value, action, actor_id, actor_username, actor_role,
-                                         document_value, purpose, details_json, sensitive, digest])
+            cursor.execute(_INSERT_SQL, (Int8(seq), stamp, action, actor_id, actor_username, actor_role,
+                                           document_id, purpose, details_json, sensitive, digest))
+    else:
+        with db.cursor() as cursor:
+            # SQLite has one writer at a time (transactions are IMMEDIATE): the largest plus one, under
+            # the write lock.
+            cursor.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {_TABLE}")
+            (seq,) = cursor.fetchone()
+            digest = hashlib.sha256(leaf_entry(seq, stamp, action, actor_id, actor_username, actor_role,
+                                               document_id, purpose, details_json, sensitive, "")).hexdigest()
+            time_value, document_value = _sqlite_time(now, db), _sqlite_document(document_id, db)
+            if system:
+                cursor.execute(_INSERT_SYSTEM_SQL, [seq, time_value, action, document_value, purpose,
+                                                    details_json, sensitive, digest])
+            else:
+                cursor.execute(_INSERT_SQL, [seq, time_value, action, actor_id, actor_username, actor_role,
+                                             document_value, purpose, details_json, sensitive, digest])
     return AuditEvent(seq, now, action, actor_id, actor_username, actor_role, document_id, purpose,
                       details_json, sensitive, "", digest)
+
+
+class _PreparingCursor(psycopg.Cursor):
+    """A server-binding cursor whose every statement is prepared: psycopg keeps each connection's
+    prepared statements, so the server plans a statement once per connection."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+# Django opens psycopg connections with ``prepare_threshold=None``, which turns preparing off altogether,
+# even where asked for. This threshold turns it back on for statements that ask (``prepare=True``) and
+# never prepares any other by itself: Django's own cursors bind on the client and are never prepared.
+_ONLY_WHEN_ASKED = sys.maxsize
+
+
+class _PreparedStatements:
+    """PostgreSQL: the event's INSERT (and the sequence block's SELECT) as prepared statements, run on the
+    caller's connection, in its transaction, through Django's cursor wrapper (its error types and execute
+    wrappers as for any other query). Django's own cursors bind on the client: each append
+    had the driver quote every value into the SQL text and the server parse and plan the INSERT again.
+    Django turns psycopg's automatic preparing off for connection poolers that cannot keep prepared
+    statements (PgBouncer before 1.21 in transaction mode: see audit/README.md).
+    One psycopg cursor per psycopg connection (a Django connection belongs to one thread; a reconnect
+    makes a new psycopg connection and so a new cursor)."""
+
+    _cursors: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def cursor(cls, db):
+        if db.queries_logged:
+            # The query log (DEBUG, tests' query capture) reads each query's text back from the driver,
+            # which a prepared statement does not keep: there, Django's own cursor, logged as any query.
+            return db.cursor()
+        if db.connection is None:
+            db.ensure_connection()
+        raw = db.connection
+        cursor = cls._cursors.get(raw)
+        if cursor is None or cursor.closed:
+            if raw.prepare_threshold is None:
+                raw.prepare_threshold = _ONLY_WHEN_ASKED
+            cursor = cls._cursors[raw] = _PreparingCursor(raw)
+        return db.make_cursor(cursor)

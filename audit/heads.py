@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from . import keys, tree
+from . import keys, merkle, tree
 from .canonical import public_keys_by_id, sth_message, sth_signature_valid
 from .models import SignedTreeHead, format_time
 
@@ -31,7 +31,7 @@ def sign_tree_now(*, reason: str) -> SignedTreeHead:
     """A head over the tree as it stands, signed now with the current key (even where one exists at
     that size: a rotation needs the old key's last word and the new key's first)."""
     tree_size = tree.size()
-    return sign_head(tree_size, tree.root_at(tree_size), reason=reason)
+    return sign_head(tree_size, checked_root(tree_size), reason=reason)
 
 
 def due(tree_size: int, latest: SignedTreeHead | None, now=None) -> str | None:
@@ -51,7 +51,41 @@ def due(tree_size: int, latest: SignedTreeHead | None, now=None) -> str | None:
 def head_for(tree_size: int, *, reason: str = "on_demand") -> SignedTreeHead:
     """A head at exactly ``tree_size``: the newest one there, or one signed now."""
     existing = SignedTreeHead.objects.filter(tree_size=tree_size).order_by("-id").first()
-    return existing or sign_head(tree_size, tree.root_at(tree_size), reason=reason)
+    return existing or sign_head(tree_size, checked_root(tree_size), reason=reason)
+
+
+def checked_root(tree_size: int) -> bytes:
+    """The root of the tree at ``tree_size``, for a head about to be signed on demand (``checked_range``,
+    each leaf since the last head also checked against its event's own hash)."""
+    return checked_range(tree_size, against_events=True).root()
+
+
+def checked_range(tree_size: int, *, against_events: bool) -> merkle.CompactRange:
+    """The tree's border at ``tree_size``, made so that a stored node damaged since the last signed head
+    is refused, not signed: the stored border of the newest earlier head whose signature verifies must
+    still fold to that head's root, and the leaves after it are folded from their stored leaf hashes (not
+    from stored inner nodes), ``against_events``: each equal to its event's own hash. Raises
+    ``tree.LogDamaged`` otherwise (``audit_verify`` says where). Reads the leaves since that head: at
+    most ``AUDIT_STH_EVERY`` or ``AUDIT_STH_INTERVAL_S`` of them."""
+    known = public_keys_by_id(keys.public_keys().values())
+    base_size, base_root = 0, None
+    for head in SignedTreeHead.objects.filter(tree_size__lte=tree_size).order_by("-tree_size", "-id")[:8]:
+        if head.key_id in known and sth_signature_valid(head.as_dict(), known[head.key_id]):
+            base_size, base_root = head.tree_size, head.root_hash
+            break
+    compact = merkle.CompactRange(base_size, tree.border(base_size))
+    if base_root is not None and compact.root().hex() != base_root:
+        raise tree.LogDamaged(message=f"the stored tree no longer gives the root signed at size {base_size}; "
+                                      f"run audit_verify --nodes")
+    for index, leaf, event_hash, prev_hash in tree.leaves_with_event_hashes(base_size, tree_size):
+        if index != compact.size:
+            break
+        if against_events and (event_hash is None or (not prev_hash and event_hash != leaf.hex())):
+            raise tree.LogDamaged(message=f"leaf {index} does not match its event; run audit_verify")
+        compact.push(leaf)
+    if compact.size != tree_size:
+        raise tree.LogDamaged(message=f"leaf {compact.size} is missing; run audit_verify")
+    return compact
 
 
 def bad_signatures(heads) -> list[SignedTreeHead]:

@@ -24,6 +24,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -63,23 +64,61 @@ def _newest_integrated_seq() -> int:
     return AuditLeaf.objects.order_by("-event_seq").values_list("event_seq", flat=True).first() or 0
 
 
-def _pending(batch: int, full: bool | str) -> list[tuple]:
-    """Committed events not in the tree yet: near the newest integrated (a normal round), in the last
-    hour (``full="recent"``), or anywhere (``full=True``)."""
+def _pending(batch: int, full: bool | str) -> list[tuple[int, bytes]]:
+    """Committed events not in the tree yet, as (seq, leaf hash), in seq order: near the newest
+    integrated (a normal round), in the last hour (``full="recent"``), or anywhere (``full=True``).
+
+    A version 2 event's stored ``hash`` is its leaf hash, made by its writer from the same fields: the
+    sequencer reads that and not the whole event (reading and re-encoding every field was most of its
+    CPU per event, on the writers' cores). Nothing is lost by trusting it: a hash that does not match
+    the event's content is what ``audit_verify`` reports either way (the stored leaf then disagrees with
+    the content), and the tree commits to what the writer hashed. Version 1 events (chained, their hash
+    is not a leaf hash) and any hash that is not 64 hex digits are hashed here from their fields."""
     not_in_tree = "NOT EXISTS (SELECT 1 FROM {leaves} l WHERE l.event_seq = e.seq)"
+    columns = "e.seq, e.hash, e.prev_hash"
     if full is True:
-        return query(f"SELECT {{columns}} FROM {{events}} e WHERE {not_in_tree} ORDER BY e.seq LIMIT %s",
+        rows = _rows(f"SELECT {columns} FROM {{events}} e WHERE {not_in_tree} ORDER BY e.seq LIMIT %s",
                      [batch])
-    if full == "recent":
-        return query(f"SELECT {{columns}} FROM {{events}} e WHERE e.time >= %s AND {not_in_tree} "
+    elif full == "recent":
+        rows = _rows(f"SELECT {columns} FROM {{events}} e WHERE e.time >= %s AND {not_in_tree} "
                      f"ORDER BY e.seq LIMIT %s", [timezone.now() - RECENT, batch])
-    # The window's bound on the leaves too: without it PostgreSQL probed the leaves' index once per event
-    # of the window (8-9 ms a round at a million leaves) or, on a small tree, read that index from the
-    # first leaf; with it, one merge over the window's leaves (2.7-3.0 ms; EXPLAIN ANALYZE).
-    since = max(0, _newest_integrated_seq() - LOOKBACK)
-    return query("SELECT {columns} FROM {events} e WHERE e.seq > %s AND NOT EXISTS (SELECT 1 FROM {leaves} l "
-                 "WHERE l.event_seq = e.seq AND l.event_seq > %s) ORDER BY e.seq LIMIT %s",
-                 [since, since, batch])
+    else:
+        # The window's bound on the leaves too: without it PostgreSQL probed the leaves' index once per
+        # event of the window (8-9 ms a round at a million leaves) or, on a small tree, read that index
+        # from the first leaf; with it, one merge over the window's leaves (2.7-3.0 ms; EXPLAIN ANALYZE).
+        since = max(0, _newest_integrated_seq() - LOOKBACK)
+        rows = _rows(f"SELECT {columns} FROM {{events}} e WHERE e.seq > %s AND NOT EXISTS (SELECT 1 FROM "
+                     f"{{leaves}} l WHERE l.event_seq = e.seq AND l.event_seq > %s) ORDER BY e.seq LIMIT %s",
+                     [since, since, batch])
+    stored_leaves = [None if prev_hash else _stored_leaf(stored) for _, stored, prev_hash in rows]
+    missing = [row[0] for row, leaf in zip(rows, stored_leaves, strict=True) if leaf is None]
+    hashed = _leaves_from_fields(missing) if missing else {}
+    return [(seq, leaf if leaf is not None else hashed[seq])
+            for (seq, _, _), leaf in zip(rows, stored_leaves, strict=True)]
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(events=AuditEvent._meta.db_table, leaves=AuditLeaf._meta.db_table), params)
+        return cursor.fetchall()
+
+
+def _stored_leaf(stored: str) -> bytes | None:
+    """A version 2 event's stored hash as the leaf's 32 bytes; None if it is not 64 hex digits."""
+    if len(stored) != 64:
+        return None
+    try:
+        return bytes.fromhex(stored)
+    except ValueError:
+        return None
+
+
+def _leaves_from_fields(seqs: list[int]) -> dict[int, bytes]:
+    """{seq: SHA-256(0x00 ‖ entry)} of these events, from their fields (version 1 events, odd hashes)."""
+    wanted = set(seqs)
+    rows = query("SELECT {columns} FROM {events} e WHERE e.seq >= %s AND e.seq <= %s ORDER BY e.seq",
+                 [min(seqs), max(seqs)])
+    return {row[0]: hashlib.sha256(leaf_entry(*row[:11])).digest() for row in rows if row[0] in wanted}
 
 
 _LEAF_COPY = (f'COPY {AuditLeaf._meta.db_table} ("index", event_seq, leaf_hash, integrated_at) FROM STDIN '
@@ -119,16 +158,16 @@ def _integrate_batch(batch: int, full: bool | str) -> Integration:
         result = Integration(tree_size=size)
         if pending:
             now = timezone.now()
-            compact = merkle.CompactRange(size, tree.border(size))
-            sha256 = hashlib.sha256
+            compact = _border_at(size)
             leaves: list[tuple[int, int, bytes, datetime]] = []
             nodes: list[tuple[int, bytes]] = []
-            for row in pending:
-                leaf = sha256(leaf_entry(*row[:11])).digest()
-                leaves.append((compact.size, row[0], leaf, now))
+            for seq, leaf in pending:
+                leaves.append((compact.size, seq, leaf, now))
                 nodes.extend((node_id(level, index), digest)
                              for (level, index), digest in compact.append(leaf) if level > 0)
             _store(leaves, nodes)
+            end = (connection.alias, connection.settings_dict["NAME"], compact.size, leaves[-1][2])
+            transaction.on_commit(partial(_remember_border, end, list(compact.border)))
             result.added, result.tree_size = len(pending), compact.size
             reason = heads.due(compact.size, latest)
             if reason:
@@ -136,8 +175,34 @@ def _integrate_batch(batch: int, full: bool | str) -> Integration:
         elif latest is not None and latest.tree_size < size:  # a quiet log still gets its last head
             reason = heads.due(size, latest)
             if reason:
-                result.heads.append(heads.sign_head(size, tree.root_at(size), reason=reason))
+                result.heads.append(heads.sign_head(size, _border_at(size).root(), reason=reason))
     return result
+
+
+# The tree's border as this process's last committed integration left it: where the next round goes on,
+# instead of reading it back from stored nodes, which a damaged node would then carry into every node and
+# head the sequencer makes after it. Kept with the database and the last leaf it ends on, so that a tree
+# of the same size that is not this one (a restored or re-created database) is not taken for it. Read
+# again, checked against the last signed head as heads signed on demand are (``heads.checked_range``),
+# when the tree is not as this process left it (another process integrated since, or this one started).
+_border: tuple[tuple, list[bytes]] = ((), [])
+
+
+def _tree_end(size: int) -> tuple:
+    last = AuditLeaf.objects.filter(index=size - 1).values_list("leaf_hash", flat=True).first()
+    return (connection.alias, connection.settings_dict["NAME"], size, None if last is None else bytes(last))
+
+
+def _remember_border(end: tuple, border: list[bytes]) -> None:
+    global _border
+    _border = (end, border)
+
+
+def _border_at(size: int) -> merkle.CompactRange:
+    known_end, border = _border
+    if size and known_end == _tree_end(size):
+        return merkle.CompactRange(size, list(border))
+    return heads.checked_range(size, against_events=False)
 
 
 def integrate(*, batch: int | None = None, full: bool | str = False, publish: bool = True) -> Integration:

@@ -14,7 +14,15 @@ from django.db import connection
 from docintel.errors import InputError
 
 from . import merkle
-from .models import NODE_INDEX_BITS, AuditLeaf, AuditTreeNode, SignedTreeHead, node_id, split_node_id
+from .models import (
+    NODE_INDEX_BITS,
+    AuditEvent,
+    AuditLeaf,
+    AuditTreeNode,
+    SignedTreeHead,
+    node_id,
+    split_node_id,
+)
 
 
 def size() -> int:
@@ -46,6 +54,16 @@ def lookup(nodes: list[merkle.Node]) -> dict[merkle.Node, bytes]:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
     return {((0, key) if kind == 0 else split_node_id(key)): bytes(digest) for kind, key, digest in rows}
+
+
+def leaves_with_event_hashes(first: int, end: int) -> list[tuple[int, bytes, str | None, str | None]]:
+    """(leaf index, stored leaf hash, its event's stored hash, its event's prev_hash) for leaves [first,
+    end), in order; the event's columns are None where its row is gone."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT l."index", l.leaf_hash, e.hash, e.prev_hash FROM {_LEAVES} l '
+                       f'LEFT JOIN {AuditEvent._meta.db_table} e ON e.seq = l.event_seq '
+                       f'WHERE l."index" >= %s AND l."index" < %s ORDER BY l."index"', [first, end])
+        return [(index, bytes(leaf), event_hash, prev_hash) for index, leaf, event_hash, prev_hash in cursor]
 
 
 def root_at(tree_size: int) -> bytes:

@@ -365,3 +365,157 @@ def test_an_event_that_was_never_canonical_text_is_named_not_a_crash():
     _tamper(("UPDATE audit_auditevent SET details = %s WHERE seq = %s", ['{"n":"é"}', events[1].seq]))
     result = verify_json()
     assert not result["ok"] and result["first_bad_seq"] == events[1].seq and "canonical" in result["error"]
+
+
+# --- The sequencer places a version 2 event by its stored hash (its writer's leaf hash), and hashes the
+# fields only where that hash is not one (a version 1 chain hash, or not 64 hex digits). ----------------
+def _pending_events(count: int) -> list:
+    events = [record_event("document.viewed", document=uuid.uuid4(), details={"n": number})
+              for number in range(count)]
+    assert not AuditLeaf.objects.filter(event_seq__in=[event.seq for event in events]).exists()
+    return events
+
+
+def test_a_pending_event_changed_before_integration_is_placed_as_written_and_named():
+    events = _pending_events(4)
+    _tamper(("UPDATE audit_auditevent SET details = %s WHERE seq = %s", ['{"n":99}', events[1].seq]))
+    sequencer.integrate_now()
+    leaf = AuditLeaf.objects.get(event_seq=events[1].seq)
+    assert bytes(leaf.leaf_hash).hex() == events[1].hash  # the tree holds what the writer hashed
+    result = verify_json()
+    assert not result["ok"] and result["first_bad_seq"] == events[1].seq
+
+
+@pytest.mark.parametrize("bad_hash", ["not hex at all", "ab" * 31 + "zz", "ab" * 31])
+def test_a_pending_event_with_a_hash_that_is_no_leaf_hash_is_still_placed_and_named(bad_hash):
+    events = _pending_events(3)
+    _tamper(("UPDATE audit_auditevent SET hash = %s WHERE seq = %s", [bad_hash, events[1].seq]))
+    added = sequencer.integrate_now().added
+    assert added >= 3  # the round did not fail on it: the events after it are in the tree too
+    leaf = AuditLeaf.objects.get(event_seq=events[1].seq)
+    assert bytes(leaf.leaf_hash).hex() == events[1].hash  # hashed from its fields
+    assert AuditLeaf.objects.filter(event_seq=events[2].seq).exists()
+    result = verify_json()
+    assert not result["ok"] and result["first_bad_seq"] == events[1].seq
+
+
+@pytest.mark.django_db(transaction=True)
+def test_appends_are_in_the_query_log_and_go_on_after_a_reconnect():
+    """On PostgreSQL the append runs prepared on a cursor of its own: it must still show in the query log
+    (there it runs on Django's cursor) and survive the connection being replaced (a new psycopg
+    connection: the statements are prepared again)."""
+    from django.test.utils import CaptureQueriesContext
+
+    first = record_event("document.viewed", document=uuid.uuid4(), details={"n": 1})
+    with CaptureQueriesContext(connection) as queries:
+        logged = record_event("document.viewed", document=uuid.uuid4(), details={"n": 2})
+    assert any("INSERT INTO audit_auditevent" in query["sql"] for query in queries.captured_queries)
+    connection.close()
+    after = record_event("document.viewed", document=uuid.uuid4(), details={"n": 3})
+    written = [first, logged, after]
+    stored = {event.seq: event for event in AuditEvent.objects.filter(seq__in=[e.seq for e in written])}
+    assert [stored[event.seq].hash for event in written] == [event.hash for event in written]
+    assert all(stored_hash(event.as_record()) == event.hash for event in stored.values())
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            record_event("document.viewed", document=uuid.uuid4(), details={"n": 4})
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            assert any("INSERT INTO audit_auditevent" in row[0] for row in cursor.fetchall())
+
+
+# --- A head signed on demand (export, rotation, proof at a new size) is checked, not taken from stored
+# nodes on trust: a node damaged before it is signed must never be signed. ----------------------------
+def _damage(level: int, index: int) -> None:
+    if level == 0:
+        _tamper(('UPDATE audit_auditleaf SET leaf_hash = %s WHERE "index" = %s', [b"\x00" * 32, index]))
+    else:
+        _tamper(("UPDATE audit_audittreenode SET hash = %s WHERE node_id = %s",
+                 [b"\x00" * 32, (level << 48) | index]))
+
+
+def _true_root() -> bytes:
+    """The root folded from every event's own hash, in leaf order (no stored node read)."""
+    from audit.merkle import CompactRange
+
+    compact = CompactRange()
+    for seq in AuditLeaf.objects.order_by("index").values_list("event_seq", flat=True):
+        compact.push(bytes.fromhex(AuditEvent.objects.get(seq=seq).hash))
+    return compact.root()
+
+
+def test_a_node_damaged_under_the_last_signed_head_is_refused_not_signed():
+    log_of(5)
+    base = heads.sign_tree_now(reason="on_demand")
+    log_of(3)
+    level, index = merkle_border(base.tree_size)[0]  # the largest subtree of the signed tree
+    _damage(level, index)
+    before = SignedTreeHead.objects.count()
+    with pytest.raises(tree.LogDamaged):
+        heads.sign_tree_now(reason="on_demand")
+    with pytest.raises(tree.LogDamaged):
+        heads.head_for(tree.size())
+    assert SignedTreeHead.objects.count() == before
+
+
+def test_a_node_damaged_after_the_last_signed_head_does_not_reach_the_signed_root():
+    log_of(3)
+    base = heads.sign_tree_now(reason="on_demand")
+    # Grow until the tree's rightmost perfect subtree is a stored inner node entirely after that head.
+    while True:
+        log_of(1)
+        level, index = merkle_border(tree.size())[-1]
+        if level >= 1 and index << level >= base.tree_size:
+            break
+    _damage(level, index)
+    assert tree.root_at(tree.size()) != _true_root()  # what the stored nodes alone would have signed
+    signed = heads.sign_tree_now(reason="on_demand")
+    assert (signed.tree_size, signed.root_hash) == (tree.size(), _true_root().hex())
+
+
+def test_a_leaf_that_disagrees_with_its_event_is_refused_not_signed():
+    log_of(3)
+    heads.sign_tree_now(reason="on_demand")
+    log_of(2)
+    _damage(0, tree.size() - 1)
+    with pytest.raises(tree.LogDamaged):
+        heads.sign_tree_now(reason="on_demand")
+
+
+def merkle_border(size: int) -> list[tuple[int, int]]:
+    from audit.merkle import CompactRange
+
+    return CompactRange.border_nodes(size)
+
+
+def test_the_sequencer_does_not_carry_a_damaged_node_into_its_nodes_and_heads(settings):
+    settings.AUDIT_STH_EVERY = 4
+    log_of(3)
+    base = heads.sign_tree_now(reason="on_demand")
+    while True:
+        log_of(1)
+        level, index = merkle_border(tree.size())[-1]
+        if level >= 1 and index << level >= base.tree_size and tree.latest_head().tree_size < tree.size():
+            break
+    _damage(level, index)  # on the border the next round goes on from
+    log_of(4)  # a head is due
+    latest = tree.latest_head()
+    assert latest.tree_size == tree.size() and latest.root_hash == _true_root().hex()
+
+
+def test_the_sequencer_refuses_to_go_on_from_a_tree_that_no_longer_gives_its_signed_root():
+    log_of(5)
+    base = heads.sign_tree_now(reason="on_demand")
+    _damage(*merkle_border(base.tree_size)[0])
+    record_event("document.viewed", document=uuid.uuid4(), details={"n": "after"})
+    with pytest.raises(tree.LogDamaged):
+        sequencer.integrate_now()
+    assert tree.size() == base.tree_size  # nothing was added on top of the damaged tree
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rounds_that_go_on_from_the_remembered_border_build_the_tree_verify_rebuilds():
+    for _ in range(3):
+        log_of(3)  # each round commits, and the next goes on from the border it left in memory
+        assert sequencer._border[0][2] == tree.size()
+    result = json.loads(run_command("audit_verify", "--json", "--nodes")[1])
+    assert result["ok"], result["error"]
