@@ -192,8 +192,6 @@ class TesseractEngine:
                 text=text, box=box, confidence=max(0.0, item.Confidence(level)) / 100,
                 starts_line=item.IsAtBeginningOf(tesserocr.RIL.TEXTLINE),
                 starts_paragraph=item.IsAtBeginningOf(tesserocr.RIL.PARA)))
-        if any(_NUMBER.match(word.text) for word in words):
-            words = with_decimal_points(words, image)
         api.Clear()
         return words
 
@@ -309,9 +307,14 @@ def type_height(words: list[RecognisedWord]) -> float | None:
 
 
 def recognised(engine: OcrEngine, prepared: Prepared) -> list[RecognisedWord]:
-    """The words of a prepared page; on a standard-mode fax read in English, with the letters its
-    coarse scan lines turned into others put right (``fax_words``)."""
+    """The words of a prepared page: on a grey page with the points of clause numbers the recogniser
+    dropped put back (``with_decimal_points``), on a standard-mode fax read in English with the letters
+    its coarse scan lines turned into others put right (``fax_words``)."""
     words = engine.recognise(prepared.image, prepared.columns)
+    # Not on faxes: their speckle between two digits looks like a point ("2015" read "201.5" on tuning
+    # notes' faxes, where the recogniser had dropped no point).
+    if not prepared.fax and any(_NUMBER.match(word.text) for word in words):
+        words = with_decimal_points(words, prepared.image)
     if prepared.coarse_lines and engine.languages == "eng" and fax_words.available():
         words = [replace(word, text=fax_words.corrected(word.text)) for word in words]
     return words

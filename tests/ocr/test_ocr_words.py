@@ -24,10 +24,12 @@ def test_letters_a_fax_confuses_are_put_right(read, meant):
 
 @pytest.mark.parametrize("word", [
     "agreement", "each", "(ii)", "Kong", "Haus", "NETGEAR", "2.2", "o", "of", "Smith,", "co-operate",
+    "Jones,", "Dubois", "OLIVIA", "April", "LOPEZ", "Francois", "HR", "NP", "MR#:",
 ])
-def test_words_and_names_and_numbers_are_left_alone(word):
-    """Words already English, roman numerals in brackets, short capitalised words (names), words no
-    confusion makes English, numbers, single letters and hyphenated words stay as read."""
+def test_words_names_abbreviations_and_numbers_are_left_alone(word):
+    """Words already English, names, places and months ("Dubois" would become "Dubais"), roman numerals
+    in brackets, short capitalised words, abbreviations ("HR" would become "HE"), numbers, single
+    letters and hyphenated words stay as read."""
     assert fax_words.corrected(word) == word
 
 
@@ -67,6 +69,23 @@ def test_a_point_the_page_shows_goes_back_into_the_number(printed, read, fixed):
 def test_a_comma_or_no_point_adds_none(printed, read):
     image, box = _rendered(printed)
     assert with_decimal_points([_word(read, box)], image)[0].text == read
+
+
+def test_a_fax_gets_no_point_its_speckle_could_fake():
+    """A speck between two digits of a fax looks like a point: numbers on faxes stay as read."""
+    image, box = _rendered("3.4.")
+
+    class ReadsANumber(ReadsAsAFaxDoes):
+        def recognise(self, image: Image.Image, columns: bool = False) -> list[RecognisedWord]:
+            return [_word("34.", box)]
+
+    # Scanned paper: off-white with noise, not the pure black and white of a fax.
+    noise = np.random.default_rng(1).normal(0, 4, (image.height, image.width))
+    paper = np.asarray(image, np.float32) * 0.8 + 20 + noise
+    scanned = Image.fromarray(np.clip(paper, 0, 255).astype(np.uint8))
+    assert read_page(ReadsANumber(), scanned, (300, 300)).text == "3.4."
+    fax = image.point(lambda level: 255 if level > 128 else 0).convert("1")
+    assert read_page(ReadsANumber(), fax, (300, 300)).text == "34."
 
 
 def test_an_underlined_clause_number_gets_its_point():
