@@ -14,18 +14,49 @@ from docintel.parsing.ocr import RecognisedWord, read_page, with_decimal_points
 from docintel.parsing.preprocess import TARGET_DPI
 
 
-@pytest.mark.parametrize(("read", "meant"), [
-    ("cach", "each"), ("und", "and"), ("Lhe", "The"), ("lo", "to"), ("hy", "by"),
-    ("Agrcement,", "Agreement,"), ("dircetly", "directly"), ("AGREFMENT", "AGREEMENT"), ("shatl", "shall"),
-])
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("cach", "each"),
+        ("und", "and"),
+        ("Lhe", "The"),
+        ("lo", "to"),
+        ("hy", "by"),
+        ("Agrcement,", "Agreement,"),
+        ("dircetly", "directly"),
+        ("AGREFMENT", "AGREEMENT"),
+        ("shatl", "shall"),
+    ],
+)
 def test_letters_a_fax_confuses_are_put_right(read, meant):
     assert fax_words.corrected(read) == meant
 
 
-@pytest.mark.parametrize("word", [
-    "agreement", "each", "(ii)", "Kong", "Haus", "NETGEAR", "2.2", "o", "of", "Smith,", "co-operate",
-    "Jones,", "Dubois", "OLIVIA", "April", "LOPEZ", "Francois", "HR", "NP", "MR#:",
-])
+@pytest.mark.parametrize(
+    "word",
+    [
+        "agreement",
+        "each",
+        "(ii)",
+        "Kong",
+        "Haus",
+        "NETGEAR",
+        "2.2",
+        "o",
+        "of",
+        "Smith,",
+        "co-operate",
+        "Jones,",
+        "Dubois",
+        "OLIVIA",
+        "April",
+        "LOPEZ",
+        "Francois",
+        "HR",
+        "NP",
+        "MR#:",
+    ],
+)
 def test_words_names_abbreviations_and_numbers_are_left_alone(word):
     """Words already English, names, places and months ("Dubois" would become "Dubais"), roman numerals
     in brackets, short capitalised words, abbreviations ("HR" would become "HE"), numbers, single
@@ -34,7 +65,7 @@ def test_words_names_abbreviations_and_numbers_are_left_alone(word):
 
 
 def test_a_tie_between_two_words_is_not_broken():
-    """"ot" is "at" or "of" on a fax: nothing says which, so it stays."""
+    """A fax's "ot" is "at" or "of": nothing says which, so it stays."""
     assert fax_words.corrected("ot") == "ot"
 
 
@@ -57,9 +88,14 @@ def _word(text: str, box: tuple[int, int, int, int], first: bool = True) -> Reco
     return RecognisedWord(text=text, box=box, confidence=0.9, starts_line=first, starts_paragraph=False)
 
 
-@pytest.mark.parametrize(("printed", "read", "fixed"), [
-    ("3.4.", "34.", "3.4."), ("14.2", "142", "14.2"), ("10.12.", "1012", "10.12"),
-])
+@pytest.mark.parametrize(
+    ("printed", "read", "fixed"),
+    [
+        ("3.4.", "34.", "3.4."),
+        ("14.2", "142", "14.2"),
+        ("10.12.", "1012", "10.12"),
+    ],
+)
 def test_a_point_the_page_shows_goes_back_into_the_number(printed, read, fixed):
     image, box = _rendered(printed)
     assert with_decimal_points([_word(read, box)], image)[0].text == fixed
@@ -92,7 +128,7 @@ def test_an_underlined_clause_number_gets_its_point():
     """Contents pages underline their entries; the rule under "3.4." joins its glyphs' columns."""
     image, (x0, y0, x1, y1) = _rendered("3.4.")
     pixels = np.asarray(image).copy()
-    pixels[y1 + 4:y1 + 7, x0 - 2:x1 + 3] = 0
+    pixels[y1 + 4 : y1 + 7, x0 - 2 : x1 + 3] = 0
     underlined = Image.fromarray(pixels)
     assert with_decimal_points([_word("34.", (x0 - 2, y0, x1 + 2, y1 + 7))], underlined)[0].text == "3.4."
 
@@ -106,8 +142,10 @@ class ReadsAsAFaxDoes:
         self.languages = languages
 
     def recognise(self, image: Image.Image, columns: bool = False) -> list[RecognisedWord]:
-        return [_word(text, (100 + 200 * index, 100, 180 + 200 * index, 130), first=index == 0)
-                for index, text in enumerate(["cach", "party", "und", "Lhe", "Agrcement"])]
+        return [
+            _word(text, (100 + 200 * index, 100, 180 + 200 * index, 130), first=index == 0)
+            for index, text in enumerate(["cach", "party", "und", "Lhe", "Agrcement"])
+        ]
 
     def orientation(self, image: Image.Image) -> int:
         return 0
@@ -117,7 +155,7 @@ def _fax_page(dpi: tuple[int, int]) -> Image.Image:
     """A black-and-white page with a line of ink on it, at ``dpi``."""
     width, height = round(8.5 * dpi[0]), round(11 * dpi[1])
     pixels = np.full((height, width), 255, np.uint8)
-    pixels[height // 4:height // 4 + 3, width // 8:width // 2] = 0
+    pixels[height // 4 : height // 4 + 3, width // 8 : width // 2] = 0
     return Image.fromarray(pixels).convert("1")
 
 
