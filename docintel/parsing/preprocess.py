@@ -41,6 +41,7 @@ MIN_SKEW = 0.3  # below this, deskewing costs more (resampling blur) than it gai
 # on both sides on COLUMN_ROWS of the rows with text on both sides, which are COLUMN_OVERLAP of all.
 GUTTER_WIDTH, GUTTER_NOISE, COLUMN_SHARE = 0.015, 0.03, 0.3
 COLUMN_EDGE, COLUMN_ROWS, COLUMN_OVERLAP = 0.04, 0.6, 0.25
+COARSE_LINES_DPI = 150  # standard-mode faxes have 98-100 lines an inch, fine mode 196
 FAX_SMOOTHING = 1.5  # Gaussian radius in pixels at 300 dpi, for nearly binary pages
 _PROFILE_WIDTH = 600  # pixels across the copy on which skew and orientation are measured
 
@@ -54,6 +55,9 @@ class Prepared:
     skew: float  # degrees (counter-clockwise) the level page was rotated by
     fax: bool
     columns: bool = False  # text in columns side by side
+    # A fax in standard mode (under COARSE_LINES_DPI scan lines an inch): strokes lost between its lines
+    # turn letters into others, which ``fax_words`` puts right.
+    coarse_lines: bool = False
 
     def to_page(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
         """A box (x0, y0, x1, y1) in prepared pixels as fractions of the page as given (0..1, top left)."""
@@ -141,7 +145,8 @@ def prepare(image: Image.Image, dpi: tuple[float, float] | None = None, *,
         angle = 0.0
     else:
         grey = grey.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-    return Prepared(grey, (image.width, image.height), scale, turns, angle, fax, has_columns(grey))
+    return Prepared(grey, (image.width, image.height), scale, turns, angle, fax, has_columns(grey),
+                    coarse_lines=fax and y_dpi < COARSE_LINES_DPI)
 
 
 def thickened(prepared: Prepared) -> Prepared:
