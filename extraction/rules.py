@@ -326,8 +326,14 @@ def parties(text: str, proposal: Proposal, head_start: int) -> None:
             break
     for party in found:  # a name broken over lines reads as one line
         party["name"] = " ".join(party["name"].split())
-    proposal.data["parties"] = found
-    proposal.spans.update(spans)
+    # In the order the text names them (names found without a term were added last).
+    order = sorted(range(len(found)), key=lambda index: spans[f"/parties/{index}/name"].start)
+    proposal.data["parties"] = [found[index] for index in order]
+    for new_index, index in enumerate(order):
+        for part in ("name", "role"):
+            span = spans.get(f"/parties/{index}/{part}")
+            if span is not None:
+                proposal.spans[f"/parties/{new_index}/{part}"] = span
 
 
 EFFECTIVE_BEFORE = re.compile(r"effective(?:ly)?\s*(?:date)?\s*(?:as\s+of|on|from)?\s*(?:this|the)?\s*:?\s*$",

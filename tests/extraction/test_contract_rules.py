@@ -206,3 +206,14 @@ def test_signature_blocks_are_not_read_when_the_preamble_names_both_parties():
             "(“Buyer”) and Birch Farms LLC (“Seller”).\nIN WITNESS WHEREOF the parties sign below.\n"
             "ACKNOWLEDGED: CEDAR BANK N.A.\nBy: /s/ C. Person\n")
     assert _names(_rules(text)) == ["Alder Foods Inc.", "Birch Farms LLC"]
+
+
+def test_parties_are_listed_in_the_order_the_preamble_names_them_with_their_own_spans():
+    text = ("SUPPLY AGREEMENT\nThis Supply Agreement is made on June 3, 2015 between Alder Foods Inc., a "
+            "Delaware corporation, and Birch Farms LLC (“Seller”).\n")
+    proposal = _rules(text)
+    assert proposal.data["parties"] == [{"name": "Alder Foods Inc.", "role": None},
+                                        {"name": "Birch Farms LLC", "role": "Seller"}]
+    assert _spans_say_their_names(text, proposal)
+    role = proposal.spans["/parties/1/role"]
+    assert text[role.start:role.end] == "Seller" and "/parties/0/role" not in proposal.spans
