@@ -174,23 +174,32 @@ def _model_text(text: str, redacted: RedactedText, sees_original: bool) -> tuple
 MIN_CHUNK_CHARS = 1000
 
 
+def _placed(found: Candidate, name: str, array: bool) -> bool:
+    """The rules read this field at a place in the text (a list: each of its items)."""
+    if not array:
+        return f"/{name}" in found.spans
+    items = found.data.get(name) or []
+    return all(any(p.startswith(f"/{name}/{index}/") or p == f"/{name}/{index}" for p in found.spans)
+               for index in range(len(items)))
+
+
 def _open_fields(schema: SchemaRef, rules_found: Candidate | None) -> SchemaRef | None:
     """The schema narrowed to the fields the small model still has to answer (None: none is left), for
     ``EXTRACTION_ASK_OPEN_FIELDS_ONLY``.
 
-    Settled without it: a single value the rules found and placed in the text, which ``_merge`` keeps
-    over any model's (the rules weigh 0.85 a grounded value, a model at most 0.5), and a contract's
-    clause keys, which the clause review fills whatever a model says. Lists stay open: a model's list
-    can win the merge. Only the sections of open fields are read (``plan_chunks``). The answer is
-    shorter and there are fewer prompts: 2.6x faster on the embedded model, but SmolLM2 then names
-    fewer contract parties (docs/BENCHMARKS.md), so it is not the default.
+    Settled without it: a value the rules found and placed in the text, which ``_merge`` keeps over any
+    model's (the rules weigh 0.85 a grounded value, a model at most 0.5), and a contract's clause keys,
+    which the clause review fills whatever a model says. A list counts as placed when the rules placed
+    its items (their spans): the merge weighs the whole list the same way, so a model's list could only
+    win where the rules found none, and it is still asked then. Only the sections of open fields are
+    read (``plan_chunks``). The answer is shorter and there are fewer prompts (docs/BENCHMARKS.md).
     """
     properties = schema.schema["properties"]
     settled = set(SCHEMA_KEYS) if schema.name == "contract" and schema.custom_id is None else set()
     if rules_found is not None:
         settled |= {name for name, value in rules_found.data.items()
-                    if name in properties and f"/{name}" in rules_found.spans
-                    and not is_array(properties[name]) and not _empty(value)}
+                    if name in properties and not _empty(value) and _placed(rules_found, name,
+                                                                            is_array(properties[name]))}
     open_names = [name for name in properties if name not in settled]
     if not open_names:
         return None

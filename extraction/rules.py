@@ -215,6 +215,95 @@ def _parties_in(text: str, start: int) -> tuple[list[dict], dict[str, Span]]:
     return found, spans
 
 
+# "by and between Freeze Tag Inc., a Delaware corporation, and ...": the preamble's list of parties.
+BETWEEN = re.compile(r"\b(?:between|among)\b", re.IGNORECASE)
+PREAMBLE_SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])|\n\s*\n|\bWHEREAS\b|\bRECITALS\b")
+# "a Delaware corporation" describes a party; "dba Full Sail Brewing Company" is another name of one.
+DESCRIBED_AS = re.compile(r"\b(?:a|an|the\s+laws\s+of|existing\s+under|d/?b/?a|doing\s+business\s+as|"
+                          r"[fa]/k/a|formerly(?:\s+known\s+as)?)[\s,]+$", re.IGNORECASE)
+WITNESS = re.compile(r"IN\s+WITNESS\s+WHEREOF|SIGNATURES?\s*:|AGREED\s+AND\s+ACCEPTED", re.IGNORECASE)
+SIGNATURE_LINE = re.compile(r"[ \t]*(?:By|BY)\b")
+SIGNATURE_BLOCK_CHARS = 4000
+
+
+def _party_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", name.casefold())
+
+
+def _known(name: str, found: list[dict]) -> bool:
+    """The same party written again, or its short form ("ACME INC." for "Acme Inc. d/b/a Roadrunner")."""
+    key = _party_key(name)
+    return any(key in other or other in key for other in (_party_key(p["name"]) for p in found))
+
+
+def _own_words(name: str) -> list[str]:
+    """The words of a name besides its company forms and connectors."""
+    return [w for w in re.findall(r"[\w'\u2019&\-/]+", ENTITY_SUFFIX.sub(" ", name))
+            if w.lower() not in NAME_CONNECTORS]
+
+
+def _company_name(text: str, start: int, end: int) -> bool:
+    """A name with a company form and at least one word of its own ("Freeze Tag Inc.", not "the
+    Company" or "a Delaware corporation")."""
+    name = text[start:end]
+    return bool(_own_words(name) and ENTITY_SUFFIX.search(name) and _looks_like_party(" ".join(name.split()))
+                and not DESCRIBED_AS.search(text[max(0, start - 30):start]))
+
+
+def _preamble_companies(text: str, head_start: int) -> list[tuple[int, int]]:
+    """Company names listed after "between"/"among" in the preamble's first sentence, whether or not
+    a defined term follows them."""
+    limit = min(len(text), head_start + PREAMBLE_CHARS)
+    between = BETWEEN.search(text, head_start, limit)
+    if between is None:
+        return []
+    stop = PREAMBLE_SENTENCE_END.search(text, between.end(), min(len(text), between.end() + 1200))
+    end = stop.start() if stop else min(len(text), between.end() + 1200)
+    names, floor = [], between.end()
+    for suffix in ENTITY_SUFFIX.finditer(text, between.end(), end):
+        run = NAME_RUN_BEFORE.search(text, floor, suffix.end())
+        floor = suffix.end()
+        if run is None:
+            continue
+        start = run.start(1)
+        # a run that crosses an "and" after another name starts after it
+        lead = re.match(r"(?:(?:and|AND|the|The|THE)\s+)+", text[start:suffix.end()])
+        start += lead.end() if lead else 0
+        if _company_name(text, start, suffix.end()):
+            names.append((start, suffix.end()))
+    return names
+
+
+def _signature_companies(text: str) -> list[tuple[int, int]]:
+    """Company names that head a signature block: the line (or two lines) ending in a company form
+    just above a "By:" line, after "IN WITNESS WHEREOF"."""
+    witness = max(WITNESS.finditer(text), key=lambda m: m.start(), default=None)  # the last one
+    if witness is None:
+        return []
+    block = text[witness.end():witness.end() + SIGNATURE_BLOCK_CHARS]
+    lines, offset = [], witness.end()
+    for line in block.split("\n"):
+        lines.append((offset, line))
+        offset += len(line) + 1
+    names = []
+    for index, (start, line) in enumerate(lines):
+        following = [other for _, other in lines[index + 1:index + 3]]
+        if not line.strip() or not any(SIGNATURE_LINE.match(other) for other in following):
+            continue
+        candidates = [(start, start + len(line))]
+        if index and lines[index - 1][1].strip() and len(_own_words(line)) < 2:
+            # "SEATTLE SOFTWARE\nDEVELOPERS, Inc.": a name broken over two lines
+            candidates.insert(0, (lines[index - 1][0], start + len(line)))
+        for begin, finish in candidates:
+            begin += len(text[begin:finish]) - len(text[begin:finish].lstrip())
+            finish = begin + len(text[begin:finish].strip().rstrip(":,"))
+            ends_in_form = ENTITY_SUFFIX.search(text, max(begin, finish - 16), finish)
+            if ends_in_form and _company_name(text, begin, finish):
+                names.append((begin, finish))
+                break
+    return names
+
+
 def parties(text: str, proposal: Proposal, head_start: int) -> None:
     found, spans = _parties_in(text, head_start)
     if not found:
@@ -224,8 +313,27 @@ def parties(text: str, proposal: Proposal, head_start: int) -> None:
             found, spans = _parties_in(text, restated.start())
             if found:
                 break
-    proposal.data["parties"] = found
-    proposal.spans.update(spans)
+    # Names without a defined term of their own: listed in the preamble, else (a form whose preamble
+    # says only "Distributor, as set forth below") heading the signature blocks.
+    for finder in (lambda: _preamble_companies(text, head_start), lambda: _signature_companies(text)):
+        for start, end in finder():
+            name = " ".join(text[start:end].split())
+            if len(found) == 8 or _known(name, found):
+                continue
+            spans[f"/parties/{len(found)}/name"] = Span(start, end, "exact")
+            found.append({"name": name, "role": None})
+        if len(found) >= 2:
+            break
+    for party in found:  # a name broken over lines reads as one line
+        party["name"] = " ".join(party["name"].split())
+    # In the order the text names them (names found without a term were added last).
+    order = sorted(range(len(found)), key=lambda index: spans[f"/parties/{index}/name"].start)
+    proposal.data["parties"] = [found[index] for index in order]
+    for new_index, index in enumerate(order):
+        for part in ("name", "role"):
+            span = spans.get(f"/parties/{index}/{part}")
+            if span is not None:
+                proposal.spans[f"/parties/{new_index}/{part}"] = span
 
 
 EFFECTIVE_BEFORE = re.compile(r"effective(?:ly)?\s*(?:date)?\s*(?:as\s+of|on|from)?\s*(?:this|the)?\s*:?\s*$",

@@ -23,12 +23,26 @@ class Category:
     keywords: str = ""
     rules: str = ""
     metadata: bool = False  # reviewed by the metadata extractors (name, parties, dates, law)
+    # Phrasings that share the clause's words but say the opposite ("a non-exclusive licence", "may not
+    # be made on an exclusive basis"): a sentence whose only match is one of these ranks lower as
+    # evidence (``look_alike``); presence is not changed.
+    look_alikes: str = ""
     keyword_re: re.Pattern = field(init=False, repr=False, compare=False)
     rule_re: re.Pattern = field(init=False, repr=False, compare=False)
+    look_alike_re: re.Pattern | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keyword_re", re.compile(self.keywords or r"(?!x)x", re.IGNORECASE))
         object.__setattr__(self, "rule_re", re.compile(self.rules or r"(?!x)x", re.IGNORECASE))
+        object.__setattr__(self, "look_alike_re",
+                           re.compile(self.look_alikes, re.IGNORECASE) if self.look_alikes else None)
+
+    def look_alike(self, sentence: str) -> bool:
+        """The sentence matches the category's words only inside phrasings that say the opposite."""
+        if self.look_alike_re is None or not self.look_alike_re.search(sentence):
+            return False
+        rest = self.look_alike_re.sub(" ", sentence)
+        return not (self.keyword_re.search(rest) or self.rule_re.search(rest))
 
 
 _C = Category
@@ -84,7 +98,11 @@ CATEGORIES: list[Category] = [
        rules=r"(?<![-\w])exclusive\s+(?:right|licen[cs]e|distribut\w+|basis|supplier|provider|manufacturer|"
              r"reseller|agent|partner|sponsor)|\bexclusively\b|\bsole\s+(?:and\s+exclusive\s+)?"
              r"(?:source|supplier|provider|distributor)\b|\ball\s+of\s+(?:its|their)\s+requirements\b|"
-             r"\bshall\s+not\b[^.]{0,100}\b(?:grant|appoint|license|sell|purchase)\b[^.]{0,80}\bthird\s+part"),
+             r"\bshall\s+not\b[^.]{0,100}\b(?:grant|appoint|license|sell|purchase)\b[^.]{0,80}\bthird\s+part",
+       look_alikes=r"\bnon-?\s?exclusiv\w*|\b(?:is|are|be|being)\s+not\s+exclusive\b|"
+                   r"\bnot\s+(?:be\s+)?(?:made\s+)?on\s+an?\s+exclusive\s+basis\b|\bnothing\b[^.;]{0,60}?\bexclusiv\w*|"
+                   r"\b(?:does|do|shall|will)\s+not\s+(?:grant|give|confer|create|imply)\w*\b[^.;]{0,40}?"
+                   r"\bexclusiv\w*"),
     _C("No-Solicit Of Customers", "Is a party restricted from soliciting the other's customers?",
        keywords=r"\bsolicit\w*[^.]{0,80}\bcustomers?\b",
        rules=r"\b(?:not|no)\b[^.]{0,80}\bsolicit\w*[^.]{0,80}\b(?:customers?|clients?|accounts)\b"),

@@ -62,6 +62,22 @@ def features(sentence: str, heading: str) -> list[str]:
     return tokens
 
 
+LOOK_ALIKE_WEIGHT = 0.25  # a look-alike sentence's score counts this much when evidence is ranked
+
+
+def evidence_ranking(name: str, text: str, units: list[Unit], column_scores: np.ndarray) -> np.ndarray:
+    """A category's sentence scores for choosing its evidence: a look-alike of the clause (its words in a
+    phrasing that says the opposite, ``Category.look_alike``) is shown only when nothing better is."""
+    category = BY_NAME[name]
+    if category.look_alike_re is None:
+        return column_scores
+    ranked = column_scores.copy()
+    for row, unit in enumerate(units):
+        if ranked[row] > 0 and category.look_alike(text[unit.start:unit.end]):
+            ranked[row] *= LOOK_ALIKE_WEIGHT
+    return ranked
+
+
 def tfidf_rows(token_lists: list[list[str]], vocabulary: dict[str, int], idf: np.ndarray):
     """tf-idf rows (sublinear tf, l2-normalised), sparse as (row, column, value) arrays."""
     rows, cols, vals = [], [], []

@@ -18,7 +18,14 @@ from pathlib import Path
 import numpy as np
 
 from .categories import CATEGORIES
-from .classifier import ARTEFACT, DEFAULT_EVIDENCE_COUNT, ClauseClassifier, features, tfidf_rows
+from .classifier import (
+    ARTEFACT,
+    DEFAULT_EVIDENCE_COUNT,
+    ClauseClassifier,
+    evidence_ranking,
+    features,
+    tfidf_rows,
+)
 from .cuad import GoldClause, gold_clauses, is_present
 from .scoring import evidence_overlap
 from .segment import Unit, segment
@@ -152,7 +159,8 @@ def fit(contracts: list[LabelledContract], *, inner_folds: int = 0, version: str
     best: dict[str, list[float]] = {name: [] for name in REVIEWED}
     truth: dict[str, list[bool]] = {name: [] for name in REVIEWED}
     # (contract, its scores for the category) where the clause is labelled: to choose the evidence share
-    labelled: dict[str, list[tuple[LabelledContract, np.ndarray]]] = {name: [] for name in REVIEWED}
+    # and their evidence ranking (``evidence_ranking``)
+    labelled: dict[str, list[tuple[LabelledContract, np.ndarray, np.ndarray]]] = {n: [] for n in REVIEWED}
     for held in folds(contracts, inner_folds or INNER_FOLDS):
         held_out = [contracts[i] for i in held]
         trained = _fit_and_wrap([c for i, c in enumerate(contracts) if i not in held], tokens, only=only)
@@ -162,7 +170,9 @@ def fit(contracts: list[LabelledContract], *, inner_folds: int = 0, version: str
                 best[name].append(float(scores[:, column].max(initial=0.0)))
                 truth[name].append(contract.present[name])
                 if contract.present[name]:
-                    labelled[name].append((contract, scores[:, column]))
+                    column_scores = scores[:, column]
+                    ranking = evidence_ranking(name, contract.text, contract.units, column_scores)
+                    labelled[name].append((contract, column_scores, ranking))
     model = _fit_and_wrap(contracts, tokens, version, only)
     model.present = np.array([_best_threshold(best[n], truth[n]) for n in REVIEWED], dtype=np.float32)
     model.uncertain = model.present * UNCERTAIN_SHARE
@@ -176,12 +186,12 @@ EVIDENCE_SHARES = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
 EVIDENCE_COUNTS = (1, 2, 3, 4, 5)
 
 
-def _best_evidence(labelled: list[tuple[LabelledContract, np.ndarray]], name: str,
+def _best_evidence(labelled: list[tuple[LabelledContract, np.ndarray, np.ndarray]], name: str,
                    threshold: float) -> tuple[float, int]:
     """The evidence share and the most sentences shown with the best mean evidence overlap on these
     contracts (those found present at ``threshold``). Ties: the larger share, then the fewer sentences
     (less to read)."""
-    found = [(c, s) for c, s in labelled if len(s) and float(s.max()) >= threshold]
+    found = [(c, ranking) for c, s, ranking in labelled if len(s) and float(s.max()) >= threshold]
     if not found:
         return 0.0, DEFAULT_EVIDENCE_COUNT
     best, best_overlap = (0.0, DEFAULT_EVIDENCE_COUNT), -1.0

@@ -160,7 +160,7 @@ def test_the_evidence_count_follows_how_many_clauses_the_training_contracts_mark
     gold = {"Exclusivity": [GoldClause("Exclusivity", units[i].start, units[i].end) for i in marked]}
     contract = LabelledContract("c", text, units, gold, {"Exclusivity": True})
     scores = np.array([0.3 if i not in marked else 0.9 - 0.1 * marked.index(i) for i in range(len(units))])
-    share, count = _best_evidence([(contract, scores)], "Exclusivity", 0.5)
+    share, count = _best_evidence([(contract, scores, scores)], "Exclusivity", 0.5)
     assert count == 3 and share <= 0.7  # all three marked sentences and none of the rest
 
 
@@ -168,3 +168,36 @@ def test_a_category_never_found_in_training_stays_absent():
     from extraction.clauses.training import _best_threshold
 
     assert _best_threshold([0.3, 0.4], [False, False]) >= 0.98  # no positive: never present
+
+
+@pytest.mark.parametrize(("sentence", "look_alike"), [
+    ("Licensor grants Distributor a non-exclusive, non-transferable licence to use the Marks.", True),
+    ("Strategic Programs may not be made on an exclusive basis.", True),
+    ("Nothing herein shall grant the Reseller any exclusive right in any territory.", True),
+    ("Company appoints Distributor as its exclusive distributor of the Products in the Territory.", False),
+    # a clause that says both: the exclusive dealing is still there
+    ("Licensor grants a non-exclusive licence, and Distributor shall purchase the Products exclusively "
+     "from Licensor.", False),
+    ("The parties shall meet quarterly.", False),
+])
+def test_exclusivity_look_alikes_are_the_negated_phrasings_only(sentence, look_alike):
+    from extraction.clauses.categories import BY_NAME
+
+    assert BY_NAME["Exclusivity"].look_alike(sentence) is look_alike
+
+
+def test_a_look_alike_ranks_below_the_clause_as_evidence_but_is_shown_when_nothing_else_is():
+    import numpy as np
+
+    from extraction.clauses.classifier import LOOK_ALIKE_WEIGHT, evidence_ranking
+
+    text = ("Licensor grants Distributor a non-exclusive licence to the Marks. Company appoints Distributor "
+            "as its exclusive distributor in the Territory. The parties shall meet quarterly.")
+    units = [u for u in segment(text) if u.kind == "sentence"]
+    assert len(units) == 3
+    scores = np.array([0.9, 0.7, 0.1], dtype=np.float32)
+    ranked = evidence_ranking("Exclusivity", text, units, scores)
+    assert ranked[0] == pytest.approx(0.9 * LOOK_ALIKE_WEIGHT) and list(ranked[1:]) == list(scores[1:])
+    assert int(np.argmax(ranked)) == 1
+    # other categories rank by their scores alone
+    assert list(evidence_ranking("Non-Compete", text, units, scores)) == list(scores)

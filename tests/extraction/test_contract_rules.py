@@ -163,3 +163,57 @@ def test_a_term_that_commences_on_a_stated_day_dates_the_effective_date():
     span = proposal.spans["/effective_date"]
     assert text[span.start:span.end] == "January 1, 2016"
     assert proposal.data["expiration_date"] == "2036-01-01"
+
+
+def _spans_say_their_names(text: str, proposal) -> bool:
+    grounded = ground(proposal.data, CONTRACT, text, known=proposal.spans)
+    names = {f"/parties/{index}/name": party["name"] for index, party in enumerate(proposal.data["parties"])}
+    return not grounded.ungrounded and all(
+        " ".join(text[proposal.spans[pointer].start:proposal.spans[pointer].end].split()) == name
+        for pointer, name in names.items())
+
+
+def test_parties_listed_between_without_defined_terms_are_found_and_descriptions_are_not():
+    text = ("SPONSORSHIP AGREEMENT\nThis Agreement is made effective March 2, 2018, by and between Polar Tag "
+            "Inc., a Delaware corporation, Northwind Traders LLC, doing business as Northwind Outdoor Supply "
+            "Company, and the American Society of Kites Association. WHEREAS the parties wish to cooperate.")
+    proposal = _rules(text)
+    assert _names(proposal) == ["Polar Tag Inc.", "Northwind Traders LLC",
+                                "American Society of Kites Association"]
+    assert all(party["role"] is None for party in proposal.data["parties"])
+    assert _spans_say_their_names(text, proposal)
+
+
+def test_a_party_with_a_defined_term_is_not_listed_twice_from_the_preamble():
+    text = ("LICENSE AGREEMENT\nThis License Agreement is entered into as of May 1, 2019 between "
+            "Quill Media, Inc. (“Quill”) and Ferrous Robotics Corp. (“Licensee”). WHEREAS Quill codes.")
+    assert _names(_rules(text)) == ["Quill Media, Inc.", "Ferrous Robotics Corp."]
+
+
+def test_parties_a_form_names_only_by_role_are_read_from_its_signature_blocks():
+    text = ("CONTENT LICENSE AGREEMENT\nThis Content License Agreement (“Agreement”) is between Lumen Music "
+            "Group, Inc. (“Lumen”), and Distributor, as set forth below.\n1. Grant. Lumen grants Distributor "
+            "a licence.\nIN WITNESS WHEREOF, the parties have executed this Agreement.\n\nDISTRIBUTOR\n"
+            "ORCHARD VIEW MEDIA\nCOMMUNICATIONS LTD.\n\nBy: /s/ A. Person\nTitle PRESIDENT\n"
+            "LUMEN MUSIC GROUP, INC.\nBy: /s/ B. Person\n")
+    proposal = _rules(text)
+    assert _names(proposal) == ["Lumen Music Group, Inc.", "ORCHARD VIEW MEDIA COMMUNICATIONS LTD."]
+    assert _spans_say_their_names(text, proposal)
+
+
+def test_signature_blocks_are_not_read_when_the_preamble_names_both_parties():
+    text = ("SUPPLY AGREEMENT\nThis Supply Agreement is made on June 3, 2015 between Alder Foods Inc. "
+            "(“Buyer”) and Birch Farms LLC (“Seller”).\nIN WITNESS WHEREOF the parties sign below.\n"
+            "ACKNOWLEDGED: CEDAR BANK N.A.\nBy: /s/ C. Person\n")
+    assert _names(_rules(text)) == ["Alder Foods Inc.", "Birch Farms LLC"]
+
+
+def test_parties_are_listed_in_the_order_the_preamble_names_them_with_their_own_spans():
+    text = ("SUPPLY AGREEMENT\nThis Supply Agreement is made on June 3, 2015 between Alder Foods Inc., a "
+            "Delaware corporation, and Birch Farms LLC (“Seller”).\n")
+    proposal = _rules(text)
+    assert proposal.data["parties"] == [{"name": "Alder Foods Inc.", "role": None},
+                                        {"name": "Birch Farms LLC", "role": "Seller"}]
+    assert _spans_say_their_names(text, proposal)
+    role = proposal.spans["/parties/1/role"]
+    assert text[role.start:role.end] == "Seller" and "/parties/0/role" not in proposal.spans

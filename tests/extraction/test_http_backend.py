@@ -13,6 +13,7 @@ from extraction.backends.openai_http import ModelRequestRejected, OpenAIBackend
 from extraction.chunking import Chunk
 from extraction.extractor import SOURCE_WEIGHT, extract
 from extraction.inference import Audience, infer
+from extraction.rules import propose
 from extraction.schemas import SchemaRef, get_schema
 from tests.extraction.conftest import SHORT_CONTRACT, FakeVLLM, free_port
 
@@ -178,7 +179,8 @@ def test_asking_open_fields_only_leaves_settled_ones_and_clause_keys_out(fake_vl
     fake_vllm.reply(GOOD)  # a server that ignores the schema answers every field: the extras are dropped
     result = extract(text, CONTRACT, mode="hybrid", backend=backend_for(fake_vllm.url))
     asked = fake_vllm.requests[0]["response_format"]["json_schema"]["schema"]
-    assert "governing_law" in asked["properties"] and "parties" in asked["properties"]  # open; a list
+    assert "governing_law" in asked["properties"]  # open
+    assert "parties" not in asked["properties"]  # a list the rules placed item by item
     assert {"agreement_date", "expiration_date"}.isdisjoint(asked["properties"])  # the rules placed them
     assert "liability_cap" not in asked["properties"]  # a clause key: the clause review fills it
     assert asked["required"] == list(asked["properties"])
@@ -186,6 +188,21 @@ def test_asking_open_fields_only_leaves_settled_ones_and_clause_keys_out(fake_vl
     assert model_steps and all(step["valid"] and "dropped_unasked" in step["repairs"] for step in model_steps)
     assert result.valid and result.data["governing_law"] == "New York"  # the model's, grounded
     assert result.data["agreement_date"] == "2021-03-03" and result.data["renewal_term"]
+
+
+def test_asking_open_fields_only_asks_for_the_parties_when_the_rules_found_none(fake_vllm, settings):
+    settings.EXTRACTION_ASK_OPEN_FIELDS_ONLY = True
+    # A preamble that names its parties by role only: the rules place none, so the model is asked.
+    start = SHORT_CONTRACT.index("This ")
+    end = SHORT_CONTRACT.index("\n", start)
+    text = SHORT_CONTRACT[:start] + "This Agreement is made by the Licensor and the Licensee." \
+        + SHORT_CONTRACT[end:]
+    fake_vllm.reply(GOOD)
+    result = extract(text, CONTRACT, mode="hybrid", backend=backend_for(fake_vllm.url))
+    assert not propose("contract", text, CONTRACT.empty()).data["parties"]
+    asked = fake_vllm.requests[0]["response_format"]["json_schema"]["schema"]
+    assert "parties" in asked["properties"]
+    assert result.valid
 
 
 def test_asking_open_fields_only_skips_the_model_when_nothing_is_left_open(fake_vllm, settings):
