@@ -215,7 +215,7 @@ def test_asking_open_fields_only_skips_the_model_when_nothing_is_left_open(fake_
     assert fake_vllm.requests == []
     assert {"source": "model", "skipped": "settled_by_rules"} in result.route["steps"]
     assert result.valid and result.data["governing_law"] == "New York"
-    settings.EXTRACTION_ASK_OPEN_FIELDS_ONLY = False  # the default: every field, always
+    settings.EXTRACTION_ASK_OPEN_FIELDS_ONLY = False  # every field, every time (the earlier default)
     fake_vllm.reply(GOOD)
     extract(SHORT_CONTRACT, CONTRACT, mode="hybrid", backend=backend_for(fake_vllm.url))
     assert fake_vllm.requests[0]["response_format"]["json_schema"]["schema"] == CONTRACT.schema

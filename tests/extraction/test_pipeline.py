@@ -33,6 +33,9 @@ def pipeline(settings, transactional_db):
     settings.LLM_MAX_RETRIES = 0
     settings.LLM_URL = f"http://127.0.0.1:{free_port()}/v1"
     settings.LLM_MODEL = "qwen3-4b"
+    # These tests follow the model server's path: every field is asked (by default the model is not asked
+    # for what the rules settle, which is all of this short contract).
+    settings.EXTRACTION_ASK_OPEN_FIELDS_ONLY = False
     return settings
 
 
@@ -147,6 +150,7 @@ def test_invalid_first_line_output_escalates_with_redacted_text(db, settings, fa
     escalation = FakeVLLM().reply(GOOD).start()
     settings.ESCALATION_URL, settings.ESCALATION_MODEL = escalation.url, "qwen3-14b"
     settings.ESCALATION_SEES_ORIGINAL = False
+    settings.EXTRACTION_ASK_OPEN_FIELDS_ONLY = False  # the rules settle this contract: ask the model anyway
     try:
         fake_vllm.reply((200, "I am a small model and I ramble.", "stop"))
         slm = OpenAIBackend(fake_vllm.url, "slm", max_prompt_chars=20000, max_retries=0)
