@@ -178,9 +178,13 @@ def start_in_process_sweeper(**signal_kwargs) -> None:
                 requeue_lost_messages()
             except Exception as error:  # the database may be migrating or busy: try again later
                 log.warning("orphan sweep failed: %s", type(error).__name__)
-            finally:
-                close_old_connections()
-                connection.close()
+            # Checking a connection can itself fail (the database gone): the thread must outlive that,
+            # or no sweep would run again until the server restarts. The next round opens a new one.
+            for cleanup in (close_old_connections, connection.close):
+                try:
+                    cleanup()
+                except Exception as error:
+                    log.warning("orphan sweep could not close its connection: %s", type(error).__name__)
             time.sleep(settings.ORPHAN_SWEEP_S)
 
     threading.Thread(target=loop, name="docintel-orphan-sweep", daemon=True).start()
