@@ -85,6 +85,12 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 1000));
 }
 check(document?.status === "done", `document ${document?.status}`);
+// The settled document asked for again with its ETag: 304 and no body. (Polling alone may never see one:
+// a document that settles between two polls changes at every poll.)
+const unchanged = await clerk.GET("/api/v1/documents/{id}/", {
+  params: { path: { id }, header: { "If-None-Match": etag ?? "" } },
+});
+if (unchanged.response.status === 304) notModified += 1;
 for (let waited = 0; hooks.length === 0 && waited < 60_000; waited += 200) {
   await new Promise((resolve) => setTimeout(resolve, 200));
 }

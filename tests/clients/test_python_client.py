@@ -74,7 +74,8 @@ def test_python_client_journey(python_client, live_server, tokens, processing, w
         time.sleep(1)
     detail = response.parsed
     assert detail.status.value == "done", detail.to_dict()["stages"]
-    assert not_modified > 0, f"{polls} polls, none answered 304"
+    # A document that settles between two polls changes at every poll, so the polls may see no 304: the
+    # settled document asked for again with its ETag must.
     assert documents("documents_retrieve").sync_detailed(
         document_id, client=clerk, if_none_match=etag).status_code == 304
 
