@@ -169,6 +169,20 @@ def _same(a, b) -> bool:
     return normalise(str(a or "")) == normalise(str(b or ""))
 
 
+# Ways of writing the same frequency: a clinician reads "BID", "bd" and "twice daily" as one instruction,
+# and the first fixture set's labels keep the abbreviation where its text spells it out.
+SAME_FREQUENCY = [{"daily", "once daily", "once a day", "qd", "od", "qday", "1 0 0"},
+                  {"bid", "bd", "twice daily", "twice a day", "1 0 1"},
+                  {"tid", "tds", "three times daily", "three times a day", "1 1 1"},
+                  {"qid", "qds", "four times daily", "four times a day", "1 1 1 1"},
+                  {"nightly", "every night", "at bedtime", "qhs", "nocte", "0 0 1"}]
+
+
+def _same_frequency(a, b) -> bool:
+    x, y = normalise(str(a or "")), normalise(str(b or ""))
+    return x == y or any(x in group and y in group for group in SAME_FREQUENCY)
+
+
 def _list_scores(found: list, expected: list, key: str, parts: tuple[str, ...]) -> dict[str, tuple[int, int]]:
     """(right, out of) per measure: items found (recall), items right (precision), each part right."""
     matched, used = [], set()
@@ -181,7 +195,8 @@ def _list_scores(found: list, expected: list, key: str, parts: tuple[str, ...]) 
                 break
     scores = {"recall": (len(matched), len(expected)), "precision": (len(matched), len(found))}
     for part in parts:
-        right = sum(_same(item[part], candidate.get(part)) for item, candidate in matched)
+        same = _same_frequency if part == "frequency" else _same
+        right = sum(same(item[part], candidate.get(part)) for item, candidate in matched)
         scores[part] = (right, len(matched))
     return scores
 

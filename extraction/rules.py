@@ -574,37 +574,90 @@ def contract(text: str, empty: dict) -> Proposal:
 
 
 # --- clinical notes ----------------------------------------------------------------------------------
+# What the rules know of clinical notes was written on our own synthetic notes (fixtures/
+# clinical_extraction: notes.jsonl and notes_b.jsonl; notes_c.jsonl is held out) and on general clinical
+# vocabulary. Every value keeps the span it was read from; identifiers are removed later (extraction/phi.py).
 NOTE_TYPE = re.compile(r"\b(discharge summary|progress note|history and physical|h&p|consultation(?: note)?|"
                        r"operative (?:note|report)|emergency department note|clinic note|office visit|"
-                       r"admission note|procedure note)\b", re.IGNORECASE)
-# The visit or admission date, by its label; a date of birth is never an encounter date.
-ENCOUNTER = re.compile(r"(?:date\s+of\s+(?:service|visit|encounter|admission)|(?:visit|encounter|admission|"
-                       r"service)\s+date|admitted(?:\s+on)?|(?:seen|saw)\s+(?:\w+\s+){0,4}on|\bDOS)\s*:?\s*",
-                       re.IGNORECASE)
+                       r"admission note|procedure note|referral letter|telehealth visit)\b", re.IGNORECASE)
+# Words that make a note's first lines its title ("ICU DAILY PROGRESS NOTE", "Referral letter").
+TITLE_WORD = re.compile(r"\b(?:note|summary|letter|visit|report|assessment|consultation|consult|referral|"
+                        r"history and physical|h&p|follow[- ]?up|review|evaluation)\b", re.IGNORECASE)
+# What follows a title before its date: "telehealth visit 28th of November 2024".
+TITLE_TAIL = re.compile("[\\s\\-\u2013/]*(?:(?<!\\w)(?:of|on|dated))?[\\s\\-\u2013/]*$", re.IGNORECASE)
+# A labelled line: "Date of Admission: ...", "Admitted: ...", "Date: ...", "DOS ...".
+_LINE_LABEL = re.compile(r"(?im)^[ \t]*(?:[\w&/.'()-]+[ \t]+){0,4}?(?:date(?:[ \t]+of[ \t]+\w+)?|admitted|"
+                         r"admission|dos|seen)[ \t]*(?::|[ \t]-)?[ \t]*")
+# What a labelled date must not be: a birth, a discharge, the day a letter was typed or signed.
+_NOT_ENCOUNTER = re.compile(r"birth|dob|d\.o\.b|born|discharg|typed|dictated|transcribed|signed|printed|"
+                            r"report(?:ed)?|result|letter|next|follow|review|due|expir|onset|last|previous|prior",
+                            re.IGNORECASE)
+# In prose: "saw the above patient in my practice on", "admitted on", "seen today", "visit".
+ENCOUNTER = re.compile(r"(?:date\s+of\s+(?:service|visit|encounter|admission|consultation|procedure)|"
+                       r"(?:visit|encounter|admission|service|consultation|procedure)\s+date|"
+                       r"admitted(?:\s+\w+){0,4}?\s+on|\badmitted|(?:seen|saw)\s+(?:\w+\s+){0,6}?on|\bDOS|"
+                       r"\bvisit(?:\s+on)?)\s*:?\s*", re.IGNORECASE)
+# "first admitted on", "previously seen on": the history, not this encounter.
+PAST = re.compile(r"(?:first|previously|prior|last|earlier|originally|initially)\W{1,3}(?:\w+\W{1,3}){0,1}$",
+                  re.IGNORECASE)
 BIRTH = re.compile(r"(?:\bDOB|\bD\.O\.B|birth|\bborn)\W{0,3}(?:\w+\W{1,3}){0,2}$", re.IGNORECASE)
+_SLASH_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)?\d\d)(?![\d/])")
+
 _CODE = r"[A-TV-Z][0-9][0-9AB](?:\.[0-9A-Z]{1,4})?"
-ICD10 = re.compile(r"(?m)^[ \t]*(?:[-*•]|\d+[.)])?[ \t]*([A-Za-z][^\n:()\[\]]{2,80}?)[ \t]*"
-                   r"[(\[\-\u2013:,]?[ \t]*"
-                   rf"(?:ICD-?10(?:-CM)?:?[ \t]*)?({_CODE})\b[)\]]?")
-# A condition with its code in brackets inside a sentence: "...are cellulitis of left leg (L03.116) and ...".
-ICD10_INLINE = re.compile(rf"(?:(?<=[;:])|(?<=\band)|(?<=\bare)|(?<=\bis))[ \t]*"
-                          rf"([A-Za-z][A-Za-z ,'\-]{{2,60}}?)"
-                          rf"[ \t]*[(\[][ \t]*(?:ICD-?10(?:-CM)?:?[ \t]*)?({_CODE})[ \t]*[)\]]")
-_SALT = (r"(?:[ \t]+(?:sulfate|tartrate|succinate|glargine|lispro|aspart|sodium|potassium|hydrochloride|HCl|"
-         r"XL|ER|SR))?")
+# An ICD-10 code as notes write it: "(E11.9)", "[K35.80]", "(ICD-10: G47.33)", "ICD-10 J45.30", "- I10".
+CODE_UNIT = re.compile(rf"[(\[]?[ \t]*(?:ICD-?10(?:-CM)?[ \t]*:?[ \t]*)?(?<![\w.])({_CODE})(?![\w.])"
+                       r"[ \t]*[)\]]?")
+# Where a diagnosis written before its code begins: a line start, a bullet, a label, a clause boundary.
+_DX_LEFT_STOP = re.compile(r"(?:^|[\n;:]|\.[ \t]|\)|\]|\b(?:are|is|and|include[sd]?|including)[ \t])")
+_BULLET = re.compile(r"[ \t]*(?:[-*•#]|\d+[.)])?[ \t]*")
+# A heading whose lines are diagnoses: "Diagnoses:", "DISCHARGE DIAGNOSES:", "Active problems:", "Dx:".
+DX_HEADING = re.compile(r"(?im)^[ \t]*(?:(?:discharge|admission|admitting|final|principal|secondary|working|"
+                        r"active|current)[ \t]+)?(?:diagnos[ie]s|problems?(?:[ \t]+list)?|assessment|"
+                        r"impression|dx)[ \t]*:[ \t]*(.*)$")
+# Prose before a coded condition: "a 95-year-old woman admitted with ..." keeps what follows "with".
+_DX_LEAD_IN = re.compile(r".*\b(?:admitted|presented|presenting|presents|diagnosed|treated|seen|known)[ \t]+"
+                         r"(?:\w+[ \t]+){0,3}?(?:with|for|of)[ \t]+", re.IGNORECASE)
+# "1) HTN 2) DM2": numbered items run on one line.
+_RUN_ON_ITEM = re.compile(r"[^;]+?(?=[ \t]+\d{1,2}[.)][ \t]|;|$)")
+# "known gout.", "known chronic kidney disease stage 3." in dictated prose.
+KNOWN_CONDITION = re.compile(r"(?<!no )\bknown[ \t]+(?!(?:drug[ \t]+)?allerg|to\b|case\b|history\b)"
+                             r"([a-z][a-z0-9 ,'\-]{2,60}?)[ \t]*(?=[.;\n])", re.IGNORECASE)
+_NOT_CONDITION = re.compile(r"^(?:none|nil|n/?a|same|see|plan|as above|stable|unchanged|continue|follow)\b|"
+                            r"\d+(?:\.\d+)?[ \t]*(?:mg|mcg|g|ml|units?)\b", re.IGNORECASE)
+
+_SALT = (r"(?:[ \t]+(?:sulfate|sulphate|tartrate|succinate|glargine|lispro|aspart|detemir|sodium|potassium|"
+         r"hydrochloride|HCl|chloride|carbonate|citrate|phosphate|acetate|maleate|besylate|mesylate|"
+         r"fumarate|bromide|acid|XL|ER|SR|CR|MR))?")
+DOSE = r"\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)?[ \t]*(?:mg|mcg|µg|ug|g|mL|ml|units?|IU|IE|mEq|mmol)(?![\w/])"
+ROUTE = (r"PO|IV|IM|SC|SQ|SL|PR|NG|INH|subcut|subcutaneous(?:ly)?|oral(?:ly)?|by mouth|per os|topical(?:ly)?|"
+         r"inhaled|intravenous(?:ly)?|intramuscular(?:ly)?|sublingual(?:ly)?|transdermal|nebuli[sz]ed|"
+         r"per rectum|rectal(?:ly)?")
+FREQUENCY = (r"(?:once|twice|three times|four times)[ \t]+(?:a[ \t]+)?(?:daily|day)|daily|BID|TID|QID|QAM|"
+             r"QPM|QHS|QD|qday|q\d+[ \t]?(?:h|hr|hrs|hours|min)|every[ \t]+\d+[ \t]+hours|at bedtime|nightly|"
+             r"every night|every morning|weekly|monthly|as needed|PRN|stat|od|bd|tds|tid|qds|nocte|mane|"
+             r"\d-\d-\d(?:-\d)?")
+# A medication: name, dose, then route and frequency when written; "|" separates a table's cells.
 MEDICATION = re.compile(
-    rf"(?<![\w/])([A-Za-z][A-Za-z\-]{{2,30}}{_SALT})[ \t]+"
-    r"(\d+(?:\.\d+)?[ \t]*(?:mg|mcg|g|mL|units?|IU))\b"
-    r"(?:[ \t]+(PO|IV|IM|SC|SQ|SL|subcutaneous(?:ly)?|oral(?:ly)?|by mouth|topical(?:ly)?|inhaled))?"
-    r"(?:[ \t]+(once daily|twice daily|daily|BID|TID|QID|q\d+h|every \d+ hours(?: as needed)?|at bedtime|"
-    r"nightly|every night|weekly|as needed|PRN|QHS|QD))?", re.IGNORECASE)
-# A laboratory result: a known test, its value and its unit.
-LAB = re.compile(
-    r"\b(Hemoglobin|Hgb|Sodium|Potassium|Creatinine|Glucose|HbA1c|A1c|WBC|TSH|INR|BNP|LDL|HDL|Platelets|"
-    r"ALT|AST|BUN|Troponin|Lactate|CRP|Chloride|Bicarbonate|Albumin|Calcium|Magnesium)\b[ \t:]*"
-    r"(\d+(?:\.\d+)?)(?:[ \t]*(g/dL|mg/dL|mmol/L|mEq/L|%|10\^9/L|mIU/L|pg/mL|ng/mL|ng/L|U/L|mg/L|K/uL))?")
-ALLERGIES = re.compile(r"(?im)\b(?:known[ \t]+)?allergies[ \t]*:[ \t]*([^.\n]+)")
-NO_ALLERGY = re.compile(r"^(?:NKDA|NKA|none|no known)", re.IGNORECASE)
+    rf"(?<![\w/])([A-Za-z][A-Za-z\-]{{2,30}}{_SALT})(?:[ \t]+|[ \t]*\|[ \t]*)({DOSE})"
+    rf"(?:(?:[ \t]+|[ \t]*\|[ \t]*)({ROUTE})(?![\w]))?"
+    rf"(?:(?:[ \t]+|[ \t]*\|[ \t]*)((?:{FREQUENCY})(?:[ \t]+(?:PRN|as needed))?)(?![\w-]))?", re.IGNORECASE)
+# Words before a dose that are not a drug: "rx", "take", a lab's name when a unit looks like a dose.
+_NOT_DRUG = re.compile(r"^(?:rx|take|takes|taking|given|give|on|of|and|with|then|dose|total|was|is|increase|"
+                       r"decrease|reduce|start|started|stop|stopped|continue|plus|via|bolus|over|last|"
+                       r"glucose|hemoglobin|haemoglobin|hb|hgb|albumin|protein|fluid|intake|output)$",
+                       re.IGNORECASE)
+_LAB_NAMES = (r"Hemoglobin|Haemoglobin|Hgb|Hb|Sodium|Potassium|Creatinine|Glucose|HbA1c|A1c|WBC|TSH|INR|BNP|"
+              r"NT-proBNP|LDL|HDL|Platelets|Plt|Hct|Na|K|Cl|Cr|Mg|ALT|AST|ALP|GGT|BUN|Troponin|Lactate|CRP|ESR|Chloride|Bicarbonate|"
+              r"Albumin|Calcium|Magnesium|Phosphate|Lipase|Amylase|eGFR|Ferritin|Vitamin[ \t]+B12|"
+              r"Vitamin[ \t]+D|Folate|Bilirubin|Cholesterol|Triglycerides|D-dimer|PSA|Urea")
+LAB_UNIT = (r"g/dL|mg/dL|mmol/L|mmol/mol|mEq/L|µmol/L|umol/L|µg/L|ug/L|µg/mL|10\^9/L|x\s?10\^9/L|"
+            r"10\^12/L|mIU/L|mU/L|IU/L|pg/mL|ng/mL|ng/L|pmol/L|U/L|mg/L|g/L|K/uL|mL/min(?:/1\.73\s?m2)?|fL|%")
+# A laboratory result: a known test, its value and its unit, in prose, lists or a table's cells.
+LAB = re.compile(rf"(?<![\w-])({_LAB_NAMES})(?![\w-])[ \t:=|]*(?:[<>]=?[ \t]*)?(\d+(?:\.\d+)?)"
+                 rf"(?:[ \t|]*({LAB_UNIT})(?![\w/]))?", re.IGNORECASE)
+ALLERGIES = re.compile(r"(?im)\b(?:known[ \t]+)?allergies[ \t]*:[ \t]*([^.\n]+)|"
+                       r"\ballergic[ \t]+to[ \t]+([^.\n]+)")
+NO_ALLERGY = re.compile(r"^(?:NKDA|NKA|none|nil|no known|no allergies)", re.IGNORECASE)
 # Each vital sign: (label as written)(value)(unit, when written).
 VITALS = [
     r"\b(BP|blood pressure)[ \t:]*(\d{2,3}/\d{2,3})[ \t]*(mmHg)?",
@@ -613,7 +666,9 @@ VITALS = [
     r"\b(RR|resp(?:iratory)? rate)[ \t:]*(\d{1,2})[ \t]*(/min)?",
     r"\b(SpO2|O2 sat\w*|oxygen saturation)[ \t:]*(\d{2,3})[ \t]*(%)?",
 ]
-FOLLOW_UP = re.compile(r"(?im)^[ \t]*(?:follow[- ]?up|plan)[ \t]*:[ \t]*(.+)$")
+FOLLOW_UP = re.compile(r"(?im)^[ \t]*(?:follow[- ]?up|f/u|plan)[ \t]*:[ \t]*(.+)$")
+SIGN_OFF = re.compile(r"\b(?:signed|electronically signed|call|tel(?:ephone)?|phone|contact)\b|"
+                      r"\+?\(?\d[\d ()-]{7,}\d", re.IGNORECASE)
 
 
 def _record(proposal: Proposal, array: str, values: dict[str, tuple[str, int, int] | None]) -> None:
@@ -631,46 +686,191 @@ def _group(match: re.Match, group: int) -> tuple[str, int, int] | None:
     return (match.group(group), *_span(match, group)) if match.group(group) else None
 
 
+SEPARATORS = " \t-\u2013:,;.#*\u2022"
+
+
+def _trimmed(text: str, start: int, end: int, strip: str = SEPARATORS) -> tuple[str, int, int] | None:
+    """``text[start:end]`` without the separators around it, with its span; None when nothing is left."""
+    while start < end and text[start] in strip:
+        start += 1
+    while end > start and text[end - 1] in strip:
+        end -= 1
+    return (text[start:end], start, end) if end > start else None
+
+
+def _note_type(text: str) -> tuple[str, int, int] | None:
+    """The note's title (one of its first lines: "ICU DAILY PROGRESS NOTE" gives "PROGRESS NOTE", a
+    title without a known kind is kept whole, less a date in it), else a known kind near the top."""
+    offset = 0
+    for count, line in enumerate(text[:600].split("\n")):
+        start, offset = offset, offset + len(line) + 1
+        if count >= 4:
+            break
+        if not line.strip() or ":" in line or len(line.strip()) > 60 or not TITLE_WORD.search(line):
+            continue
+        known = NOTE_TYPE.search(line)
+        if known:
+            return known.group(1), start + known.start(1), start + known.end(1)
+        dated = date_mentions(line)
+        title = TITLE_TAIL.sub("", line[:dated[0].start] if dated else line)
+        return _trimmed(text, start, start + len(title))
+    kind = NOTE_TYPE.search(text, 0, min(len(text), 600))
+    return (kind.group(1), *_span(kind, 1)) if kind else None
+
+
+def _day_first(text: str) -> bool:
+    """Whether the note's slashed dates are day first: one of them says so (13/07/2024) and none says
+    the contrary (07/13/2024). Dotted dates are always day first (extraction.dates)."""
+    proofs = {("day" if int(a) > 12 else "month") for a, b, _ in _SLASH_DATE.findall(text)
+              if (int(a) > 12) != (int(b) > 12) and max(int(a), int(b)) <= 31}
+    return proofs == {"day"}
+
+
+def _as_written(text: str, mention: DateMention, day_first: bool) -> str:
+    """The mention's ISO date, read day first when the note writes its slashed dates that way."""
+    written = _SLASH_DATE.fullmatch(text[mention.start:mention.end])
+    if not day_first or not written:
+        return mention.iso
+    day, month, year = (int(part) for part in written.groups())
+    year += (2000 if year < 50 else 1900) if year < 100 else 0
+    try:
+        return f"{year:04d}-{month:02d}-{day:02d}" if month <= 12 and day <= 31 else mention.iso
+    except ValueError:
+        return mention.iso
+
+
+def _date_after(text: str, at: int) -> DateMention | None:
+    mentions = date_mentions(text, at, min(len(text), at + 40))
+    return mentions[0] if mentions and mentions[0].start - at < 5 else None
+
+
 def _encounter_date(text: str) -> DateMention | None:
-    """The date a label names as the visit or admission; else the first date near the top that is not
-    a date of birth."""
+    """The visit or admission date: first a line labelled as such ("Date of Admission:", "Admitted:",
+    "Date:"), then what the prose says ("saw ... on", "visit"), else the first date near the top; never
+    a birth, a discharge, the day a letter was typed, or a date the history mentions ("first admitted")."""
+    for label in _LINE_LABEL.finditer(text):
+        written = label.group(0)
+        if _NOT_ENCOUNTER.search(written):
+            continue
+        found = _date_after(text, label.end())
+        if found:
+            return found
     for label in ENCOUNTER.finditer(text):
-        mentions = date_mentions(text, label.end(), label.end() + 40)
-        if mentions and mentions[0].start - label.end() < 5:
-            return mentions[0]
+        before = text[max(0, label.start() - 30):label.start()]
+        if PAST.search(before) or BIRTH.search(before) or _NOT_ENCOUNTER.search(label.group(0)):
+            continue
+        found = _date_after(text, label.end())
+        if found:
+            return found
     for mention in date_mentions(text, 0, min(len(text), 600)):
-        if not BIRTH.search(text[max(0, mention.start - 30):mention.start]):
+        line_start = text.rfind("\n", 0, mention.start) + 1
+        before = text[max(line_start, mention.start - 30):mention.start]
+        if not BIRTH.search(before) and not _NOT_ENCOUNTER.search(before):
             return mention
     return None
+
+
+def _condition(written: str) -> bool:
+    """Whether a line or phrase can name a condition: a few letters ("HTN", "DM2"), not a dose or a
+    placeholder ("none", "same"), not a paragraph."""
+    return len(written) <= 100 and len(re.findall(r"[A-Za-z]", written)) >= 2 and not _NOT_CONDITION.search(
+        written)
+
+
+def _diagnoses(text: str) -> list[tuple[tuple[str, int, int], tuple[str, int, int] | None]]:
+    """(description, ICD-10 code or None) with their spans: every condition written with a code (before
+    or after it), then the uncoded lines under a diagnosis heading and "known <condition>" in prose."""
+    found: list[tuple[tuple[str, int, int], tuple[str, int, int] | None]] = []
+    codes: set[str] = set()
+    covered: list[tuple[int, int]] = []
+    for unit in CODE_UNIT.finditer(text):
+        code = unit.group(1)
+        after = text[unit.end():unit.end() + 12]
+        bracketed = unit.group(0).lstrip()[:1] in "([" or "icd" in unit.group(0).lower()
+        if not bracketed and (re.match(r"[ \t]*(?:\d|[A-Za-z]*/)", after) or (
+                "." not in code and not re.match("[ \t]*(?:$|\n|[-\u2013:;,])", after))):
+            continue  # "Vitamin B12 98 pmol/l": a name with a number in it, not a code
+        if code in codes:
+            continue
+        line_start = text.rfind("\n", 0, unit.start()) + 1
+        left = line_start
+        for stop in _DX_LEFT_STOP.finditer(text, line_start, unit.start()):
+            left = max(left, stop.end())
+        left = max([left, *(end for start, end in covered if line_start <= end <= unit.start())])
+        left += len(_BULLET.match(text, left).group(0))  # type: ignore[union-attr]
+        lead_in = _DX_LEAD_IN.match(text, left, unit.start())
+        description = _trimmed(text, lead_in.end() if lead_in else left, unit.start())
+        if description is None or len(re.findall(r"[A-Za-z]", description[0])) < 2:
+            line_end = text.find("\n", unit.end())
+            line_end = len(text) if line_end < 0 else line_end
+            stop = re.search(r"[;(\[]|\.[ \t]|\.$", text[unit.end():line_end])
+            description = _trimmed(text, unit.end(), unit.end() + stop.start() if stop else line_end)
+        if description is None or not _condition(description[0]):
+            continue
+        codes.add(code)
+        covered.append(unit.span())
+        found.append((description, (code, *unit.span(1))))
+    spans = [d[0][1:] for d in found]
+    for heading in DX_HEADING.finditer(text):
+        lines = [(heading.start(1), heading.end(1))] if heading.group(1).strip() else []
+        at = heading.end() + 1
+        while at < len(text):
+            end = text.find("\n", at)
+            end = len(text) if end < 0 else end
+            line = text[at:end]
+            if not line.strip() or (re.match(r"[ \t]*[A-Za-z][\w /&()-]{0,40}:", line) and
+                                    not _BULLET.match(line).group(0).strip()):  # type: ignore[union-attr]
+                break
+            lines.append((at, end))
+            at = end + 1
+        for start, end in lines:
+            for part in _RUN_ON_ITEM.finditer(text[start:end]) if start == heading.start(1) else [None]:
+                lo, hi = (start + part.start(), start + part.end()) if part else (start, end)
+                lo += len(_BULLET.match(text, lo).group(0))  # type: ignore[union-attr]
+                item = _trimmed(text, lo, hi)
+                if item is None or any(a < item[2] and item[1] < b for a, b in spans):
+                    continue
+                if not _condition(item[0]):
+                    continue
+                spans.append(item[1:])
+                found.append((item, None))
+    for known in KNOWN_CONDITION.finditer(text):
+        item = _trimmed(text, *known.span(1))
+        if item and _condition(item[0]) and not any(a < item[2] and item[1] < b for a, b in spans):
+            spans.append(item[1:])
+            found.append((item, None))
+    return found
 
 
 def clinical_note(text: str, empty: dict) -> Proposal:
     lists: dict[str, list] = {name: [] for name in ("diagnoses", "medications", "allergies", "vitals",
                                                     "labs")}
     proposal = Proposal({**empty, **lists})
-    kind = NOTE_TYPE.search(text, 0, min(len(text), 600))
+    kind = _note_type(text)
     if kind:
-        proposal.put("note_type", kind.group(1), *_span(kind, 1))
+        proposal.put("note_type", *kind)
     encounter = _encounter_date(text)
     if encounter:
-        proposal.put("encounter_date", encounter.iso, encounter.start, encounter.end)
-    codes = set()
-    for match in [*ICD10.finditer(text), *ICD10_INLINE.finditer(text)]:
-        if match.group(2) not in codes:
-            codes.add(match.group(2))
-            _record(proposal, "diagnoses", {"description": _group(match, 1), "icd10": _group(match, 2)})
+        proposal.put("encounter_date", _as_written(text, encounter, _day_first(text)), encounter.start,
+                     encounter.end)
+    for description, code in _diagnoses(text):
+        _record(proposal, "diagnoses", {"description": description, "icd10": code})
+    labs = list(LAB.finditer(text))
     for match in MEDICATION.finditer(text):
+        if _NOT_DRUG.match(match.group(1).split()[0]) or any(lab.start() <= match.start() < lab.end()
+                                                             for lab in labs):
+            continue
         _record(proposal, "medications", {"name": _group(match, 1), "dose": _group(match, 2),
                                           "route": _group(match, 3), "frequency": _group(match, 4)})
-    for match in LAB.finditer(text):
+    for match in labs:
         _record(proposal, "labs", {"name": _group(match, 1), "value": _group(match, 2),
                                    "unit": _group(match, 3)})
-    allergies = ALLERGIES.search(text)
-    if allergies:
-        for item in re.finditer(r"[^,;]+", allergies.group(1)):
-            stripped = item.group(0).strip()
-            if stripped and not NO_ALLERGY.match(stripped):
-                start = item.start() + item.group(0).index(stripped) + allergies.start(1)
+    for allergies in ALLERGIES.finditer(text):
+        group = 1 if allergies.group(1) is not None else 2
+        for item in re.finditer(r"(?:[^,;(]|\([^)]*\))+", allergies.group(group)):
+            stripped = re.sub(r"[ \t]*\([^)]*\)?$", "", item.group(0)).strip()
+            if stripped and not NO_ALLERGY.match(stripped) and stripped not in proposal.data["allergies"]:
+                start = item.start() + item.group(0).index(stripped) + allergies.start(group)
                 proposal.spans[f"/allergies/{len(proposal.data['allergies'])}"] = Span(
                     start, start + len(stripped), "exact")
                 proposal.data["allergies"].append(stripped)
@@ -681,8 +881,12 @@ def clinical_note(text: str, empty: dict) -> Proposal:
                                          "unit": _group(vital, 3)})
     follow = FOLLOW_UP.search(text)
     if follow:
-        proposal.put("follow_up", follow.group(1).strip(), follow.start(1),
-                     follow.start(1) + len(follow.group(1).strip()))
+        # The plan, not how to reach the clinic or who signed: stop before a phone number or a sign-off.
+        end = follow.end(1)
+        contact = SIGN_OFF.search(text, follow.start(1), end)
+        kept = _trimmed(text, follow.start(1), contact.start() if contact else end, " \t,;:-")
+        if kept:
+            proposal.put("follow_up", *kept)
     return proposal
 
 
