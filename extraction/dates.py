@@ -21,14 +21,17 @@ _YEAR = r"(?P<year>(?:19|20)\d\d)"
 PATTERNS = [
     # March 30, 2009 / March 30th 2009 / March 18. 2021 (a full stop typed for the comma)
     re.compile(rf"\b{_MONTH}\s+{_DAY}\s*[,.]?\s*{_YEAR}\b", re.IGNORECASE),
-    # 30 March 2009 / 10th day of January, 2020 / 1st day of June 2005 / the 20 March day of 1998
-    re.compile(rf"\b{_DAY}\s*(?:day\s+of\s+)?{_MONTH}\s*(?:day\s+of\s+)?,?\s*{_YEAR}\b", re.IGNORECASE),
+    # 30 March 2009 / 10th day of January, 2020 / 1st day of June 2005 / the 20 March day of 1998 /
+    # 28th of November 2024 (as clinicians dictate it)
+    re.compile(rf"\b{_DAY}\s*(?:(?:day\s+)?of\s+)?{_MONTH}\s*(?:day\s+of\s+)?,?\s*{_YEAR}\b", re.IGNORECASE),
     # 2009-03-30
     re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b"),
     # 3/30/2009, 03/30/09 (US order, as in the contracts we read)
     re.compile(r"(?<![\d/])(?P<month>[01]?\d)/(?P<day>[0-3]?\d)/(?P<year>(?:19|20)?\d\d)(?![\d/])"),
     # 13/07/05: day first, which only a day over 12 proves (07/05/05 stays US order, above)
     re.compile(r"(?<![\d/])(?P<day>1[3-9]|2\d|3[01])/(?P<month>0?[1-9]|1[0-2])/(?P<year>(?:19|20)?\d\d)(?![\d/])"),
+    # 28.07.2024: dotted dates are day first wherever they are written (European letters and notes)
+    re.compile(r"(?<![\d.])(?P<day>[0-3]?\d)\.(?P<month>[01]?\d)\.(?P<year>(?:19|20)\d\d)(?!\d|\.\d)"),
 ]
 
 
