@@ -583,11 +583,15 @@ NOTE_TYPE = re.compile(r"\b(discharge summary|progress note|history and physical
 # Words that make a note's first lines its title ("ICU DAILY PROGRESS NOTE", "Referral letter").
 TITLE_WORD = re.compile(r"\b(?:note|summary|letter|visit|report|assessment|consultation|consult|referral|"
                         r"history and physical|h&p|follow[- ]?up|review|evaluation)\b", re.IGNORECASE)
+# A letter's salutation or reference line is no title, whatever words it has.
+NOT_TITLE = re.compile(r"[ \t]*(?:dear|re\b|to\b|from\b|thank|cc\b|attn)", re.IGNORECASE)
 # What follows a title before its date: "telehealth visit 28th of November 2024".
 TITLE_TAIL = re.compile("[\\s\\-\u2013/]*(?:(?<!\\w)(?:of|on|dated))?[\\s\\-\u2013/]*$", re.IGNORECASE)
 # A labelled line: "Date of Admission: ...", "Admitted: ...", "Date: ...", "DOS ...".
 _LINE_LABEL = re.compile(r"(?im)^[ \t]*(?:[\w&/.'()-]+[ \t]+){0,4}?(?:date(?:[ \t]+of[ \t]+\w+)?|admitted|"
                          r"admission|dos|seen)[ \t]*(?::|[ \t]-)?[ \t]*")
+SPECIFIC_LABEL = re.compile(r"admi|visit|service|encounter|consult|clinic|procedure|surgery|operation|seen|"
+                            r"\bdos\b|exam", re.IGNORECASE)
 # What a labelled date must not be: a birth, a discharge, the day a letter was typed or signed.
 _NOT_ENCOUNTER = re.compile(r"birth|dob|d\.o\.b|born|discharg|typed|dictated|transcribed|signed|printed|"
                             r"report(?:ed)?|result|letter|next|follow|review|due|expir|onset|last|previous|prior",
@@ -612,11 +616,14 @@ _DX_LEFT_STOP = re.compile(r"(?:^|[\n;:]|\.[ \t]|\)|\]|\b(?:are|is|and|include[s
 _BULLET = re.compile(r"[ \t]*(?:[-*•#]|\d+[.)])?[ \t]*")
 # A heading whose lines are diagnoses: "Diagnoses:", "DISCHARGE DIAGNOSES:", "Active problems:", "Dx:".
 DX_HEADING = re.compile(r"(?im)^[ \t]*(?:(?:discharge|admission|admitting|final|principal|secondary|working|"
-                        r"active|current)[ \t]+)?(?:diagnos[ie]s|problems?(?:[ \t]+list)?|assessment|"
-                        r"impression|dx)[ \t]*:[ \t]*(.*)$")
+                        r"active|current)[ \t]+)?(?:diagnos[ie]s|problems?(?:[ \t]+list)?|"
+                        r"assessment(?:[ \t]*(?:and|&|/)[ \t]*plan)?|a(?:/p)?|impression|dx)"
+                        r"[ \t]*:[ \t]*(.*)$")
 # Prose before a coded condition: "a 95-year-old woman admitted with ..." keeps what follows "with".
-_DX_LEAD_IN = re.compile(r".*\b(?:admitted|presented|presenting|presents|diagnosed|treated|seen|known)[ \t]+"
-                         r"(?:\w+[ \t]+){0,3}?(?:with|for|of)[ \t]+", re.IGNORECASE)
+_DX_LEAD_IN = re.compile(r".*\b(?:(?:admitted|presented|presenting|presents|diagnosed|treated|seen|known)"
+                         r"[ \t]+(?:\w+[ \t]+){0,3}?(?:with|for|of)|"
+                         r"\d+[ \t-]?(?:yo|y/o|year[ -]old)\b.*?\bwith)[ \t]+", re.IGNORECASE)
+_DX_COMMENT = re.compile("[ \t][-\u2013][ \t]|:[ \t]")
 # "1) HTN 2) DM2": numbered items run on one line.
 _RUN_ON_ITEM = re.compile(r"[^;]+?(?=[ \t]+\d{1,2}[.)][ \t]|;|$)")
 # "known gout.", "known chronic kidney disease stage 3." in dictated prose.
@@ -638,18 +645,21 @@ FREQUENCY = (r"(?:once|twice|three times|four times)[ \t]+(?:a[ \t]+)?(?:daily|d
              r"\d-\d-\d(?:-\d)?")
 # A medication: name, dose, then route and frequency when written; "|" separates a table's cells.
 MEDICATION = re.compile(
-    rf"(?<![\w/])([A-Za-z][A-Za-z\-]{{2,30}}{_SALT})(?:[ \t]+|[ \t]*\|[ \t]*)({DOSE})"
+    rf"(?<![\w/])([A-Za-z][A-Za-z\-]{{2,30}}{_SALT}{_SALT})(?:[ \t]+|[ \t]*\|[ \t]*)({DOSE})"
+    rf"(?:[ \t]+(?:tablets?|tabs?|capsules?|caps?)\b)?"  # "10 mg tablet by mouth daily"
     rf"(?:(?:[ \t]+|[ \t]*\|[ \t]*)({ROUTE})(?![\w]))?"
     rf"(?:(?:[ \t]+|[ \t]*\|[ \t]*)((?:{FREQUENCY})(?:[ \t]+(?:PRN|as needed))?)(?![\w-]))?", re.IGNORECASE)
 # Words before a dose that are not a drug: "rx", "take", a lab's name when a unit looks like a dose.
 _NOT_DRUG = re.compile(r"^(?:rx|take|takes|taking|given|give|on|of|and|with|then|dose|total|was|is|increase|"
-                       r"decrease|reduce|start|started|stop|stopped|continue|plus|via|bolus|over|last|"
-                       r"glucose|hemoglobin|haemoglobin|hb|hgb|albumin|protein|fluid|intake|output)$",
-                       re.IGNORECASE)
-_LAB_NAMES = (r"Hemoglobin|Haemoglobin|Hgb|Hb|Sodium|Potassium|Creatinine|Glucose|HbA1c|A1c|WBC|TSH|INR|BNP|"
-              r"NT-proBNP|LDL|HDL|Platelets|Plt|Hct|Na|K|Cl|Cr|Mg|ALT|AST|ALP|GGT|BUN|Troponin|Lactate|CRP|ESR|Chloride|Bicarbonate|"
-              r"Albumin|Calcium|Magnesium|Phosphate|Lipase|Amylase|eGFR|Ferritin|Vitamin[ \t]+B12|"
-              r"Vitamin[ \t]+D|Folate|Bilirubin|Cholesterol|Triglycerides|D-dimer|PSA|Urea")
+                       r"decrease|reduce|start|started|stop|stopped|continue|plus|via|last|approximately|about|"
+                       r"around|received|receiving|prescribed|using|additional|extra|another|maximum|max|up|to|"
+                       r"than|over|under|ebl|loss|blood|urine|fluids?|output|intake|bolus|glucose|hemoglobin|"
+                       r"haemoglobin|hb|hgb|albumin|protein)$", re.IGNORECASE)
+# Two-letter abbreviations only as written in capitals: "mg 2" is a dose, "Mg 2.0" a result.
+_LAB_NAMES = (r"Hemoglobin|Haemoglobin|Hgb|(?-i:Hb|Plt|Hct|Na|K|Cl|Cr|Mg)|Sodium|Potassium|Creatinine|"
+              r"Glucose|HbA1c|A1c|WBC|TSH|INR|BNP|NT-proBNP|LDL|HDL|Platelets|ALT|AST|ALP|GGT|BUN|Troponin|Lactate|CRP|"
+              r"ESR|Chloride|Bicarbonate|Albumin|Calcium|Magnesium|Phosphate|Lipase|Amylase|eGFR|Ferritin|"
+              r"Vitamin[ \t]+B12|Vitamin[ \t]+D|Folate|Bilirubin|Cholesterol|Triglycerides|D-dimer|PSA|Urea")
 LAB_UNIT = (r"g/dL|mg/dL|mmol/L|mmol/mol|mEq/L|µmol/L|umol/L|µg/L|ug/L|µg/mL|10\^9/L|x\s?10\^9/L|"
             r"10\^12/L|mIU/L|mU/L|IU/L|pg/mL|ng/mL|ng/L|pmol/L|U/L|mg/L|g/L|K/uL|mL/min(?:/1\.73\s?m2)?|fL|%")
 # A laboratory result: a known test, its value and its unit, in prose, lists or a table's cells.
@@ -706,7 +716,8 @@ def _note_type(text: str) -> tuple[str, int, int] | None:
         start, offset = offset, offset + len(line) + 1
         if count >= 4:
             break
-        if not line.strip() or ":" in line or len(line.strip()) > 60 or not TITLE_WORD.search(line):
+        if (not line.strip() or ":" in line or "," in line or len(line.strip()) > 60
+                or not TITLE_WORD.search(line) or NOT_TITLE.match(line)):
             continue
         known = NOTE_TYPE.search(line)
         if known:
@@ -748,10 +759,10 @@ def _encounter_date(text: str) -> DateMention | None:
     """The visit or admission date: first a line labelled as such ("Date of Admission:", "Admitted:",
     "Date:"), then what the prose says ("saw ... on", "visit"), else the first date near the top; never
     a birth, a discharge, the day a letter was typed, or a date the history mentions ("first admitted")."""
-    for label in _LINE_LABEL.finditer(text):
-        written = label.group(0)
-        if _NOT_ENCOUNTER.search(written):
-            continue
+    labelled = [label for label in _LINE_LABEL.finditer(text) if not _NOT_ENCOUNTER.search(label.group(0))]
+    # A label that says which date ("Admission date", "Date of service", "Seen") before a bare "Date:",
+    # which may be the day a letter was written.
+    for label in sorted(labelled, key=lambda label: SPECIFIC_LABEL.search(label.group(0)) is None):
         found = _date_after(text, label.end())
         if found:
             return found
@@ -773,8 +784,8 @@ def _encounter_date(text: str) -> DateMention | None:
 def _condition(written: str) -> bool:
     """Whether a line or phrase can name a condition: a few letters ("HTN", "DM2"), not a dose or a
     placeholder ("none", "same"), not a paragraph."""
-    return len(written) <= 100 and len(re.findall(r"[A-Za-z]", written)) >= 2 and not _NOT_CONDITION.search(
-        written)
+    return (len(written) <= 100 and len(written.split()) <= 12 and len(re.findall(r"[A-Za-z]", written)) >= 2
+            and not _NOT_CONDITION.search(written))
 
 
 def _diagnoses(text: str) -> list[tuple[tuple[str, int, int], tuple[str, int, int] | None]]:
@@ -827,7 +838,10 @@ def _diagnoses(text: str) -> list[tuple[tuple[str, int, int], tuple[str, int, in
             for part in _RUN_ON_ITEM.finditer(text[start:end]) if start == heading.start(1) else [None]:
                 lo, hi = (start + part.start(), start + part.end()) if part else (start, end)
                 lo += len(_BULLET.match(text, lo).group(0))  # type: ignore[union-attr]
-                item = _trimmed(text, lo, hi)
+                comment = _DX_COMMENT.search(text, lo, hi)
+                hi = comment.start() if comment else hi  # "COPD exacerbation - prednisone ...": the plan
+                lead_in = _DX_LEAD_IN.match(text, lo, hi)
+                item = _trimmed(text, lead_in.end() if lead_in else lo, hi)
                 if item is None or any(a < item[2] and item[1] < b for a, b in spans):
                     continue
                 if not _condition(item[0]):
@@ -868,7 +882,8 @@ def clinical_note(text: str, empty: dict) -> Proposal:
     for allergies in ALLERGIES.finditer(text):
         group = 1 if allergies.group(1) is not None else 2
         for item in re.finditer(r"(?:[^,;(]|\([^)]*\))+", allergies.group(group)):
-            stripped = re.sub(r"[ \t]*\([^)]*\)?$", "", item.group(0)).strip()
+            # The allergen, not the reaction: "penicillin (rash, 1987)", "latex - hives".
+            stripped = re.sub(r"[ \t]*(?:\([^)]*\)?|[ \t][-\u2013][ \t].*)$", "", item.group(0)).strip()
             if stripped and not NO_ALLERGY.match(stripped) and stripped not in proposal.data["allergies"]:
                 start = item.start() + item.group(0).index(stripped) + allergies.start(group)
                 proposal.spans[f"/allergies/{len(proposal.data['allergies'])}"] = Span(

@@ -1,5 +1,7 @@
 """Clinical notes: no direct identifier in any extracted value (checked against the redaction engine on
-every fixture note), the encounter date is never the date of birth, and clinical facts keep their parts."""
+every fixture note of the three labelled sets), the encounter date is never the date of birth, and
+clinical facts keep their parts (asserted on the tune sets only: notes_c.jsonl is held out, see
+fixtures/clinical_extraction/README.md)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,12 @@ from extraction.phi import scrub
 from extraction.schemas import get_schema
 from tests.conftest import FIXTURES
 
-NOTES = [json.loads(line)
-         for line in (FIXTURES / "clinical_extraction" / "notes.jsonl").read_text().splitlines()]
+def _read(name: str) -> list[dict]:
+    return [json.loads(line) for line in (FIXTURES / "clinical_extraction" / name).read_text().splitlines()]
+
+
+TUNE = {"notes.jsonl": _read("notes.jsonl"), "notes_b.jsonl": _read("notes_b.jsonl")}
+NOTES = [*TUNE["notes.jsonl"], *TUNE["notes_b.jsonl"], *_read("notes_c.jsonl")]
 OTHER_NOTES = [FIXTURES / "extraction" / "clinical_note.txt",
                FIXTURES / "samples" / "synthetic-discharge-note.txt"]
 
@@ -48,17 +54,22 @@ def test_no_value_holds_the_fixture_identifiers_and_encounter_is_not_birth(extra
 
 
 @pytest.mark.django_db
-def test_facts_of_the_labelled_notes(extracted):
+@pytest.mark.parametrize("name", sorted(TUNE))
+def test_facts_of_the_labelled_notes(extracted, name):
+    results = {note["id"]: result for note, (_, _, result) in zip(NOTES, extracted, strict=False)}
     totals: dict[str, list[int]] = {}
-    for note, (_, _, result) in zip(NOTES, extracted, strict=False):
-        for measure, (right, total) in score_clinical(result.data, note).items():
+    for note in TUNE[name]:
+        for measure, (right, total) in score_clinical(results[note["id"]].data, note).items():
             counts = totals.setdefault(measure, [0, 0])
             counts[0] += right
             counts[1] += total
     share = {m: r / t for m, (r, t) in totals.items() if t}
-    assert share["encounter_date"] >= 0.8
-    assert share["diagnoses.icd10"] == 1.0 and share["labs.unit"] == 1.0
+    assert share["encounter_date"] >= 0.9 and share["encounter_not_birth_date"] == 1.0
+    assert share["diagnoses.recall"] >= 0.9 and share["diagnoses.icd10"] == 1.0
+    assert share["labs.recall"] >= 0.9 and share["labs.unit"] == 1.0
+    assert share["medications.recall"] >= 0.9 and share["medications.precision"] >= 0.9
     assert share["medications.dose"] == 1.0 and share["medications.route"] == 1.0
+    assert share["medications.frequency"] >= 0.9
 
 
 def test_a_value_with_an_identifier_is_cleaned_or_refused():
