@@ -16,6 +16,7 @@ from extraction.phi import scrub
 from extraction.schemas import get_schema
 from tests.conftest import FIXTURES
 
+
 def _read(name: str) -> list[dict]:
     return [json.loads(line) for line in (FIXTURES / "clinical_extraction" / name).read_text().splitlines()]
 
