@@ -23,7 +23,9 @@ PATTERNS = [
     re.compile(rf"\b{_MONTH}\s+{_DAY}\s*[,.]?\s*{_YEAR}\b", re.IGNORECASE),
     # 30 March 2009 / 10th day of January, 2020 / 1st day of June 2005 / the 20 March day of 1998 /
     # 28th of November 2024 (as clinicians dictate it)
-    re.compile(rf"\b{_DAY}\s*(?:(?:day\s+)?of\s+)?{_MONTH}\s*(?:day\s+of\s+)?,?\s*{_YEAR}\b", re.IGNORECASE),
+    # 24-Feb-2024 (as hospital systems print it)
+    re.compile(rf"\b{_DAY}(?:\s*|-)(?:(?:day\s+)?of\s+)?{_MONTH}(?:\s*|-)(?:day\s+of\s+)?,?\s*{_YEAR}\b",
+               re.IGNORECASE),
     # 2009-03-30
     re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b"),
     # 3/30/2009, 03/30/09 (US order, as in the contracts we read)

@@ -4,7 +4,9 @@ The ``clinical_note`` schema holds clinical facts, never who the patient is. Eve
 against what the redaction engine found in the note: a value whose text contains an identifier the
 engine found (a name, an address, an MRN, a phone number…) is cleaned (the identifier cut out, when
 what is left still says something) or refused (null, or the list item dropped). Dates are the one kind
-of PHI the schema keeps on purpose (``encounter_date``), and only in date fields.
+of PHI the schema keeps on purpose (``encounter_date``), and only in date fields. A value of an ``icd10``
+field that is exactly an ICD-10 code is kept too: a diagnosis code names a condition, never a person,
+and the engine may take a labelled code ("Code: E10.9") for an identifier.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .grounding import is_date_spec, leaves
 # Entity types that may stay: the schema's date fields hold dates by design.
 KEPT_IN_DATE_FIELDS = {"DATE"}
 MIN_LEFT_CHARS = 3
+ICD10_CODE = re.compile(r"[A-TV-Z][0-9][0-9AB](?:\.[0-9A-Z]{1,4})?")
 WORD = re.compile(r"\w")
 
 
@@ -70,7 +73,7 @@ def scrub(data: dict, schema: dict, text: str, entities: list[dict]) -> Scrubbed
     cleaned, refused = [], []
     dropped_items: set[tuple[str, int]] = set()
     for pointer, value, spec in list(leaves(data, schema)):
-        if not isinstance(value, str):
+        if not isinstance(value, str) or (pointer.endswith("/icd10") and ICD10_CODE.fullmatch(value)):
             continue
         kept, changed = _clean(value, identifiers, is_date_spec(spec))
         if not changed:

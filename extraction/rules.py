@@ -589,9 +589,9 @@ NOT_TITLE = re.compile(r"[ \t]*(?:dear|re\b|to\b|from\b|thank|cc\b|attn)", re.IG
 TITLE_TAIL = re.compile("[\\s\\-\u2013/]*(?:(?<!\\w)(?:of|on|dated))?[\\s\\-\u2013/]*$", re.IGNORECASE)
 # A labelled line: "Date of Admission: ...", "Admitted: ...", "Date: ...", "DOS ...".
 _LINE_LABEL = re.compile(r"(?im)^[ \t]*(?:[\w&/.'()-]+[ \t]+){0,4}?(?:date(?:[ \t]+of[ \t]+\w+)?|admitted|"
-                         r"admission|dos|seen)[ \t]*(?::|[ \t]-)?[ \t]*")
+                         r"admission|dos|seen|arrival|arrived)[ \t]*(?::|[ \t]-)?[ \t]*")
 SPECIFIC_LABEL = re.compile(r"admi|visit|service|encounter|consult|clinic|procedure|surgery|operation|seen|"
-                            r"\bdos\b|exam", re.IGNORECASE)
+                            r"arriv|\bdos\b|exam", re.IGNORECASE)
 # What a labelled date must not be: a birth, a discharge, the day a letter was typed or signed.
 _NOT_ENCOUNTER = re.compile(r"birth|dob|d\.o\.b|born|discharg|typed|dictated|transcribed|signed|printed|"
                             r"report(?:ed)?|result|letter|next|follow|review|due|expir|onset|last|previous|prior",
@@ -608,20 +608,22 @@ BIRTH = re.compile(r"(?:\bDOB|\bD\.O\.B|birth|\bborn)\W{0,3}(?:\w+\W{1,3}){0,2}$
 _SLASH_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)?\d\d)(?![\d/])")
 
 _CODE = r"[A-TV-Z][0-9][0-9AB](?:\.[0-9A-Z]{1,4})?"
-# An ICD-10 code as notes write it: "(E11.9)", "[K35.80]", "(ICD-10: G47.33)", "ICD-10 J45.30", "- I10".
-CODE_UNIT = re.compile(rf"[(\[]?[ \t]*(?:ICD-?10(?:-CM)?[ \t]*:?[ \t]*)?(?<![\w.])({_CODE})(?![\w.])"
-                       r"[ \t]*[)\]]?")
+# An ICD-10 code as notes write it: "(E11.9)", "[K35.80]", "(ICD-10: G47.33)", "ICD-10 J45.30", "- I10",
+# "Code: E10.9".
+CODE_UNIT = re.compile(rf"[(\[]?[ \t]*(?:(?i:ICD-?10(?:-CM)?|code)[ \t]*:?[ \t]*)?(?<![\w.])({_CODE})"
+                       r"(?![\w.])[ \t]*[)\]]?")
 # Where a diagnosis written before its code begins: a line start, a bullet, a label, a clause boundary.
 _DX_LEFT_STOP = re.compile(r"(?:^|[\n;:]|\.[ \t]|\)|\]|\b(?:are|is|and|include[sd]?|including)[ \t])")
 _BULLET = re.compile(r"[ \t]*(?:[-*•#]|\d+[.)])?[ \t]*")
 # A heading whose lines are diagnoses: "Diagnoses:", "DISCHARGE DIAGNOSES:", "Active problems:", "Dx:".
 DX_HEADING = re.compile(r"(?im)^[ \t]*(?:(?:discharge|admission|admitting|final|principal|secondary|working|"
                         r"active|current)[ \t]+)?(?:diagnos[ie]s|problems?(?:[ \t]+list)?|"
-                        r"assessment(?:[ \t]*(?:and|&|/)[ \t]*plan)?|a(?:/p)?|impression|dx)"
+                        r"assessment(?:[ \t]*(?:and|&|/)[ \t]*plan)?|a(?:/p)?|impression|dx|"
+                        r"reason[ \t]+for[ \t]+(?:admission|referral))"
                         r"[ \t]*:[ \t]*(.*)$")
 # Prose before a coded condition: "a 95-year-old woman admitted with ..." keeps what follows "with".
 _DX_LEAD_IN = re.compile(r".*\b(?:(?:admitted|presented|presenting|presents|diagnosed|treated|seen|known)"
-                         r"[ \t]+(?:\w+[ \t]+){0,3}?(?:with|for|of)|"
+                         r"[ \t]+(?:\w+[ \t]+){0,3}?(?:with|for|of)|(?:background|history|hx)[ \t]+of|"
                          r"\d+[ \t-]?(?:yo|y/o|year[ -]old)\b.*?\bwith)[ \t]+", re.IGNORECASE)
 _DX_COMMENT = re.compile("[ \t][-\u2013][ \t]|:[ \t]")
 # "1) HTN 2) DM2": numbered items run on one line.
@@ -641,14 +643,17 @@ ROUTE = (r"PO|IV|IM|SC|SQ|SL|PR|NG|INH|subcut|subcutaneous(?:ly)?|oral(?:ly)?|by
          r"per rectum|rectal(?:ly)?")
 FREQUENCY = (r"(?:once|twice|three times|four times)[ \t]+(?:a[ \t]+)?(?:daily|day)|daily|BID|TID|QID|QAM|"
              r"QPM|QHS|QD|qday|q\d+[ \t]?(?:h|hr|hrs|hours|min)|every[ \t]+\d+[ \t]+hours|at bedtime|nightly|"
-             r"every night|every morning|weekly|monthly|as needed|PRN|stat|od|bd|tds|tid|qds|nocte|mane|"
+             r"every night|every morning|once weekly|weekly|monthly|every other day|as needed|PRN|stat|od|bd|"
+             r"tds|tid|qds|nocte|mane|"
              r"\d-\d-\d(?:-\d)?")
 # A medication: name, dose, then route and frequency when written; "|" separates a table's cells.
 MEDICATION = re.compile(
     rf"(?<![\w/])([A-Za-z][A-Za-z\-]{{2,30}}{_SALT}{_SALT})(?:[ \t]+|[ \t]*\|[ \t]*)({DOSE})"
     rf"(?:[ \t]+(?:tablets?|tabs?|capsules?|caps?)\b)?"  # "10 mg tablet by mouth daily"
+    rf"(?:[ \t]*\|?[ \t]*Sig:)?"  # an EHR list's instructions: "75 MG | Sig: by mouth daily"
     rf"(?:(?:[ \t]+|[ \t]*\|[ \t]*)({ROUTE})(?![\w]))?"
-    rf"(?:(?:[ \t]+|[ \t]*\|[ \t]*)((?:{FREQUENCY})(?:[ \t]+(?:PRN|as needed))?)(?![\w-]))?", re.IGNORECASE)
+    rf"(?:(?:[ \t]+|[ \t]*\|[ \t]*)((?:{FREQUENCY})(?:[ \t]+(?:PRN|as needed|with meals))?)(?![\w-]))?",
+    re.IGNORECASE)
 # Words before a dose that are not a drug: "rx", "take", a lab's name when a unit looks like a dose.
 _NOT_DRUG = re.compile(r"^(?:rx|take|takes|taking|given|give|on|of|and|with|then|dose|total|was|is|increase|"
                        r"decrease|reduce|start|started|stop|stopped|continue|plus|via|last|approximately|about|"
@@ -657,15 +662,17 @@ _NOT_DRUG = re.compile(r"^(?:rx|take|takes|taking|given|give|on|of|and|with|then
                        r"haemoglobin|hb|hgb|albumin|protein)$", re.IGNORECASE)
 # Two-letter abbreviations only as written in capitals: "mg 2" is a dose, "Mg 2.0" a result.
 _LAB_NAMES = (r"Hemoglobin|Haemoglobin|Hgb|(?-i:Hb|Plt|Hct|Na|K|Cl|Cr|Mg)|Sodium|Potassium|Creatinine|"
-              r"Glucose|HbA1c|A1c|WBC|TSH|INR|BNP|NT-proBNP|LDL|HDL|Platelets|ALT|AST|ALP|GGT|BUN|Troponin|Lactate|CRP|"
-              r"ESR|Chloride|Bicarbonate|Albumin|Calcium|Magnesium|Phosphate|Lipase|Amylase|eGFR|Ferritin|"
-              r"Vitamin[ \t]+B12|Vitamin[ \t]+D|Folate|Bilirubin|Cholesterol|Triglycerides|D-dimer|PSA|Urea")
+              r"Glucose|HbA1c|A1c|WBC|TSH|INR|BNP|NT-proBNP|LDL|HDL|Platelets|ALT|AST|ALP|GGT|BUN|Troponin|Lactate|"
+              r"CRP|ESR|Chloride|Bicarbonate|Albumin|Calcium|Magnesium|Phosphate|Lipase|Amylase|eGFR|Ferritin|"
+              r"Vitamin[ \t]+B12|Vitamin[ \t]+D|Folate|Bilirubin|Cholesterol|Triglycerides|D-dimer|PSA|"
+              r"Urea|WCC|Ethanol")
 LAB_UNIT = (r"g/dL|mg/dL|mmol/L|mmol/mol|mEq/L|µmol/L|umol/L|µg/L|ug/L|µg/mL|10\^9/L|x\s?10\^9/L|"
             r"10\^12/L|mIU/L|mU/L|IU/L|pg/mL|ng/mL|ng/L|pmol/L|U/L|mg/L|g/L|K/uL|mL/min(?:/1\.73\s?m2)?|fL|%")
 # A laboratory result: a known test, its value and its unit, in prose, lists or a table's cells.
-LAB = re.compile(rf"(?<![\w-])({_LAB_NAMES})(?![\w-])[ \t:=|]*(?:[<>]=?[ \t]*)?(\d+(?:\.\d+)?)"
+LAB = re.compile(rf"(?<![\w-])((?:{_LAB_NAMES})(?:[ \t]+(?-i:[IT])(?!\w))?)(?![\w-])[ \t:=|]*"
+                 rf"(?:[<>]=?[ \t]*)?(\d+(?:\.\d+)?)"
                  rf"(?:[ \t|]*({LAB_UNIT})(?![\w/]))?", re.IGNORECASE)
-ALLERGIES = re.compile(r"(?im)\b(?:known[ \t]+)?allergies[ \t]*:[ \t]*([^.\n]+)|"
+ALLERGIES = re.compile(r"(?im)\b(?:known[ \t]+)?allergies(?:[ \t]*/[ \t]*\w+)?[ \t]*:[ \t]*([^.\n]+)|"
                        r"\ballergic[ \t]+to[ \t]+([^.\n]+)")
 NO_ALLERGY = re.compile(r"^(?:NKDA|NKA|none|nil|no known|no allergies)", re.IGNORECASE)
 # Each vital sign: (label as written)(value)(unit, when written).
@@ -797,7 +804,7 @@ def _diagnoses(text: str) -> list[tuple[tuple[str, int, int], tuple[str, int, in
     for unit in CODE_UNIT.finditer(text):
         code = unit.group(1)
         after = text[unit.end():unit.end() + 12]
-        bracketed = unit.group(0).lstrip()[:1] in "([" or "icd" in unit.group(0).lower()
+        bracketed = unit.group(0).lstrip()[:1] in "([" or re.search("icd|code", unit.group(0), re.IGNORECASE)
         if not bracketed and (re.match(r"[ \t]*(?:\d|[A-Za-z]*/)", after) or (
                 "." not in code and not re.match("[ \t]*(?:$|\n|[-\u2013:;,])", after))):
             continue  # "Vitamin B12 98 pmol/l": a name with a number in it, not a code
@@ -811,6 +818,10 @@ def _diagnoses(text: str) -> list[tuple[tuple[str, int, int], tuple[str, int, in
         left += len(_BULLET.match(text, left).group(0))  # type: ignore[union-attr]
         lead_in = _DX_LEAD_IN.match(text, left, unit.start())
         description = _trimmed(text, lead_in.end() if lead_in else left, unit.start())
+        if description and len(description[0].split()) > 8 and " with " in description[0]:
+            # a sentence that ends in its condition: "was admitted to the ward on ... with <condition>"
+            cut = description[1] + description[0].rindex(" with ") + len(" with ")
+            description = _trimmed(text, cut, description[2])
         if description is None or len(re.findall(r"[A-Za-z]", description[0])) < 2:
             line_end = text.find("\n", unit.end())
             line_end = len(text) if line_end < 0 else line_end
@@ -870,13 +881,17 @@ def clinical_note(text: str, empty: dict) -> Proposal:
     for description, code in _diagnoses(text):
         _record(proposal, "diagnoses", {"description": description, "icd10": code})
     labs = list(LAB.finditer(text))
+    drugs = []
     for match in MEDICATION.finditer(text):
         if _NOT_DRUG.match(match.group(1).split()[0]) or any(lab.start() <= match.start() < lab.end()
                                                              for lab in labs):
             continue
+        drugs.append(match.span())
         _record(proposal, "medications", {"name": _group(match, 1), "dose": _group(match, 2),
                                           "route": _group(match, 3), "frequency": _group(match, 4)})
     for match in labs:
+        if any(start <= match.start() < end for start, end in drugs):
+            continue  # "potassium chloride 20 mEq" is a drug, not a chloride result
         _record(proposal, "labs", {"name": _group(match, 1), "value": _group(match, 2),
                                    "unit": _group(match, 3)})
     for allergies in ALLERGIES.finditer(text):

@@ -12,7 +12,7 @@ import pytest
 from docintel.redaction.text import redact_many
 from extraction.evaluation import phi_leaks, score_clinical
 from extraction.extractor import extract
-from extraction.phi import scrub
+from extraction.phi import ICD10_CODE, scrub
 from extraction.schemas import get_schema
 from tests.conftest import FIXTURES
 
@@ -38,7 +38,10 @@ def extracted(django_db_setup, django_db_blocker):
 
 
 def _identifiers(text: str, redaction) -> list[str]:
-    return [text[e.start:e.end] for e in redaction.entities if e.type != "DATE"]
+    """What the engine found, less dates and the diagnosis codes it took for identifiers (a code names a
+    condition: extraction.phi keeps it in an icd10 field)."""
+    return [text[e.start:e.end] for e in redaction.entities
+            if e.type != "DATE" and not ICD10_CODE.fullmatch(text[e.start:e.end])]
 
 
 @pytest.mark.django_db
@@ -86,6 +89,22 @@ def test_a_value_with_an_identifier_is_cleaned_or_refused():
     assert scrubbed.data["note_type"] is None
     assert scrubbed.data["follow_up"] == "call about MRN"
     assert scrubbed.data["diagnoses"] == [{"description": "Atrial fibrillation", "icd10": "I48.91"}]
+
+
+def test_a_diagnosis_code_the_engine_took_for_an_identifier_is_kept_but_not_a_name_in_its_place():
+    schema = get_schema("clinical_note").schema
+    text = "Problem: Type 1 diabetes mellitus   Code: E10.9   Status: Active. Seen by Ruth Nakamura."
+    code = text.index("E10.9")
+    name = text.index("Ruth Nakamura")
+    entities = [{"type": "OTHER_ID", "start": code, "end": code + 5},
+                {"type": "NAME", "start": name, "end": name + 13}]
+    data = {"note_type": None, "encounter_date": None, "follow_up": None,
+            "diagnoses": [{"description": "Type 1 diabetes mellitus", "icd10": "E10.9"},
+                          {"description": "Hyperkalaemia", "icd10": "Ruth Nakamura"}],
+            "medications": [], "allergies": [], "procedures": [], "vitals": [], "labs": []}
+    scrubbed = scrub(data, schema, text, entities)
+    assert scrubbed.data["diagnoses"] == [{"description": "Type 1 diabetes mellitus", "icd10": "E10.9"},
+                                          {"description": "Hyperkalaemia", "icd10": None}]
 
 
 @pytest.mark.llm
