@@ -825,8 +825,8 @@ def _diagnoses(text: str) -> list[tuple[tuple[str, int, int], tuple[str, int, in
         if description is None or len(re.findall(r"[A-Za-z]", description[0])) < 2:
             line_end = text.find("\n", unit.end())
             line_end = len(text) if line_end < 0 else line_end
-            stop = re.search(r"[;(\[]|\.[ \t]|\.$", text[unit.end():line_end])
-            description = _trimmed(text, unit.end(), unit.end() + stop.start() if stop else line_end)
+            closing = re.search(r"[;(\[]|\.[ \t]|\.$", text[unit.end():line_end])
+            description = _trimmed(text, unit.end(), unit.end() + closing.start() if closing else line_end)
         if description is None or not _condition(description[0]):
             continue
         codes.add(code)
