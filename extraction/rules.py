@@ -644,7 +644,7 @@ ROUTE = (r"PO|IV|IM|SC|SQ|SL|PR|NG|INH|subcut|subcutaneous(?:ly)?|oral(?:ly)?|by
 FREQUENCY = (r"(?:once|twice|three times|four times)[ \t]+(?:a[ \t]+)?(?:daily|day)|daily|BID|TID|QID|QAM|"
              r"QPM|QHS|QD|qday|q\d+[ \t]?(?:h|hr|hrs|hours|min)|every[ \t]+\d+[ \t]+hours|at bedtime|nightly|"
              r"every night|every morning|once weekly|weekly|monthly|every other day|as needed|PRN|stat|od|bd|"
-             r"tds|tid|qds|nocte|mane|"
+             r"tds|tid|qds|nocte|mane|once|"
              r"\d-\d-\d(?:-\d)?")
 # A medication: name, dose, then route and frequency when written; "|" separates a table's cells.
 MEDICATION = re.compile(
@@ -665,7 +665,7 @@ _LAB_NAMES = (r"Hemoglobin|Haemoglobin|Hgb|(?-i:Hb|Plt|Hct|Na|K|Cl|Cr|Mg)|Sodium
               r"Glucose|HbA1c|A1c|WBC|TSH|INR|BNP|NT-proBNP|LDL|HDL|Platelets|ALT|AST|ALP|GGT|BUN|Troponin|Lactate|"
               r"CRP|ESR|Chloride|Bicarbonate|Albumin|Calcium|Magnesium|Phosphate|Lipase|Amylase|eGFR|Ferritin|"
               r"Vitamin[ \t]+B12|Vitamin[ \t]+D|Folate|Bilirubin|Cholesterol|Triglycerides|D-dimer|PSA|"
-              r"Urea|WCC|Ethanol")
+              r"Urea|WCC|Ethanol|ANC|LDH|CK")
 LAB_UNIT = (r"g/dL|mg/dL|mmol/L|mmol/mol|mEq/L|µmol/L|umol/L|µg/L|ug/L|µg/mL|10\^9/L|x\s?10\^9/L|"
             r"10\^12/L|mIU/L|mU/L|IU/L|pg/mL|ng/mL|ng/L|pmol/L|U/L|mg/L|g/L|K/uL|mL/min(?:/1\.73\s?m2)?|fL|%")
 # A laboratory result: a known test, its value and its unit, in prose, lists or a table's cells.
