@@ -749,11 +749,13 @@ def _as_written(text: str, mention: DateMention, day_first: bool) -> str:
     written = _SLASH_DATE.fullmatch(text[mention.start:mention.end])
     if not day_first or not written:
         return mention.iso
+    from datetime import date  # here, not at the top: the import block belongs to the contract rules
+
     day, month, year = (int(part) for part in written.groups())
     year += (2000 if year < 50 else 1900) if year < 100 else 0
     try:
-        return f"{year:04d}-{month:02d}-{day:02d}" if month <= 12 and day <= 31 else mention.iso
-    except ValueError:
+        return date(year, month, day).isoformat()
+    except ValueError:  # 02/31/2024 cannot be day first
         return mention.iso
 
 
