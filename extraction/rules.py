@@ -941,9 +941,44 @@ FIELD_CONTEXT = {
 }
 
 
+# A note names drugs among its medications and tests in its plan; a small model asked for allergies or
+# results when the rules found none tends to list those (seen on our tune notes: allergies the note never
+# states). An allergy is believed where the note speaks of allergies or reactions near it, a result
+# where a value follows the test's name on its line ("Hb 12.1 g/dL", "Creatinine (mg/dL): 1.2").
+ALLERGY_CONTEXT = re.compile(r"allerg|intoleran|\bNKDA\b|\bNKA\b|adverse|reaction|sensitivit|anaphyla",
+                             re.IGNORECASE)
+LAB_VALUE_AFTER_NAME = re.compile(r"[^\n\d]{0,40}?\d")
+
+
+# Where a note's section starts: a label ("Allergies:", "Medications:") or a heading line in capitals.
+SECTION_START = re.compile(r"(?m)^[ \t]*(?:[A-Za-z][A-Za-z /&()-]{1,40}:|[A-Z][A-Z /&-]{2,40}$)")
+
+
+def _speaks_of_allergy(text: str, span: Span) -> bool:
+    """Whether the words leading to ``span`` (from its section's label, or the sentence before it in
+    prose) or the rest of its line speak of allergies: "Medications: amoxicillin" does not, however
+    close the next line's "Allergies:" is."""
+    before = text[max(0, span.start - 300):span.start]
+    sections = list(SECTION_START.finditer(before))
+    lead = before[sections[-1].start():] if sections else before[-150:]
+    line_end = text.find("\n", span.end)
+    rest_of_line = text[span.end:line_end if line_end != -1 else len(text)]
+    return bool(ALLERGY_CONTEXT.search(lead) or ALLERGY_CONTEXT.search(rest_of_line))
+
+
+def _clinical_plausible(field_name: str, text: str, span: Span | None) -> bool:
+    if field_name == "allergies":
+        return span is not None and _speaks_of_allergy(text, span)
+    if field_name == "labs":
+        return span is not None and bool(LAB_VALUE_AFTER_NAME.match(text, span.end))
+    return True
+
+
 def plausible(schema_name: str, field_name: str, value, text: str, span: Span | None) -> bool:
     """Whether a model's value for ``field_name``, found at ``span`` (None: not found), can be the
     answer. Values whose field needs context to be believed are refused when they are not found."""
+    if schema_name == "clinical_note":
+        return _clinical_plausible(field_name, text, span)
     if schema_name != "contract":
         return True
     if field_name in ("document_name", "document_type"):
