@@ -378,7 +378,9 @@ def recognised(engine: OcrEngine, prepared: Prepared) -> list[RecognisedWord]:
     """The words of a prepared page: on a grey page with the points of clause numbers the recogniser
     dropped put back (``with_decimal_points``), on a standard-mode fax read in English with the letters
     its coarse scan lines turned into others put right (``fax_words``)."""
-    words = engine.recognise(prepared.image, prepared.columns, prepared.block)
+    # ``block`` only when asked, so that an engine without that layout still reads every other page.
+    words = (engine.recognise(prepared.image, prepared.columns, block=True) if prepared.block
+             else engine.recognise(prepared.image, prepared.columns))
     # Not on faxes: their speckle between two digits looks like a point ("2015" read "201.5" on tuning
     # notes' faxes, where the recogniser had dropped no point).
     if not prepared.fax and any(_NUMBER.match(word.text) for word in words):
