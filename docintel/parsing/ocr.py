@@ -9,8 +9,10 @@ page with Tesseract's default threads took 15 s, one thread per page 1.6 s.
 An engine is anything with ``recognise`` and ``orientation`` (``OcrEngine``); ``bench/ocr_bench.py``
 compares others on the same pages. ``read_pages`` is the entry point: images in, ``OcrPage``s out.
 What the engine reads is mended where the page shows it misread (``recognised``): the points of clause
-numbers on grey pages (``with_decimal_points``), and on standard-mode faxes the letters their coarse
-scan lines confuse (``fax_words``).
+numbers on grey pages (``with_decimal_points``), page and list numbers read as letters ("ll" for "11")
+where the page's other lines show numbers (``with_list_numbers``), and on standard-mode faxes the
+letters their coarse scan lines confuse (``fax_words``). A page whose reading left much of its ink
+outside every word is read again as one block (``ink_outside_words``).
 
 Every page's text is built from its words (a space between words, a newline between lines, a blank
 line between paragraphs), so each word's offsets into the page text are exact; the word boxes are
