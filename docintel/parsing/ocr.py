@@ -9,8 +9,10 @@ page with Tesseract's default threads took 15 s, one thread per page 1.6 s.
 An engine is anything with ``recognise`` and ``orientation`` (``OcrEngine``); ``bench/ocr_bench.py``
 compares others on the same pages. ``read_pages`` is the entry point: images in, ``OcrPage``s out.
 What the engine reads is mended where the page shows it misread (``recognised``): the points of clause
-numbers on grey pages (``with_decimal_points``), and on standard-mode faxes the letters their coarse
-scan lines confuse (``fax_words``).
+numbers on grey pages (``with_decimal_points``), page and list numbers read as letters ("ll" for "11")
+where the page's other lines show numbers (``with_list_numbers``), and on standard-mode faxes the
+letters their coarse scan lines confuse (``fax_words``). A page whose reading left much of its ink
+outside every word is read again as one block (``ink_outside_words``).
 
 Every page's text is built from its words (a space between words, a newline between lines, a blank
 line between paragraphs), so each word's offsets into the page text are exact; the word boxes are
@@ -65,6 +67,12 @@ THIN_CONFIDENCE = 0.9
 # for 1.5-2 x the CPU.
 SMALL_TYPE_PX, TYPE_PX, MAX_ENLARGEMENT = 22, 30, 2.0
 MIN_MEASURED_WORDS = 10  # fewer long words than this say nothing reliable about the type size
+# Lines the column reading (PSM 4) dropped: on an underlined table of contents sent by fax it returned
+# words on a third of the lines, leaving 55 % of the page's ink outside every word (0.32 word fidelity;
+# every other tuning page, clean or fax, leaves at most 5 %). A page leaving more than MAX_INK_OUTSIDE
+# of its ink outside its words is read again as one uniform block (PSM 6), and the reading that
+# accounts for more of the ink kept, unless it is less sure by more than BLOCK_CONFIDENCE_SLACK.
+MAX_INK_OUTSIDE, BLOCK_CONFIDENCE_SLACK, WORD_PADDING_PX = 0.15, 0.05, 3
 # Punctuation-only "words" below this confidence are specks of dirt, not text.
 SPECK_CONFIDENCE = 0.5
 
@@ -76,6 +84,16 @@ _NUMBER = re.compile(r"^(\d{2,})([.,;:)]?)$")
 # POINT_BAND of their height (dark: under INK_LEVEL).
 POINT_BAND, INK_LEVEL = 0.3, 128
 UNDERLINE_FILL = 0.7  # a row of the word's box this full of ink is a rule under it, not type
+# Page and list numbers read as letters: "11" read "ll" or "il" at the end of a contents line (6 times
+# on 24 tuning contract pages), "11." read "il." at the start of a numbered line. A word of one or two
+# of the letters 1, l, I, i and | with an l or a | among them (roman numerals have neither, and "ll" is
+# no English word) becomes digits where a number stands: last on its line with at least
+# NUMBERED_LINES other lines of the page ending in a number, or first on its line, with a point or
+# bracket after it, with at least NUMBERED_LINES other lines starting with such a number.
+_ONE_LIKE = re.compile(r"^([1lIi|]{1,2})([.)]?)$")
+_PAGE_NUMBER = re.compile(r"^\d{1,4}$")
+_LIST_NUMBER = re.compile(r"^\(?\d{1,3}(\.\d{1,3})*[.)]$")
+NUMBERED_LINES = 3
 
 
 class OcrUnavailable(Exception):
@@ -95,9 +113,11 @@ class OcrEngine(Protocol):
     name: str
     languages: str  # Tesseract's spelling: "eng", "eng+deu"
 
-    def recognise(self, image: Image.Image, columns: bool = False) -> list[RecognisedWord]:
+    def recognise(self, image: Image.Image, columns: bool = False,
+                  block: bool = False) -> list[RecognisedWord]:
         """Words of a prepared page (grey, upright, ``TARGET_DPI``) in reading order; ``columns``: the
-        text stands in columns side by side (read column by column), else line by line across."""
+        text stands in columns side by side (read column by column), else line by line across;
+        ``block``: read the page as one uniform block of text lines."""
         ...
 
     def orientation(self, image: Image.Image) -> int:
@@ -170,14 +190,18 @@ class TesseractEngine:
             setattr(self._local, kind, api)
         return api
 
-    def recognise(self, image: Image.Image, columns: bool = False) -> list[RecognisedWord]:
+    def recognise(self, image: Image.Image, columns: bool = False,
+                  block: bool = False) -> list[RecognisedWord]:
         api = self._api()
         # Tesseract's automatic layout splits a page into blocks and reads them one after another: a
         # party block on the right of a cover page, or a table of contents' page numbers, came after
         # everything on their left (0.55 word fidelity on a tuning contents page). As one column of
         # lines it reads across the page as a person does (+0.010 on the tuning contracts, none lost);
         # text truly in columns keeps the automatic layout, which follows each column down.
-        api.SetPageSegMode(tesserocr.PSM.AUTO if columns else tesserocr.PSM.SINGLE_COLUMN)
+        # ``block`` (PSM 6) is the fallback for pages whose lines the column reading dropped: see
+        # ``ink_outside_words``.
+        api.SetPageSegMode(tesserocr.PSM.SINGLE_BLOCK if block
+                           else tesserocr.PSM.AUTO if columns else tesserocr.PSM.SINGLE_COLUMN)
         api.SetImage(image)
         api.SetSourceResolution(TARGET_DPI)
         api.Recognize()
@@ -269,6 +293,49 @@ def _with_points(word: RecognisedWord, ink: np.ndarray) -> RecognisedWord:
     return replace(word, text=text + after)
 
 
+def ink_outside_words(words: list[RecognisedWord], image: Image.Image) -> float:
+    """The share of the page's ink (dark pixels) that lies outside every word's box (padded a little):
+    text the engine did not read, or rules, pictures and speckle."""
+    ink = np.asarray(image.convert("L")) < INK_LEVEL
+    total = int(np.count_nonzero(ink))
+    if not total:
+        return 0.0
+    inside = np.zeros_like(ink)
+    pad = WORD_PADDING_PX
+    for word in words:
+        x0, y0, x1, y1 = (int(value) for value in word.box)
+        inside[max(0, y0 - pad):y1 + pad + 1, max(0, x0 - pad):x1 + pad + 1] = True
+    return 1.0 - int(np.count_nonzero(ink & inside)) / total
+
+
+def with_list_numbers(words: list[RecognisedWord]) -> list[RecognisedWord]:
+    """Page and list numbers that the engine read as the letters l, I, i or | put back as digits
+    (see ``_ONE_LIKE``): only where the page's other lines show numbers in the same place."""
+    if not any(_ONE_LIKE.match(word.text) for word in words):
+        return words
+    firsts = [index for index, word in enumerate(words) if index == 0 or word.starts_line]
+    lasts = [index - 1 for index in firsts[1:]] + ([len(words) - 1] if words else [])
+    ending = sum(bool(_PAGE_NUMBER.match(words[index].text)) for index in lasts)
+    starting = sum(bool(_LIST_NUMBER.match(words[index].text)) for index in firsts)
+    mended = list(words)
+    for index in lasts:
+        if ending >= NUMBERED_LINES and _one_like(words[index].text, point=False):
+            mended[index] = replace(words[index], text=_as_digits(words[index].text))
+    for index in firsts:
+        if starting >= NUMBERED_LINES and _one_like(words[index].text, point=True):
+            mended[index] = replace(words[index], text=_as_digits(words[index].text))
+    return mended
+
+
+def _one_like(text: str, point: bool) -> bool:
+    match = _ONE_LIKE.match(text)
+    return bool(match and ("l" in match.group(1) or "|" in match.group(1)) and bool(match.group(2)) == point)
+
+
+def _as_digits(text: str) -> str:
+    return re.sub(r"[lIi|]", "1", text)
+
+
 def layout_text(words: list[RecognisedWord], prepared: Prepared) -> OcrPage:
     """The page's text from its words, each word's offsets and page box, and the page's confidence."""
     parts: list[str] = []
@@ -313,11 +380,14 @@ def recognised(engine: OcrEngine, prepared: Prepared) -> list[RecognisedWord]:
     """The words of a prepared page: on a grey page with the points of clause numbers the recogniser
     dropped put back (``with_decimal_points``), on a standard-mode fax read in English with the letters
     its coarse scan lines turned into others put right (``fax_words``)."""
-    words = engine.recognise(prepared.image, prepared.columns)
+    # ``block`` only when asked, so that an engine without that layout still reads every other page.
+    words = (engine.recognise(prepared.image, prepared.columns, block=True) if prepared.block
+             else engine.recognise(prepared.image, prepared.columns))
     # Not on faxes: their speckle between two digits looks like a point ("2015" read "201.5" on tuning
     # notes' faxes, where the recogniser had dropped no point).
     if not prepared.fax and any(_NUMBER.match(word.text) for word in words):
         words = with_decimal_points(words, prepared.image)
+    words = with_list_numbers(words)
     if prepared.coarse_lines and engine.languages == "eng" and fax_words.available():
         words = [replace(word, text=fax_words.corrected(word.text)) for word in words]
     return words
@@ -337,6 +407,15 @@ def read_page(engine: OcrEngine, image: Image.Image, dpi: tuple[float, float] | 
             second = layout_text(again_words, again)
             if second.confidence > page.confidence:
                 page, prepared, words = second, again, again_words
+    if not prepared.columns:
+        outside = ink_outside_words(words, prepared.image)
+        if outside > MAX_INK_OUTSIDE:
+            block = replace(prepared, block=True)
+            block_words = recognised(engine, block)
+            second = layout_text(block_words, block)
+            if (ink_outside_words(block_words, block.image) < outside
+                    and second.confidence >= page.confidence - BLOCK_CONFIDENCE_SLACK):
+                page, prepared, words = second, block, block_words
     height = type_height(words)
     if height is not None and height < SMALL_TYPE_PX:
         prepared = enlarged(prepared, min(MAX_ENLARGEMENT, TYPE_PX / height))

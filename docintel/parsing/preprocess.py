@@ -58,6 +58,9 @@ class Prepared:
     # A fax in standard mode (under COARSE_LINES_DPI scan lines an inch): strokes lost between its lines
     # turn letters into others, which ``fax_words`` puts right.
     coarse_lines: bool = False
+    # Read as one uniform block of text (Tesseract's PSM 6) instead of a column of lines: set by
+    # ``ocr.read_page`` when the column reading left much of the page's ink outside its words.
+    block: bool = False
 
     def to_page(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
         """A box (x0, y0, x1, y1) in prepared pixels as fractions of the page as given (0..1, top left)."""

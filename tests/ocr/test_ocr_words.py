@@ -10,7 +10,13 @@ from fpdf import FPDF
 from PIL import Image
 
 from docintel.parsing import fax_words
-from docintel.parsing.ocr import RecognisedWord, read_page, with_decimal_points
+from docintel.parsing.ocr import (
+    RecognisedWord,
+    ink_outside_words,
+    read_page,
+    with_decimal_points,
+    with_list_numbers,
+)
 from docintel.parsing.preprocess import TARGET_DPI
 
 
@@ -112,7 +118,8 @@ def test_a_fax_gets_no_point_its_speckle_could_fake():
     image, box = _rendered("3.4.")
 
     class ReadsANumber(ReadsAsAFaxDoes):
-        def recognise(self, image: Image.Image, columns: bool = False) -> list[RecognisedWord]:
+        def recognise(self, image: Image.Image, columns: bool = False,
+                      block: bool = False) -> list[RecognisedWord]:
             return [_word("34.", box)]
 
     # Scanned paper: off-white with noise, not the pure black and white of a fax.
@@ -141,7 +148,8 @@ class ReadsAsAFaxDoes:
     def __init__(self, languages: str = "eng") -> None:
         self.languages = languages
 
-    def recognise(self, image: Image.Image, columns: bool = False) -> list[RecognisedWord]:
+    def recognise(self, image: Image.Image, columns: bool = False,
+                      block: bool = False) -> list[RecognisedWord]:
         return [
             _word(text, (100 + 200 * index, 100, 180 + 200 * index, 130), first=index == 0)
             for index, text in enumerate(["cach", "party", "und", "Lhe", "Agrcement"])
@@ -170,3 +178,70 @@ def test_fine_mode_faxes_and_other_languages_keep_the_words_as_read(languages, d
     """Fine mode loses no strokes between its lines; in German "und" is a word."""
     page = read_page(ReadsAsAFaxDoes(languages), _fax_page(dpi), dpi)
     assert page.text == "cach party und Lhe Agrcement"
+
+
+def _lines(*lines: str) -> list[RecognisedWord]:
+    """Words of a page, line by line (boxes do not matter to the numbers)."""
+    words = []
+    for row, line in enumerate(lines):
+        for column, text in enumerate(line.split()):
+            box = (100 * column, 40 * row, 100 * column + 80, 40 * row + 30)
+            words.append(_word(text, box, first=column == 0))
+    return words
+
+
+def test_page_and_list_numbers_read_as_letters_become_digits():
+    """A contents page: "11" read "ll" at the end of a line, "11." read "il." at its start, where the
+    other lines show page and list numbers."""
+    words = _lines("1. Definitions 3", "2. Term 4", "3. Grant of Licence 4", "10. Authority ll",
+                   "il. Severability il", "12. Notices 11")
+    texts = [word.text for word in with_list_numbers(words)]
+    assert texts[-9:] == ["10.", "Authority", "11", "11.", "Severability", "11", "12.", "Notices", "11"]
+    assert "ll" not in texts and "il" not in texts and "il." not in texts
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # No column of numbers on the page: a lone "ll" is not known to be one.
+        ("The parties agree as follows ll", "and so on"),
+        # Roman numerals have no l: "ii" and "II" stay.
+        ("1. Term 3", "2. Grant 4", "3. Fees 5", "ii. Payment ii", "II. Audit II"),
+        # Three letters are a word or a numeral, not one of these numbers.
+        ("1. Term 3", "2. Grant 4", "3. Fees 5", "Ill health lll"),
+    ],
+)
+def test_letters_elsewhere_stay_letters(lines):
+    words = _lines(*lines)
+    assert [word.text for word in with_list_numbers(words)] == [word.text for word in words]
+
+
+def test_ink_outside_words_is_what_the_reading_left_out():
+    pixels = np.full((400, 400), 255, np.uint8)
+    pixels[50:70, 50:150] = 0  # a word read
+    pixels[150:170, 50:150] = 0  # a line the reading dropped
+    page = Image.fromarray(pixels)
+    assert ink_outside_words([_word("read", (50, 50, 149, 69))], page) == pytest.approx(0.5)
+    assert ink_outside_words([], page) == 1.0
+    assert ink_outside_words([], Image.new("L", (50, 50), 255)) == 0.0
+
+
+class DropsLinesInColumns(ReadsAsAFaxDoes):
+    """An engine that, read as a column of lines, returns only the first of a page's two lines, and
+    read as one block returns both (as Tesseract did on an underlined contents page sent by fax)."""
+
+    def recognise(self, image: Image.Image, columns: bool = False,
+                  block: bool = False) -> list[RecognisedWord]:
+        words = [_word("Definitions", (100, 100, 600, 140)), _word("3", (2200, 100, 2240, 140), first=False)]
+        if block:
+            words += [_word("Term", (100, 200, 600, 240)), _word("4", (2200, 200, 2240, 240), first=False)]
+        return words
+
+
+def test_a_page_whose_lines_were_dropped_is_read_again_as_one_block():
+    pixels = np.full((3300, 2550), 230, np.uint8)
+    for top in (100, 200):
+        pixels[top:top + 40, 100:600] = 20
+        pixels[top:top + 40, 2200:2240] = 20
+    page = read_page(DropsLinesInColumns(), Image.fromarray(pixels), (300, 300))
+    assert page.text == "Definitions 3\nTerm 4"
