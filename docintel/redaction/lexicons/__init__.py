@@ -39,9 +39,13 @@ class Lexicon:
     months: frozenset[str]  # month names, full and abbreviated, in eleven languages
 
     def is_word(self, word: str) -> bool:
-        """An English or medical word, inflections included ("ambulated", "fractures")."""
+        """An English or medical word, inflections included ("ambulated", "fractures"), and a medical
+        word in British spelling ("Hyperkalaemia", "Oedema", "Diarrhoea")."""
         w = fold(word)
         if w in self.english or w in self.clinical:
+            return True
+        american = american_medical_spelling(w)
+        if american != w and american in self.clinical:
             return True
         for suffix, replacement in INFLECTIONS:
             if w.endswith(suffix) and len(w) - len(suffix) >= 3:
@@ -53,6 +57,21 @@ class Lexicon:
     def is_name(self, word: str) -> bool:
         w = fold(word)
         return w in self.first_names or w in self.last_names
+
+
+# British medical spelling keeps the Greek and Latin digraphs that American spelling (MeSH, and so our
+# clinical list) reduced: haem/hem, oedema/edema, diarrhoea/diarrhea, paediatric/pediatric. Only words of
+# seven letters or more are tried, and only the clinical list is asked, so that a name with "ae" in it
+# ("Gael", "Raphael") cannot turn into a word.
+BRITISH_DIGRAPHS = (("oea", "ea"), ("ae", "e"), ("oe", "e"))
+
+
+def american_medical_spelling(word: str) -> str:
+    if len(word) < 7:
+        return word
+    for british, american in BRITISH_DIGRAPHS:
+        word = word.replace(british, american)
+    return word
 
 
 INFLECTIONS = (
