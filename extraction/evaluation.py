@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from .dates import writes_day_first
 from .grounding import is_date_spec, leaves, normalise, supports
 
 LABEL_COLUMNS = {"document_name": "Document Name-Answer", "parties": "Parties-Answer",
@@ -83,13 +84,14 @@ def grounding_check(record: dict, schema: dict, text: str) -> tuple[int, int]:
     """(spans that say their value, spans) over one extract record."""
     values = {pointer: (value, spec) for pointer, value, spec in leaves(record["data"], schema)}
     good = total = 0
+    day_first = writes_day_first(text)
     for pointer, spans in record["grounding"].items():
         for span in spans:
             total += 1
             value, spec = values.get(pointer, (None, {}))
             inside = 0 <= span["start"] < span["end"] <= len(text)
             good += inside and value is not None and supports(
-                value, text[span["start"]:span["end"]], is_date=is_date_spec(spec))
+                value, text[span["start"]:span["end"]], is_date=is_date_spec(spec), day_first=day_first)
     return good, total
 
 

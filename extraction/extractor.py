@@ -20,6 +20,7 @@ from .chunking import plan_chunks
 from .clauses.categories import SCHEMA_KEYS
 from .clauses.review import review_clauses, schema_clause_fields
 from .clauses.risks import risk_flags
+from .dates import writes_day_first
 from .grounding import Span, ground, is_date_spec, locate, normalise
 from .inference import Audience, chunk_prompt, infer, sha256_text
 from .json_schema import SchemaRef, is_array
@@ -104,8 +105,9 @@ def _screen(schema: SchemaRef, name: str, spec: dict, value, text: str, window):
         return value if main is not None and _screen(schema, name, spec["properties"][first], main, text,
                                                      window) is not None else None
     is_date = is_date_spec(spec)
-    span = locate(text, value, is_date=is_date, window=window) or (
-        locate(text, value, is_date=is_date) if window else None)
+    day_first = is_date and writes_day_first(text)
+    span = locate(text, value, is_date=is_date, window=window, day_first=day_first) or (
+        locate(text, value, is_date=is_date, day_first=day_first) if window else None)
     if is_date and span is None:
         return None  # a date the document does not state is not one of its facts
     return value if rules.plausible(schema.name, name, value, text, span) else None

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
 from . import pointers
 from .builtin_schemas import ISO_DATE
-from .dates import date_mentions, parse_date
+from .dates import date_mentions, reading, writes_day_first
 
 FUZZY_MIN_SCORE = 92.0  # paraphrase tolerance; below this a span is not trusted to say the value
 FUZZY_MIN_LENGTH = 12  # short values must match exactly (after normalising): "Ohio" ~ "Ohio Co." is wrong
@@ -36,10 +37,11 @@ def is_date_spec(spec: dict) -> bool:
     return spec.get("pattern") == ISO_DATE or spec.get("format") == "date"
 
 
-def supports(value, written: str, *, is_date: bool = False) -> bool:
-    """Whether ``written`` (the text under a span) says ``value``."""
+def supports(value, written: str, *, is_date: bool = False, day_first: bool = False) -> bool:
+    """Whether ``written`` (the text under a span) says ``value``; ``day_first``: the document writes
+    its slashed dates day first (``dates.writes_day_first``), so 05/03/2024 says 5 March."""
     if is_date:
-        return parse_date(written) == value
+        return reading(written, day_first=day_first) == value
     if not WORD.search(str(value)):  # a symbol ("%", "/min") can only be itself
         return written == str(value)
     wanted, seen = normalise(str(value)), normalise(written)
@@ -71,11 +73,12 @@ def _lower_same_length(text: str) -> str:
 
 
 def locate(text: str, value, *, is_date: bool = False, window: tuple[int, int] | None = None,
-           near: int | None = None) -> Span | None:
+           near: int | None = None, day_first: bool = False) -> Span | None:
     """Find where ``text[window]`` says ``value``; None when nowhere."""
     lo, hi = window or (0, len(text))
     if is_date:
-        found = [(m.start, m.end) for m in date_mentions(text, lo, hi) if m.iso == value]
+        found = [(m.start, m.end) for m in date_mentions(text, lo, hi)
+                 if (reading(text[m.start:m.end], day_first=True) if day_first else m.iso) == value]
         return Span(*_nearest(found, near), "date") if found else None
     value = str(value).strip()
     if not value:
@@ -138,15 +141,17 @@ def ground(data: dict, schema: dict, text: str, *, known: dict[str, Span] | None
     not trusted; other values are searched in ``window`` first, then in the whole text (exact only)."""
     known = known or {}
     spans, ungrounded = {}, []
+    day_first = writes_day_first(text)
     for pointer, value, spec in leaves(data, schema):
         is_date = is_date_spec(spec)
+        says = partial(supports, value, is_date=is_date, day_first=day_first)
         span = known.get(pointer)
-        if span is None or not supports(value, text[span.start:span.end], is_date=is_date):
-            span = locate(text, value, is_date=is_date, window=window, near=near)
+        if span is None or not says(text[span.start:span.end]):
+            span = locate(text, value, is_date=is_date, window=window, near=near, day_first=day_first)
         if span is None and window is not None:
-            whole = locate(text, value, is_date=is_date, near=near)
+            whole = locate(text, value, is_date=is_date, near=near, day_first=day_first)
             span = whole if whole is not None and whole.method in ("exact", "date") else None
-        if span is not None and supports(value, text[span.start:span.end], is_date=is_date):
+        if span is not None and says(text[span.start:span.end]):
             spans[pointer] = span
         else:
             ungrounded.append(pointer)

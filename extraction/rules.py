@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .dates import DateMention, add_duration, date_mentions
+from .dates import DateMention, add_duration, date_mentions, reading, writes_day_first
 from .grounding import Span
 
 
@@ -605,7 +605,6 @@ ENCOUNTER = re.compile(r"(?:date\s+of\s+(?:service|visit|encounter|admission|con
 PAST = re.compile(r"(?:first|previously|prior|last|earlier|originally|initially)\W{1,3}(?:\w+\W{1,3}){0,1}$",
                   re.IGNORECASE)
 BIRTH = re.compile(r"(?:\bDOB|\bD\.O\.B|birth|\bborn)\W{0,3}(?:\w+\W{1,3}){0,2}$", re.IGNORECASE)
-_SLASH_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)?\d\d)(?![\d/])")
 
 _CODE = r"[A-TV-Z][0-9][0-9AB](?:\.[0-9A-Z]{1,4})?"
 # An ICD-10 code as notes write it: "(E11.9)", "[K35.80]", "(ICD-10: G47.33)", "ICD-10 J45.30", "- I10",
@@ -736,29 +735,6 @@ def _note_type(text: str) -> tuple[str, int, int] | None:
     return (kind.group(1), *_span(kind, 1)) if kind else None
 
 
-def _day_first(text: str) -> bool:
-    """Whether the note's slashed dates are day first: one of them says so (13/07/2024) and none says
-    the contrary (07/13/2024). Dotted dates are always day first (extraction.dates)."""
-    proofs = {("day" if int(a) > 12 else "month") for a, b, _ in _SLASH_DATE.findall(text)
-              if (int(a) > 12) != (int(b) > 12) and max(int(a), int(b)) <= 31}
-    return proofs == {"day"}
-
-
-def _as_written(text: str, mention: DateMention, day_first: bool) -> str:
-    """The mention's ISO date, read day first when the note writes its slashed dates that way."""
-    written = _SLASH_DATE.fullmatch(text[mention.start:mention.end])
-    if not day_first or not written:
-        return mention.iso
-    from datetime import date  # here, not at the top: the import block belongs to the contract rules
-
-    day, month, year = (int(part) for part in written.groups())
-    year += (2000 if year < 50 else 1900) if year < 100 else 0
-    try:
-        return date(year, month, day).isoformat()
-    except ValueError:  # 02/31/2024 cannot be day first
-        return mention.iso
-
-
 def _date_after(text: str, at: int) -> DateMention | None:
     mentions = date_mentions(text, at, min(len(text), at + 40))
     return mentions[0] if mentions and mentions[0].start - at < 5 else None
@@ -878,8 +854,10 @@ def clinical_note(text: str, empty: dict) -> Proposal:
         proposal.put("note_type", *kind)
     encounter = _encounter_date(text)
     if encounter:
-        proposal.put("encounter_date", _as_written(text, encounter, _day_first(text)), encounter.start,
-                     encounter.end)
+        # 05/03/2024 in a note that writes its dates day first is 5 March (dates.writes_day_first)
+        written = text[encounter.start:encounter.end]
+        iso = reading(written, day_first=writes_day_first(text)) or encounter.iso
+        proposal.put("encounter_date", iso, encounter.start, encounter.end)
     for description, code in _diagnoses(text):
         _record(proposal, "diagnoses", {"description": description, "icd10": code})
     labs = list(LAB.finditer(text))

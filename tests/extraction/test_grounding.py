@@ -33,6 +33,24 @@ def test_a_date_is_grounded_on_its_source_text_not_on_its_iso_form():
     assert span is not None and TEXT[span.start:span.end] == "10th day of January, 2020"
 
 
+DAY_FIRST_NOTE = "GP referral\nDOB: 23/11/1950\nSeen in clinic on 05/03/2024 for review.\n"
+US_NOTE = "Clinic note\nDOB: 11/23/1950\nSeen in clinic on 05/03/2024 for review.\n"
+
+
+def test_an_ambiguous_slashed_date_reads_as_its_document_writes_dates():
+    # the rules read the visit date day first where the note proves it (23/11), month first otherwise
+    schema = {"properties": {"encounter_date": {"format": "date"}}}
+    for note, iso, other in [(DAY_FIRST_NOTE, "2024-03-05", "2024-05-03"),
+                             (US_NOTE, "2024-05-03", "2024-03-05")]:
+        found = propose("clinical_note", note, {})
+        span = found.spans["/encounter_date"]
+        assert found.data["encounter_date"] == iso and note[span.start:span.end] == "05/03/2024"
+        grounded = ground({"encounter_date": iso}, schema, note)
+        assert "/encounter_date" in grounded.spans  # the value is grounded on the text that says it
+        wrong = ground({"encounter_date": other}, schema, note)
+        assert wrong.ungrounded == ["/encounter_date"]  # and the other reading is not
+
+
 def test_spacing_and_case_differences_are_normalised_and_still_say_the_value():
     span = locate(TEXT, "Vertex Energy Operating, LLC")
     assert span.method == "normalised"

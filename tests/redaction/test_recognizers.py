@@ -86,7 +86,7 @@ HARD_NEGATIVES = [
     "The patient is a 67-year-old man; his 45-year-old brother is well. Age 89.",
     "INR 2.3 (goal 2-3). Weight 82.4 kg. MMSE 24/30. QTc 452 ms.",
     # British spelling of medical words the clinical list holds in American spelling
-    "Assessment: Hyperkalaemia; Hypokalaemia; Oedema of both ankles; Diarrhoea; Haematoma at the cannula site.",
+    "Assessment: Hyperkalaemia; Hypokalaemia; Oedema of both ankles; Diarrhoea; Haematoma at the cannula.",
 ]
 
 
