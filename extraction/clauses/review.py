@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .categories import BY_NAME, CATEGORIES, SCHEMA_KEYS
-from .classifier import ClauseClassifier, evidence_ranking, shipped
+from .classifier import ClauseClassifier, evidence_ranking, evidence_rows, shipped
 from .segment import Unit, segment
 from .values import NORMALISERS
 
@@ -91,11 +91,10 @@ def _classified(name: str, column: int, text: str, units: list[Unit], scores, mo
     threshold, doubtful = float(model.present[column]), float(model.uncertain[column])
     if best < doubtful:
         return ClauseFinding(False, confidence=_confidence(best, threshold))
-    top = best
-    ranked = sorted(range(len(units)), key=lambda row: -ranking[row])
-    floor = max(min(threshold, top), float(model.shares()[column]) * top)
-    chosen = [row for row in ranked[:int(model.counts()[column])] if ranking[row] >= floor]
-    evidence = sorted((units[row].start, units[row].end) for row in chosen)
+    floor = max(min(threshold, best), float(model.shares()[column]) * best)
+    chosen = evidence_rows(ranking, units, int(model.counts()[column]), floor,
+                           float(model.neighbours()[column]))
+    evidence = [(units[row].start, units[row].end) for row in chosen]
     present = True if best >= threshold else None
     return ClauseFinding(present, evidence, _value(name, text, evidence), _confidence(best, threshold))
 

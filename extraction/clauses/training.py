@@ -23,6 +23,7 @@ from .classifier import (
     DEFAULT_EVIDENCE_COUNT,
     ClauseClassifier,
     evidence_ranking,
+    evidence_rows,
     features,
     tfidf_rows,
 )
@@ -198,36 +199,39 @@ def fit(contracts: list[LabelledContract], *, inner_folds: int = 0, version: str
     model.present = np.array([_bagged_threshold(best[n], truth[n]) for n in REVIEWED], dtype=np.float32)
     model.uncertain = model.present * UNCERTAIN_SHARE
     chosen = [_best_evidence(labelled[n], n, float(t)) for n, t in zip(REVIEWED, model.present, strict=True)]
-    model.evidence_share = np.array([share for share, _ in chosen], dtype=np.float32)
-    model.evidence_count = np.array([count for _, count in chosen], dtype=np.int8)
+    model.evidence_share = np.array([share for share, _, _ in chosen], dtype=np.float32)
+    model.evidence_count = np.array([count for _, count, _ in chosen], dtype=np.int8)
+    model.evidence_neighbours = np.array([near for _, _, near in chosen], dtype=np.float32)
     return model
 
 
 EVIDENCE_SHARES = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
 EVIDENCE_COUNTS = (1, 2, 3, 4, 5)
+EVIDENCE_NEIGHBOURS = (0.0, 0.5)  # 0: no neighbours; 0.5: neighbours at half the floor (``evidence_rows``)
 
 
 def _best_evidence(labelled: list[tuple[LabelledContract, np.ndarray, np.ndarray]], name: str,
-                   threshold: float) -> tuple[float, int]:
-    """The evidence share and the most sentences shown with the best mean evidence overlap on these
-    contracts (those found present at ``threshold``). Ties: the larger share, then the fewer sentences
-    (less to read)."""
+                   threshold: float) -> tuple[float, int, float]:
+    """The evidence share, the most sentences shown and the neighbours' share with the best mean evidence
+    overlap on these contracts (those found present at ``threshold``). Ties: no neighbours, then the
+    larger share, then the fewer sentences (less to read)."""
     found = [(c, ranking) for c, s, ranking in labelled if len(s) and float(ranking.max()) >= threshold]
     if not found:
-        return 0.0, DEFAULT_EVIDENCE_COUNT
-    best, best_overlap = (0.0, DEFAULT_EVIDENCE_COUNT), -1.0
-    for share in EVIDENCE_SHARES:
-        for count in sorted(EVIDENCE_COUNTS, reverse=True):
-            overlaps = []
-            for contract, scores in found:
-                top = float(scores.max())
-                floor = max(min(threshold, top), share * top)
-                rows = [int(r) for r in np.argsort(-scores)[:count] if scores[r] >= floor]
-                spans = [(contract.units[r].start, contract.units[r].end) for r in rows]
-                overlaps.append(evidence_overlap(spans, contract.gold[name])[0])
-            overlap = float(np.mean(overlaps))
-            if overlap >= best_overlap:
-                best, best_overlap = (share, count), overlap
+        return 0.0, DEFAULT_EVIDENCE_COUNT, 0.0
+    best, best_overlap = (0.0, DEFAULT_EVIDENCE_COUNT, 0.0), -1.0
+    for near in sorted(EVIDENCE_NEIGHBOURS, reverse=True):
+        for share in EVIDENCE_SHARES:
+            for count in sorted(EVIDENCE_COUNTS, reverse=True):
+                overlaps = []
+                for contract, scores in found:
+                    top = float(scores.max())
+                    floor = max(min(threshold, top), share * top)
+                    rows = evidence_rows(scores, contract.units, count, floor, near)
+                    spans = [(contract.units[r].start, contract.units[r].end) for r in rows]
+                    overlaps.append(evidence_overlap(spans, contract.gold[name])[0])
+                overlap = float(np.mean(overlaps))
+                if overlap >= best_overlap:
+                    best, best_overlap = (share, count, near), overlap
     return best
 
 

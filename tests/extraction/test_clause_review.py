@@ -160,7 +160,8 @@ def test_the_evidence_count_follows_how_many_clauses_the_training_contracts_mark
     gold = {"Exclusivity": [GoldClause("Exclusivity", units[i].start, units[i].end) for i in marked]}
     contract = LabelledContract("c", text, units, gold, {"Exclusivity": True})
     scores = np.array([0.3 if i not in marked else 0.9 - 0.1 * marked.index(i) for i in range(len(units))])
-    share, count = _best_evidence([(contract, scores, scores)], "Exclusivity", 0.5)
+    share, count, neighbours = _best_evidence([(contract, scores, scores)], "Exclusivity", 0.5)
+    assert neighbours == 0.0  # the marked sentences are not next to each other: no neighbours needed
     assert count == 3 and share <= 0.7  # all three marked sentences and none of the rest
 
 
@@ -262,3 +263,22 @@ def test_a_non_exclusive_grant_does_not_make_exclusivity_present():
     found = review_clauses(f"{grant} {dealing}", classifier=_eager(model, Exclusivity=(
         min(threshold, float(model.scores(dealing, segment(dealing))[:, column].max())), 0.0)))
     assert found.findings["Exclusivity"].present is True
+
+
+def test_a_clause_of_two_sentences_is_shown_whole_when_the_training_contracts_mark_it_so():
+    import numpy as np
+
+    from extraction.clauses.classifier import evidence_rows
+    from extraction.clauses.cuad import GoldClause
+    from extraction.clauses.training import LabelledContract, _best_evidence
+
+    text = " ".join(f"Sentence number {n} of this contract says one thing." for n in range(8))
+    units = segment(text)
+    # the clause is sentences 3 and 4, marked as two parts; the second scores lower than unrelated 6
+    gold = {"Exclusivity": [GoldClause("Exclusivity", units[i].start, units[i].end) for i in (3, 4)]}
+    contract = LabelledContract("c", text, units, gold, {"Exclusivity": True})
+    scores = np.array([0.05, 0.05, 0.1, 0.9, 0.4, 0.1, 0.5, 0.05])
+    assert evidence_rows(scores, units, 1, 0.6) == [3]
+    assert evidence_rows(scores, units, 1, 0.6, 0.5) == [3, 4]  # 0.4 >= 0.5 x 0.6; 2 (0.1) is not
+    _, count, neighbours = _best_evidence([(contract, scores, scores)], "Exclusivity", 0.6)
+    assert neighbours == 0.5 and count == 1
