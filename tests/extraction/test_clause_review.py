@@ -138,7 +138,8 @@ def test_the_evidence_count_is_kept_in_the_artefact_and_bounds_the_evidence(tmp_
     # Everything present, every sentence a candidate: the count alone decides how many are shown.
     eager = replace(model, present=np.zeros_like(model.present), uncertain=np.zeros_like(model.uncertain),
                     evidence_share=np.zeros_like(model.shares()),
-                    evidence_count=np.arange(len(model.categories)) % 5 + 1)
+                    evidence_count=np.arange(len(model.categories)) % 5 + 1,
+                    evidence_neighbours=np.zeros_like(model.neighbours()))  # no neighbours added
     eager.save(tmp_path / "eager.npz")
     again = ClauseClassifier.load(tmp_path / "eager.npz")
     assert list(again.counts()) == list(eager.counts())
