@@ -17,6 +17,14 @@ field and part; with ``--baseline`` (another checkout, e.g. a worktree of main) 
 texts, alternating with ours per contract over ``--rounds`` rounds: accuracy of both and the CPU-time
 ratio. No model is loaded.
 
+``--few-shot-ab [--donors N] [--limit M] [--shots K]``: the few-shot gain from reviewers' corrections.
+N donor contracts (outside ``evaluation.held_out_fold``, whose rules-mode extraction a reviewer would have
+to correct) are stored as documents, redacted by the real engine, extracted by the rules and corrected
+field by field to CUAD's answers through ``actions.correct_field``, as a reviewer does; then the first M
+held-out contracts are extracted by the hybrid on the embedded model twice, alternating which goes
+first, with ``DOCINTEL_EXTRACTION_FEW_SHOT`` at 0 and at K (the newest corrected examples before every
+prompt, ``learning.few_shot_messages``): accuracy of the six fields, seconds and calls side by side.
+
 ``--open-fields-ab``: the hybrid only, twice per contract in alternating order, once asking the model
 every field (``DOCINTEL_EXTRACTION_ASK_OPEN_FIELDS_ONLY=false``) and once only the fields the rules and
 the clause review leave open (the default): accuracy and seconds per contract, side by side.
@@ -126,6 +134,10 @@ def main() -> None:
     parser.add_argument("--summarise", action="store_true", help="only summarise the lines already in --out")
     parser.add_argument("--open-fields-ab", action="store_true",
                         help="hybrid asking every field against asking the open ones, alternating")
+    parser.add_argument("--few-shot-ab", action="store_true",
+                        help="hybrid without and with reviewers' corrections as few-shot examples")
+    parser.add_argument("--donors", type=int, default=3, help="with --few-shot-ab: corrected contracts")
+    parser.add_argument("--shots", type=int, default=3, help="with --few-shot-ab: examples per prompt")
     parser.add_argument("--skip", type=int, default=0, help="start after this many contracts")
     parser.add_argument("--rules-split", action="store_true",
                         help="the rules alone, 30 tuned-on contracts and 10 held out reported apart")
@@ -164,6 +176,9 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.open_fields_ab:
         _open_fields_ab(args, contracts, backend, schema)
+        return
+    if args.few_shot_ab:
+        _few_shot_ab(args, read_labels(args.labels), backend, schema)
         return
     lines = []
     with args.out.open("w") as out:
@@ -304,6 +319,109 @@ def _open_fields_ab(args, contracts: list[dict], backend: RecordingBackend, sche
             "seconds_per_contract": round(sum(seconds[variant]) / max(1, len(seconds[variant])), 2),
             "grounding_precision": f"{grounded[variant][0]}/{grounded[variant][1]}"}
     print(json.dumps({"summary": summary, "contracts": len(contracts),
+                      "load_average_end": os.getloadavg()[0]}, indent=1))
+
+
+def _corrections(labels: dict, data: dict) -> dict[str, object]:
+    """CUAD's answers for the six fields where the extraction's value is wrong: what a reviewer types."""
+    from extraction.evaluation import LABEL_COLUMNS, NotComparable, label_date, label_parties, score_field
+
+    fixes: dict[str, object] = {}
+    for name, column in LABEL_COLUMNS.items():
+        answer = labels.get(column, "")
+        try:
+            if not answer.strip() or score_field(name, data.get(name), answer) == 1.0:
+                continue
+            if name.endswith("_date"):
+                fixes[name] = label_date(answer)
+            elif name == "parties":
+                fixes[name] = [{"name": party, "role": None} for party in label_parties(answer)]
+            else:
+                fixes[name] = answer.splitlines()[0].split(";")[0].strip()
+        except NotComparable:
+            continue
+    return fixes
+
+
+def _few_shot_ab(args, contracts: list[dict], backend: RecordingBackend, schema) -> None:
+    """Donors corrected as a reviewer would, then held-out contracts without and with their examples."""
+    import hashlib
+
+    from django.contrib.auth import get_user_model
+    from django.test import override_settings
+
+    from docintel.accounts.roles import set_roles
+    from docintel.documents.models import Document, DocumentKind
+    from docintel.redaction.actions import redact_document
+    from extraction.actions import correct_field, store_extraction
+    from extraction.evaluation import contract_file, held_out_fold, score_record
+    from extraction.export import result_record
+    from extraction.extractor import extract
+    from extraction.learning import few_shot_messages
+    from extraction.management.commands.extract import read_text
+
+    held = held_out_fold([c["id"] for c in contracts])
+    reviewer = get_user_model().objects.create(username="few-shot-reviewer")
+    set_roles(reviewer, {"reviewer"})
+    donors: list[dict] = []
+    for contract in (c for c in contracts if c["id"] not in held):
+        if len(donors) >= args.donors:
+            break
+        parsed = read_text(contract_file(args.labels, contract["id"], args.format))
+        result = extract(parsed.text, schema, mode="rules", page_offsets=parsed.page_offsets)
+        fixes = _corrections(contract["labels"], result.data)
+        if not fixes:
+            continue  # nothing a reviewer would correct: no example
+        document = Document.objects.create(
+            filename=f"{contract['id']}.pdf", kind=DocumentKind.CONTRACT, text=parsed.text,
+            page_offsets=parsed.page_offsets, media_type="application/pdf", size=len(parsed.text),
+            sha256=hashlib.sha256(parsed.text.encode()).hexdigest())
+        redact_document(document)
+        extraction = store_extraction(document, result)
+        for name, value in fixes.items():
+            correct_field(extraction, f"/{name}", value, actor=reviewer)
+        donors.append({"id": contract["id"], "corrected": sorted(fixes)})
+        print(json.dumps({"donor": contract["id"], "corrected": sorted(fixes)}), flush=True)
+    turns = few_shot_messages(schema, args.shots)
+    print(json.dumps({"few_shot_examples": len(turns) // 2,
+                      "example_chars": sum(len(t["content"]) for t in turns)}), flush=True)
+    targets = [c for c in contracts if c["id"] in held][args.skip:][:args.limit or None]
+    totals: dict[str, dict[str, list[float]]] = {"zero": {}, "few": {}}
+    seconds: dict[str, list[float]] = {"zero": [], "few": []}
+    with args.out.open("w") as out:
+        for number, contract in enumerate(targets):
+            parsed = read_text(contract_file(args.labels, contract["id"], args.format))
+            line: dict = {"id": contract["id"], "chars": len(parsed.text)}
+            rules_only = extract(parsed.text, schema, mode="rules", page_offsets=parsed.page_offsets)
+            line["rules"] = score_record(result_record(contract["id"], rules_only), contract["labels"],
+                                         schema.schema, parsed.text)["scores"]
+            for variant in (("zero", "few") if number % 2 == 0 else ("few", "zero")):
+                first_call = len(backend.calls)
+                begin = time.monotonic()
+                with override_settings(EXTRACTION_FEW_SHOT=args.shots if variant == "few" else 0):
+                    result = extract(parsed.text, schema, mode="hybrid", backend=backend,
+                                     page_offsets=parsed.page_offsets)
+                took = time.monotonic() - begin
+                record = result_record(contract["id"], result)
+                scored = score_record(record, contract["labels"], schema.schema, parsed.text)
+                calls = backend.calls[first_call:]
+                line[variant] = {**scored, "seconds": round(took, 2), "calls": len(calls),
+                                 "prompt_tokens": sum(c["prompt_tokens"] for c in calls)}
+                for name, score in scored["scores"].items():
+                    totals[variant].setdefault(name, []).append(score)
+                seconds[variant].append(took)
+            out.write(json.dumps(line) + "\n")
+            out.flush()
+            print(json.dumps({"id": line["id"], **{v: {k: line[v][k] for k in ("seconds", "calls", "scores")}
+                                                   for v in ("zero", "few")}}), flush=True)
+    summary = {}
+    for variant, per_field in totals.items():
+        every = [score for scores in per_field.values() for score in scores]
+        spent = seconds[variant]
+        summary[variant] = {"accuracy": {name: round(sum(v) / len(v), 3) for name, v in per_field.items()},
+                            "micro": round(sum(every) / len(every), 3) if every else None,
+                            "seconds_per_contract": round(sum(spent) / max(1, len(spent)), 2)}
+    print(json.dumps({"summary": summary, "donors": donors, "targets": len(targets),
                       "load_average_end": os.getloadavg()[0]}, indent=1))
 
 

@@ -27,6 +27,9 @@ class Category:
     # be made on an exclusive basis"): a sentence whose only match is one of these ranks lower as
     # evidence (``look_alike``); presence is not changed.
     look_alikes: str = ""
+    # A category that CUAD's definitions tie to another: it cannot be present without it ("Notice Period
+    # To Terminate Renewal" is the notice that stops a renewal, so it needs a "Renewal Term").
+    requires: str | None = None
     keyword_re: re.Pattern = field(init=False, repr=False, compare=False)
     rule_re: re.Pattern = field(init=False, repr=False, compare=False)
     look_alike_re: re.Pattern | None = field(init=False, repr=False, compare=False)
@@ -67,6 +70,7 @@ CATEGORIES: list[Category] = [
              r"\s+(?:\w+\s+){0,3}(?:terms?|periods?|years?)\b[^.]{0,80}\b(?:unless|renew)"),
     _C("Notice Period To Terminate Renewal", "How much notice is needed to stop the contract renewing?",
        "duration", schema_key="notice_period_to_terminate_renewal", risk="auto_renewal",
+       requires="Renewal Term",
        keywords=r"\bnon-?renewal\b|\bnot\s+to\s+renew\b|\bnotice\b[^.]{0,80}\brenew",
        rules=r"\b(?:written\s+)?notice\b[^.]{0,120}\b(?:non-?renewal|not\s+to\s+renew|(?:intent|intention|"
              r"election|desire)\s+not\s+to\s+(?:renew|extend))|\b(?:unless|until)\b[^.]{0,80}\bnotice\b"
@@ -236,3 +240,4 @@ SCHEMA_KEYS = {category.schema_key: category.name for category in CATEGORIES if 
 RISKS = ("uncapped_liability", "auto_renewal", "exclusivity", "non_compete", "change_of_control",
          "anti_assignment", "most_favoured_nation")
 assert len(CATEGORIES) == 41
+assert all(c.requires is None or c.requires in {d.name for d in CATEGORIES} for c in CATEGORIES)

@@ -78,6 +78,24 @@ def evidence_ranking(name: str, text: str, units: list[Unit], column_scores: np.
     return ranked
 
 
+def evidence_rows(ranking: np.ndarray, units: list[Unit], count: int, floor: float,
+                  neighbours: float = 0.0) -> list[int]:
+    """The rows shown as a category's evidence: the ``count`` best-ranked sentences at or above
+    ``floor``, and with ``neighbours`` > 0 the sentences next to them ranked at least ``neighbours`` x
+    ``floor``: CUAD marks whole clauses, and a clause of two or three sentences (or one cut by our
+    segmentation, or marked in parts around an "<omitted>") has its second sentence scored lower than
+    its first."""
+    order = np.argsort(-ranking, kind="stable")[:count]
+    rows = {int(row) for row in order if ranking[row] >= floor}
+    if neighbours > 0:
+        for row in list(rows):
+            for near in (row - 1, row + 1):
+                if 0 <= near < len(units) and units[near].kind == "sentence" and \
+                        ranking[near] >= neighbours * floor:
+                    rows.add(near)
+    return sorted(rows)
+
+
 def tfidf_rows(token_lists: list[list[str]], vocabulary: dict[str, int], idf: np.ndarray):
     """tf-idf rows (sublinear tf, l2-normalised), sparse as (row, column, value) arrays."""
     rows, cols, vals = [], [], []
@@ -113,6 +131,10 @@ class ClauseClassifier:
     # category CUAD marks in several places, such as exclusivity, is shown in several sentences; None in
     # files made before it existed, which showed up to ``DEFAULT_EVIDENCE_COUNT``)
     evidence_count: np.ndarray | None = None
+    # per category: with a share above 0, the sentences next to an evidence sentence scoring at least this
+    # share of the evidence floor are shown too (``evidence_rows``; chosen like the count; 0 where the
+    # file does not say)
+    evidence_neighbours: np.ndarray | None = None
 
     def scores(self, text: str, units: list[Unit]) -> np.ndarray:
         """(units, categories) probabilities; headings score 0 (they are never evidence)."""
@@ -136,7 +158,8 @@ class ClauseClassifier:
             coef=self.coef.astype(np.float16), intercept=self.intercept.astype(np.float32),
             categories=np.array(json.dumps(self.categories)), present=self.present.astype(np.float32),
             uncertain=self.uncertain.astype(np.float32), version=np.array(self.version),
-            evidence_share=self.shares().astype(np.float32), evidence_count=self.counts().astype(np.int8))
+            evidence_share=self.shares().astype(np.float32), evidence_count=self.counts().astype(np.int8),
+            evidence_neighbours=self.neighbours().astype(np.float32))
 
     def shares(self) -> np.ndarray:
         if self.evidence_share is None:
@@ -147,6 +170,11 @@ class ClauseClassifier:
         if self.evidence_count is None:
             return np.full(len(self.categories), DEFAULT_EVIDENCE_COUNT, dtype=np.int8)
         return self.evidence_count
+
+    def neighbours(self) -> np.ndarray:
+        if self.evidence_neighbours is None:
+            return np.zeros(len(self.categories), dtype=np.float32)
+        return self.evidence_neighbours
 
     @classmethod
     def load(cls, path: Path = ARTEFACT) -> ClauseClassifier:
@@ -159,8 +187,10 @@ class ClauseClassifier:
             vocabulary = {term: i for i, term in enumerate(terms)}
             share = data["evidence_share"] if "evidence_share" in data.files else None
             count = data["evidence_count"] if "evidence_count" in data.files else None
+            near = data["evidence_neighbours"] if "evidence_neighbours" in data.files else None
             return cls(vocabulary, data["idf"], data["coef"], data["intercept"],
-                       categories, data["present"], data["uncertain"], str(data["version"]), share, count)
+                       categories, data["present"], data["uncertain"], str(data["version"]), share, count,
+                       near)
 
 
 @cache

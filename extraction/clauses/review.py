@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .categories import BY_NAME, CATEGORIES, SCHEMA_KEYS
-from .classifier import ClauseClassifier, evidence_ranking, shipped
+from .classifier import ClauseClassifier, evidence_ranking, evidence_rows, shipped
 from .segment import Unit, segment
 from .values import NORMALISERS
 
@@ -84,17 +84,17 @@ def _value(name: str, text: str, evidence: list[tuple[int, int]]):
 
 
 def _classified(name: str, column: int, text: str, units: list[Unit], scores, model: ClauseClassifier):
-    column_scores = scores[:, column]
-    best = float(column_scores.max(initial=0.0))
+    # Presence and evidence read the same ranking: a look-alike of the clause ("a non-exclusive
+    # licence") counts at its weight, so it neither makes the clause present nor shows as its evidence.
+    ranking = evidence_ranking(name, text, units, scores[:, column])
+    best = float(ranking.max(initial=0.0))
     threshold, doubtful = float(model.present[column]), float(model.uncertain[column])
     if best < doubtful:
         return ClauseFinding(False, confidence=_confidence(best, threshold))
-    ranking = evidence_ranking(name, text, units, column_scores)
-    top = float(ranking.max(initial=0.0))
-    ranked = sorted(range(len(units)), key=lambda row: -ranking[row])
-    floor = max(min(threshold, top), float(model.shares()[column]) * top)
-    chosen = [row for row in ranked[:int(model.counts()[column])] if ranking[row] >= floor]
-    evidence = sorted((units[row].start, units[row].end) for row in chosen)
+    floor = max(min(threshold, best), float(model.shares()[column]) * best)
+    chosen = evidence_rows(ranking, units, int(model.counts()[column]), floor,
+                           float(model.neighbours()[column]))
+    evidence = [(units[row].start, units[row].end) for row in chosen]
     present = True if best >= threshold else None
     return ClauseFinding(present, evidence, _value(name, text, evidence), _confidence(best, threshold))
 
@@ -139,7 +139,25 @@ def review_clauses(text: str, *, data: dict | None = None, grounding: dict | Non
         findings[name] = _from_fields(name, text, units, data or {}, grounding or {})
     for category in CATEGORIES:
         findings.setdefault(category.name, ClauseFinding(None, confidence=0.0))
+    _apply_requirements(findings)
     return ClauseReview(findings, units, scores, list(model.categories), model.version)
+
+
+def _apply_requirements(findings: dict[str, ClauseFinding]) -> None:
+    """A category that only exists with another (``Category.requires``: a notice to stop a renewal needs
+    a renewal) is absent where that one is absent, and at most uncertain where it is uncertain; its
+    evidence stays with an uncertain verdict for the reviewer."""
+    for category in CATEGORIES:
+        finding = findings[category.name]
+        if category.requires is None or not finding.present:
+            continue
+        needed = findings[category.requires].present
+        if needed is False:
+            findings[category.name] = ClauseFinding(False, confidence=finding.confidence,
+                                                    source=finding.source)
+        elif needed is None:
+            findings[category.name] = ClauseFinding(None, finding.evidence, finding.value, finding.confidence,
+                                                    finding.source)
 
 
 def settle_with_rules(text: str, review: ClauseReview) -> ClauseReview:

@@ -23,6 +23,7 @@ from .classifier import (
     DEFAULT_EVIDENCE_COUNT,
     ClauseClassifier,
     evidence_ranking,
+    evidence_rows,
     features,
     tfidf_rows,
 )
@@ -126,12 +127,11 @@ def _best_threshold(best_scores: list[float], truth: list[bool]) -> float:
     of the gap between the scores either side), which moves least when the next contract's scores
     come from another model. A category no threshold finds keeps the highest one (never present)."""
     grid = np.linspace(0.05, 0.99, 95)  # below 0.05 a rare category would be "present" everywhere
-    f1s = []
-    for threshold in grid:
-        tp = sum(s >= threshold and t for s, t in zip(best_scores, truth, strict=True))
-        fp = sum(s >= threshold and not t for s, t in zip(best_scores, truth, strict=True))
-        fn = sum(s < threshold and t for s, t in zip(best_scores, truth, strict=True))
-        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    said = np.asarray(best_scores, dtype=np.float64)[None, :] >= grid[:, None]  # (thresholds, contracts)
+    labelled = np.asarray(truth, dtype=bool)[None, :]
+    tp = (said & labelled).sum(axis=1)
+    wrong = (said != labelled).sum(axis=1)  # false positives and false negatives
+    f1s = [float(2 * t / (2 * t + w)) if t else 0.0 for t, w in zip(tp, wrong, strict=True)]
     top = max(f1s)
     best = [i for i, f1 in enumerate(f1s) if f1 == top]
     if top == 0.0 or THRESHOLD_TIES == "high":  # never right on these contracts: never say present
@@ -140,6 +140,27 @@ def _best_threshold(best_scores: list[float], truth: list[bool]) -> float:
     while run[0] - 1 in best:
         run.insert(0, run[0] - 1)
     return float(grid[run[len(run) // 2]])
+
+
+THRESHOLD_BAGS = 200  # bootstrap resamples of the training contracts the presence threshold is chosen on
+
+
+def _bagged_threshold(best_scores: list[float], truth: list[bool], bags: int = THRESHOLD_BAGS) -> float:
+    """The median of the best thresholds (``_best_threshold``) over bootstrap resamples of the training
+    contracts. With 6-18 positive contracts per key, the single best threshold on 32 contracts jumps with
+    one contract's score; the median over resamples is the threshold that stays best when the contracts
+    vary, which is what the next, unseen contract is. A category that no resample finds stays "never
+    present" (the highest threshold)."""
+    if not any(truth):
+        return _best_threshold(best_scores, truth)
+    scores, labels = np.array(best_scores, dtype=np.float64), np.array(truth, dtype=bool)
+    draw = np.random.default_rng(SEED)
+    picks = []
+    for _ in range(bags):
+        chosen = draw.integers(0, len(scores), len(scores))
+        if labels[chosen].any():
+            picks.append(_best_threshold(list(scores[chosen]), list(labels[chosen])))
+    return float(np.median(picks)) if picks else _best_threshold(best_scores, truth)
 
 
 def folds(contracts: list[LabelledContract], count: int, seed: int = SEED) -> list[list[int]]:
@@ -167,46 +188,50 @@ def fit(contracts: list[LabelledContract], *, inner_folds: int = 0, version: str
         for contract in held_out:
             scores = trained.scores(contract.text, contract.units)
             for column, name in enumerate(REVIEWED):
-                best[name].append(float(scores[:, column].max(initial=0.0)))
+                # presence reads the ranking, as the review does: a look-alike counts at its weight
+                column_scores = scores[:, column]
+                ranking = evidence_ranking(name, contract.text, contract.units, column_scores)
+                best[name].append(float(ranking.max(initial=0.0)))
                 truth[name].append(contract.present[name])
                 if contract.present[name]:
-                    column_scores = scores[:, column]
-                    ranking = evidence_ranking(name, contract.text, contract.units, column_scores)
                     labelled[name].append((contract, column_scores, ranking))
     model = _fit_and_wrap(contracts, tokens, version, only)
-    model.present = np.array([_best_threshold(best[n], truth[n]) for n in REVIEWED], dtype=np.float32)
+    model.present = np.array([_bagged_threshold(best[n], truth[n]) for n in REVIEWED], dtype=np.float32)
     model.uncertain = model.present * UNCERTAIN_SHARE
     chosen = [_best_evidence(labelled[n], n, float(t)) for n, t in zip(REVIEWED, model.present, strict=True)]
-    model.evidence_share = np.array([share for share, _ in chosen], dtype=np.float32)
-    model.evidence_count = np.array([count for _, count in chosen], dtype=np.int8)
+    model.evidence_share = np.array([share for share, _, _ in chosen], dtype=np.float32)
+    model.evidence_count = np.array([count for _, count, _ in chosen], dtype=np.int8)
+    model.evidence_neighbours = np.array([near for _, _, near in chosen], dtype=np.float32)
     return model
 
 
 EVIDENCE_SHARES = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
 EVIDENCE_COUNTS = (1, 2, 3, 4, 5)
+EVIDENCE_NEIGHBOURS = (0.0, 0.5)  # 0: no neighbours; 0.5: neighbours at half the floor (``evidence_rows``)
 
 
 def _best_evidence(labelled: list[tuple[LabelledContract, np.ndarray, np.ndarray]], name: str,
-                   threshold: float) -> tuple[float, int]:
-    """The evidence share and the most sentences shown with the best mean evidence overlap on these
-    contracts (those found present at ``threshold``). Ties: the larger share, then the fewer sentences
-    (less to read)."""
-    found = [(c, ranking) for c, s, ranking in labelled if len(s) and float(s.max()) >= threshold]
+                   threshold: float) -> tuple[float, int, float]:
+    """The evidence share, the most sentences shown and the neighbours' share with the best mean evidence
+    overlap on these contracts (those found present at ``threshold``). Ties: no neighbours, then the
+    larger share, then the fewer sentences (less to read)."""
+    found = [(c, ranking) for c, s, ranking in labelled if len(s) and float(ranking.max()) >= threshold]
     if not found:
-        return 0.0, DEFAULT_EVIDENCE_COUNT
-    best, best_overlap = (0.0, DEFAULT_EVIDENCE_COUNT), -1.0
-    for share in EVIDENCE_SHARES:
-        for count in sorted(EVIDENCE_COUNTS, reverse=True):
-            overlaps = []
-            for contract, scores in found:
-                top = float(scores.max())
-                floor = max(min(threshold, top), share * top)
-                rows = [int(r) for r in np.argsort(-scores)[:count] if scores[r] >= floor]
-                spans = [(contract.units[r].start, contract.units[r].end) for r in rows]
-                overlaps.append(evidence_overlap(spans, contract.gold[name])[0])
-            overlap = float(np.mean(overlaps))
-            if overlap >= best_overlap:
-                best, best_overlap = (share, count), overlap
+        return 0.0, DEFAULT_EVIDENCE_COUNT, 0.0
+    best, best_overlap = (0.0, DEFAULT_EVIDENCE_COUNT, 0.0), -1.0
+    for near in sorted(EVIDENCE_NEIGHBOURS, reverse=True):
+        for share in EVIDENCE_SHARES:
+            for count in sorted(EVIDENCE_COUNTS, reverse=True):
+                overlaps = []
+                for contract, scores in found:
+                    top = float(scores.max())
+                    floor = max(min(threshold, top), share * top)
+                    rows = evidence_rows(scores, contract.units, count, floor, near)
+                    spans = [(contract.units[r].start, contract.units[r].end) for r in rows]
+                    overlaps.append(evidence_overlap(spans, contract.gold[name])[0])
+                overlap = float(np.mean(overlaps))
+                if overlap >= best_overlap:
+                    best, best_overlap = (share, count, near), overlap
     return best
 
 

@@ -138,7 +138,8 @@ def test_the_evidence_count_is_kept_in_the_artefact_and_bounds_the_evidence(tmp_
     # Everything present, every sentence a candidate: the count alone decides how many are shown.
     eager = replace(model, present=np.zeros_like(model.present), uncertain=np.zeros_like(model.uncertain),
                     evidence_share=np.zeros_like(model.shares()),
-                    evidence_count=np.arange(len(model.categories)) % 5 + 1)
+                    evidence_count=np.arange(len(model.categories)) % 5 + 1,
+                    evidence_neighbours=np.zeros_like(model.neighbours()))  # no neighbours added
     eager.save(tmp_path / "eager.npz")
     again = ClauseClassifier.load(tmp_path / "eager.npz")
     assert list(again.counts()) == list(eager.counts())
@@ -160,7 +161,8 @@ def test_the_evidence_count_follows_how_many_clauses_the_training_contracts_mark
     gold = {"Exclusivity": [GoldClause("Exclusivity", units[i].start, units[i].end) for i in marked]}
     contract = LabelledContract("c", text, units, gold, {"Exclusivity": True})
     scores = np.array([0.3 if i not in marked else 0.9 - 0.1 * marked.index(i) for i in range(len(units))])
-    share, count = _best_evidence([(contract, scores, scores)], "Exclusivity", 0.5)
+    share, count, neighbours = _best_evidence([(contract, scores, scores)], "Exclusivity", 0.5)
+    assert neighbours == 0.0  # the marked sentences are not next to each other: no neighbours needed
     assert count == 3 and share <= 0.7  # all three marked sentences and none of the rest
 
 
@@ -201,3 +203,83 @@ def test_a_look_alike_ranks_below_the_clause_as_evidence_but_is_shown_when_nothi
     assert int(np.argmax(ranked)) == 1
     # other categories rank by their scores alone
     assert list(evidence_ranking("Non-Compete", text, units, scores)) == list(scores)
+
+
+def test_the_bagged_threshold_stays_in_the_gap_and_never_finds_an_unseen_category():
+    from extraction.clauses.training import _bagged_threshold
+
+    scores = [0.1, 0.15, 0.2, 0.25, 0.6, 0.7, 0.8, 0.9]
+    truth = [False] * 4 + [True] * 4
+    assert 0.25 < _bagged_threshold(scores, truth) <= 0.6  # every resample is separated in that gap
+    assert _bagged_threshold([0.3, 0.4], [False, False]) >= 0.98
+    # a positive contract scored among the negatives does not drag the threshold down to it
+    noisy = [0.12, 0.2, 0.22, 0.25, 0.27, 0.6, 0.7, 0.8, 0.9]
+    labels = [False, True, False, False, False, True, True, True, True]
+    assert _bagged_threshold(noisy, labels) > 0.27
+
+
+def _eager(model, **thresholds):
+    """The shipped classifier made to find every category (threshold 0), but for ``thresholds``:
+    {category: (present, uncertain)}."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    present, uncertain = np.zeros_like(model.present), np.zeros_like(model.uncertain)
+    for name, (high, low) in thresholds.items():
+        column = model.categories.index(name)
+        present[column], uncertain[column] = high, low
+    return replace(model, present=present, uncertain=uncertain)
+
+
+def test_a_notice_to_stop_renewal_needs_a_renewal():
+    from extraction.clauses.review import review_clauses
+
+    text = CONTRACTS[0].read_text(encoding="utf-8")
+    notice = "Notice Period To Terminate Renewal"
+    both = review_clauses(text, classifier=_eager(shipped()))
+    assert both.findings["Renewal Term"].present is True and both.findings[notice].present is True
+    absent = review_clauses(text, classifier=_eager(shipped(), **{"Renewal Term": (2.0, 2.0)}))
+    assert absent.findings["Renewal Term"].present is False
+    assert absent.findings[notice].present is False and absent.findings[notice].evidence == []
+    doubtful = review_clauses(text, classifier=_eager(shipped(), **{"Renewal Term": (2.0, 0.0)}))
+    assert doubtful.findings["Renewal Term"].present is None
+    assert doubtful.findings[notice].present is None  # left to the reviewer, with its evidence
+    assert doubtful.findings[notice].evidence == both.findings[notice].evidence
+
+
+def test_a_non_exclusive_grant_does_not_make_exclusivity_present():
+    from extraction.clauses.classifier import LOOK_ALIKE_WEIGHT
+    from extraction.clauses.review import review_clauses
+
+    grant = "Licensor grants Distributor a non-exclusive, non-transferable licence to use the Marks."
+    dealing = "Company appoints Distributor as its exclusive distributor of the Products in the Territory."
+    model = shipped()
+    column = model.categories.index("Exclusivity")
+    raw = float(model.scores(grant, segment(grant))[:, column].max())
+    # a threshold the grant's own score reaches, its look-alike weight does not
+    threshold = raw * (1 + LOOK_ALIKE_WEIGHT) / 2
+    strict = _eager(model, Exclusivity=(threshold, threshold))
+    assert review_clauses(grant, classifier=strict).findings["Exclusivity"].present is False
+    found = review_clauses(f"{grant} {dealing}", classifier=_eager(model, Exclusivity=(
+        min(threshold, float(model.scores(dealing, segment(dealing))[:, column].max())), 0.0)))
+    assert found.findings["Exclusivity"].present is True
+
+
+def test_a_clause_of_two_sentences_is_shown_whole_when_the_training_contracts_mark_it_so():
+    import numpy as np
+
+    from extraction.clauses.classifier import evidence_rows
+    from extraction.clauses.cuad import GoldClause
+    from extraction.clauses.training import LabelledContract, _best_evidence
+
+    text = " ".join(f"Sentence number {n} of this contract says one thing." for n in range(8))
+    units = segment(text)
+    # the clause is sentences 3 and 4, marked as two parts; the second scores lower than unrelated 6
+    gold = {"Exclusivity": [GoldClause("Exclusivity", units[i].start, units[i].end) for i in (3, 4)]}
+    contract = LabelledContract("c", text, units, gold, {"Exclusivity": True})
+    scores = np.array([0.05, 0.05, 0.1, 0.9, 0.4, 0.1, 0.5, 0.05])
+    assert evidence_rows(scores, units, 1, 0.6) == [3]
+    assert evidence_rows(scores, units, 1, 0.6, 0.5) == [3, 4]  # 0.4 >= 0.5 x 0.6; 2 (0.1) is not
+    _, count, neighbours = _best_evidence([(contract, scores, scores)], "Exclusivity", 0.6)
+    assert neighbours == 0.5 and count == 1
