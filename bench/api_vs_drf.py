@@ -57,6 +57,34 @@ def cpu_jiffies() -> tuple[int, int]:
     return sum(fields[:8]) - idle, sum(fields[:8])
 
 
+def worker_jiffies(pid: int) -> dict[int, int]:
+    """CPU jiffies used so far by each child of ``pid`` (the gunicorn workers)."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    used = {}
+    for child in map(int, children):
+        try:
+            stat = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            used[child] = int(stat[11]) + int(stat[12])
+        except (OSError, IndexError):
+            pass
+    return used
+
+
+def connections_per_process(port: int) -> list[int]:
+    """Established connections on the server's port, counted per process that holds them, largest
+    first: with keep-alive a connection stays with the worker that accepted it, so this shows whether
+    the workers share the clients (e.g. [16, 16]) or one holds most of them ([26, 6])."""
+    out = subprocess.run(
+        ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    counts: dict[str, int] = {}
+    for pid in re.findall(r"pid=(\d+)", out):
+        counts[pid] = counts.get(pid, 0) + 1
+    return sorted(counts.values(), reverse=True)
+
+
 def tree_jiffies(pid: int) -> int:
     """CPU jiffies used so far by ``pid`` and its children (gunicorn master and workers)."""
     total = 0
@@ -140,15 +168,21 @@ def wrk(
     load = Path("/proc/loadavg").read_text().split()[0]
     busy0, total0 = cpu_jiffies()
     own0 = tree_jiffies(server.process.pid)
-    out = subprocess.run(
+    workers0 = worker_jiffies(server.process.pid)
+    run = subprocess.Popen(
         [*base, "-d", f"{seconds}s", "--latency", server.url(path)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-        check=True,
     )
+    time.sleep(seconds / 2)  # mid-run: every wrk connection is open
+    split = connections_per_process(server.port)
+    stdout, _ = run.communicate()
+    if run.returncode:
+        raise subprocess.CalledProcessError(run.returncode, run.args, stdout)
     busy1, total1 = cpu_jiffies()
     own1 = tree_jiffies(server.process.pid)
-    text = out.stdout
+    workers1 = worker_jiffies(server.process.pid)
+    text = stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", text, re.MULTILINE))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
@@ -162,6 +196,16 @@ def wrk(
         "load_before": float(load),
         "cpu_busy_pct": round(100 * (busy1 - busy0) / total, 1),
         "cpu_server_pct": round(100 * (own1 - own0) / total, 1),
+        # Per worker, largest first: connections held mid-run, and share of one core used.
+        "connections_per_worker": split,
+        "cpu_per_worker_pct": sorted(
+            (
+                round(100 * (workers1[w] - workers0[w]) * (os.cpu_count() or 1) / total)
+                for w in workers1
+                if w in workers0
+            ),
+            reverse=True,
+        ),
     }
 
 
@@ -524,14 +568,15 @@ def main() -> None:
     print()
     print(
         "| server | endpoint | round | req/s | p50 ms | p99 ms | non-2xx | load before | CPU busy % | "
-        "server CPU % |"
+        "server CPU % | connections per worker | CPU % of a core per worker |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for r in results:
         print(
             f"| {r['server']} | {r['endpoint']} | {r['round']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
             f"{r['p99_ms']:.1f} | {r['non2xx']} | {r['load_before']:.1f} | {r['cpu_busy_pct']} | "
-            f"{r['cpu_server_pct']} |"
+            f"{r['cpu_server_pct']} | {'/'.join(map(str, r.get('connections_per_worker') or []))} | "
+            f"{'/'.join(map(str, r.get('cpu_per_worker_pct') or []))} |"
         )
     print_ratios(results)
 

@@ -50,8 +50,39 @@ keepalive = int(os.environ.get("DOCINTEL_WEB_KEEPALIVE_S", "30"))
 # A request may take as long as a 50 MB upload on a slow link; stages never run on request threads.
 timeout = int(os.environ.get("DOCINTEL_WEB_TIMEOUT_S", "120"))
 graceful_timeout = 30
-# Up to this many connections wait per worker while its threads are busy (gthread's queue).
-worker_connections = 1000
+# The most client connections one worker holds (gthread's ``worker_connections``), by default four per
+# thread. With gunicorn's 1,000 a keep-alive client stays with the worker that accepted it, and
+# whichever worker woke first accepted them all: 32 wrk connections ended up 32 / 0 in every run, one
+# process (one core, under the GIL) served everything while the other idled, the "55 % busy" rounds
+# (docs/BENCHMARKS.md, "REST API read paths", fifth round). With a cap, a worker stops accepting when
+# full and the next clients go to the other one (16 / 16 at 2 x 4), and clients beyond every worker's
+# cap wait in the kernel's listen queue, which the first worker with room takes from (``pre_request``
+# below makes room when they wait). Measured: 1.7x the list and detail requests per second of the
+# uncapped server at the same CPUs.
+worker_connections = int(os.environ.get("DOCINTEL_WEB_WORKER_CONNECTIONS", str(4 * threads)))
+
+
+def _clients_waiting(listeners) -> bool:
+    """Whether a connection is waiting to be accepted (a listening socket is readable)."""
+    import select
+
+    try:
+        readable, _, _ = select.select(listeners, [], [], 0)
+    except (OSError, ValueError):  # a socket closed while the worker stops
+        return False
+    return bool(readable)
+
+
+def pre_request(worker, req) -> None:
+    """A worker holding its full ``worker_connections`` while clients wait to connect answers this
+    request with ``Connection: close``: its slot goes to a waiting client. Without it a client that
+    found every worker full would wait until some keep-alive client stopped (for ever under steady
+    load: gunicorn closes a kept-alive connection only after ``keepalive`` idle seconds, or when its
+    idle ones outnumber the cap less the threads). Costs a ``select`` per request only when full."""
+    worker.log.debug("%s %s", req.method, req.path)  # what gunicorn's own hook does
+    held = getattr(worker, "nr_conns", 0)  # gthread's count; other worker classes hold one at a time
+    if held >= worker.cfg.worker_connections and _clients_waiting(worker.sockets):
+        req.force_close()
 control_socket_disable = True  # no admin socket in the data dir
 accesslog = os.environ.get("DOCINTEL_ACCESS_LOG") or None  # off by default: paths can hold search terms
 loglevel = os.environ.get("DOCINTEL_LOG_LEVEL", "info").lower()
