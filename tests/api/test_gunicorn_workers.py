@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import runpy
+import signal
 import socket
 import subprocess
 import sys
@@ -54,10 +55,10 @@ class _Worker:
     """What ``pre_request`` reads of gunicorn's threaded worker (``nr_conns``, ``cfg``, ``sockets``,
     ``log``), around a real listening socket."""
 
-    class cfg:  # noqa: N801 - gunicorn's attribute name
+    class cfg:
         worker_connections = 4
 
-    class log:  # noqa: N801
+    class log:
         @staticmethod
         def debug(*args) -> None:
             pass
@@ -87,9 +88,15 @@ def test_a_full_worker_closes_a_connection_only_when_clients_wait(held, waiting,
         client = socket.create_connection(listener.getsockname()) if waiting else None
         try:
             time.sleep(0.05) if waiting else None  # the handshake completes in the kernel
+            worker = _Worker(listener, held)
             request = _Request()
-            pre_request(_Worker(listener, held), request)
+            pre_request(worker, request)
             assert request.must_close is closes
+            # One connection at a time: the next request, right after, keeps its connection (the
+            # closed client reconnects and waits too; closing on every request churned them all).
+            again = _Request()
+            pre_request(worker, again)
+            assert again.must_close is False
         finally:
             if client is not None:
                 client.close()
@@ -141,16 +148,16 @@ def _get(sock: socket.socket, path: str) -> bytes:
 def test_a_pool_of_keep_alive_clients_is_shared_by_two_real_workers(tmp_path):
     port = _free_port()
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if not name.startswith("DOCINTEL_WEB_")},
         "DJANGO_SETTINGS_MODULE": "docintel.settings",
         "DOCINTEL_DATA_DIR": str(tmp_path),
         "DOCINTEL_BIND": f"127.0.0.1:{port}",
         "DOCINTEL_WEB_WORKERS": "2",
         "DOCINTEL_WEB_THREADS": "2",
         "DOCINTEL_WEB_KEEPALIVE_S": "60",
-        "DOCINTEL_LOG_LEVEL": "warning",
+        "DOCINTEL_LOG_LEVEL": "WARNING",
     }
-    cap = load_config(DOCINTEL_WEB_THREADS="2")["worker_connections"]
+    cap = 4 * 2  # four connections per thread, the configuration's default
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(CONFIG), "docintel.wsgi:application"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
@@ -170,22 +177,25 @@ def test_a_pool_of_keep_alive_clients_is_shared_by_two_real_workers(tmp_path):
                         break
             except OSError:
                 time.sleep(0.2)
-        # Every client connects before any asks (as a pool opening its connections does), then each
-        # asks once and keeps its connection.
-        clients = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(2 * cap)]
+        # Every client connects before any asks (as a pool opening its connections does), more of
+        # them than the two workers may hold; then each asks once and keeps its connection open.
+        clients = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(3 * cap)]
         answers = [_get(client, "/healthz") for client in clients]
+        # Those beyond the caps waited in the listen queue and were served all the same ...
         assert all(answer.startswith(b"HTTP/1.1 200") for answer in answers)
         held = _established_per_process(workers, port)
         assert len(held) == 2
-        # No worker took more than its cap, so both hold some: uncapped, one held all 2 x cap.
+        # ... and no worker holds more than its cap (uncapped, the workers held all 3 x cap between
+        # them, so one held at least 1.5 x cap; in the benchmark one held every connection).
         assert max(held.values()) <= cap, held
         assert min(held.values()) > 0, held
     finally:
         for client in clients:
             client.close()
-        os.killpg(server.pid, 15)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, 9)
-            server.wait()
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
