@@ -357,13 +357,17 @@ def upload_load(server: Server, pdf: Path, *, seconds: int, connections: int = 8
                     failures[0] += response.status_code != 202
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(connections)]
+    workers0 = worker_jiffies(server.process.pid)
     started = time.monotonic()
     for thread in threads:
         thread.start()
+    time.sleep(seconds / 2)
+    split = connections_per_process(server.port)  # all connections, lists' too when run together
     for thread in threads:
         thread.join()
     wall = time.monotonic() - started
     busy1, total1 = cpu_jiffies()
+    workers1 = worker_jiffies(server.process.pid)
     latencies.sort()
     return {
         "rps": len(latencies) / wall,
@@ -374,6 +378,15 @@ def upload_load(server: Server, pdf: Path, *, seconds: int, connections: int = 8
         "load_before": load,
         "cpu_busy_pct": round(100 * (busy1 - busy0) / max(1, total1 - total0), 1),
         "cpu_server_pct": None,
+        "connections_per_worker": split,
+        "cpu_per_worker_pct": sorted(
+            (
+                round(100 * (workers1[w] - workers0[w]) * (os.cpu_count() or 1) / max(1, total1 - total0))
+                for w in workers1
+                if w in workers0
+            ),
+            reverse=True,
+        ),
     }
 
 
@@ -424,6 +437,12 @@ def main() -> None:
         "--uploads",
         action="store_true",
         help="also: 1 MB PDF uploads (8 connections), alone and together with list requests",
+    )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=32,
+        help="wrk's keep-alive connections (more than the workers' caps: some wait to be accepted)",
     )
     parser.add_argument("--drf-args", default="-k sync -w 5")
     parser.add_argument("--docintel-args", default=f"-c {ROOT / 'deploy' / 'gunicorn.conf.py'}")
@@ -515,7 +534,9 @@ def main() -> None:
                         usual = server.headers
                         if endpoint == "audit":  # compliance officers read the audit log
                             server.headers = {"Authorization": f"Token {seeded['audit_token']}"}
-                        result = wrk(server, paths[endpoint], seconds=args.seconds)
+                        result = wrk(
+                            server, paths[endpoint], seconds=args.seconds, connections=args.connections
+                        )
                         server.headers = usual
                         results.append(
                             {
