@@ -11,11 +11,13 @@ the target host with ``bench/api_vs_drf.py --docintel-args "-c deploy/gunicorn.c
 --threads 8"`` and the like. Every figure can be overridden from the environment.
 """
 
+import multiprocessing
 import os
+
+from gunicorn.workers.gthread import ThreadWorker
 
 bind = os.environ.get("DOCINTEL_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("DOCINTEL_WEB_WORKERS", os.cpu_count() or 2))
-worker_class = "gthread"
 threads = int(os.environ.get("DOCINTEL_WEB_THREADS", "4"))
 # Load the application once, before forking: workers share its memory and start faster. Database
 # connections are opened per worker, on first use (docintel opens none at import).
@@ -43,6 +45,14 @@ def post_fork(server, worker) -> None:
     import sys
 
     sys.setswitchinterval(switch_interval_ms / 1000)
+    if isinstance(worker, BalancedThreadWorker):
+        worker.take_slot()
+
+
+def child_exit(server, worker) -> None:
+    """A worker that ended in any way (even killed) gives its slot back (run in the master)."""
+    if isinstance(worker, BalancedThreadWorker):
+        worker.free_slot()
 
 
 # Idle keep-alive connections are kept this long; the bundled nginx reuses its upstream connections.
@@ -57,9 +67,62 @@ graceful_timeout = 30
 # (docs/BENCHMARKS.md, "REST API read paths", fifth round). With a cap, a worker stops accepting when
 # full and the next clients go to the other one (16 / 16 at 2 x 4), and clients beyond every worker's
 # cap wait in the kernel's listen queue, which the first worker with room takes from (``pre_request``
-# below makes room when they wait). Measured: 1.7x the list and detail requests per second of the
-# uncapped server at the same CPUs.
+# below makes room when they wait). Measured in the same run, load 4-8: 1.66x the list's and 1.72x the
+# detail's requests per second of the uncapped server, which had one worker at 72-80 % of a core and
+# the other at 3-4 %. ``BalancedThreadWorker`` below also shares fewer clients than the caps evenly.
 worker_connections = int(os.environ.get("DOCINTEL_WEB_WORKER_CONNECTIONS", str(4 * threads)))
+
+# Connections held by each worker, in memory shared by the master and its workers (made before the
+# fork): slot i holds a worker's pid and its count.
+_SLOTS = 64
+_slot_pids = multiprocessing.RawArray("i", _SLOTS)
+_slot_held = multiprocessing.RawArray("i", _SLOTS)
+_slot_lock = multiprocessing.Lock()
+
+
+class BalancedThreadWorker(ThreadWorker):
+    """gunicorn's threaded worker that accepts a connection only while it holds at most one more than
+    the least busy other worker (so they differ by two at most), and never more than
+    ``worker_connections``.
+
+    The cap alone shares clients evenly only when they fill every worker: 8 upload clients still
+    went 7 / 1 (and 20 clients can go 16 / 4), one core doing most of the work. Each worker publishes
+    its count in shared memory once per turn of its event loop, where gunicorn asks
+    ``worker_connections`` whether to go on accepting; a worker with more than the others stops
+    listening, and the kernel hands the next client to one that listens. A worker that stopped looks
+    again at the latest on its loop's one-second timeout.
+    """
+
+    _slot = -1
+
+    @property  # type: ignore[override]
+    def worker_connections(self) -> int:
+        cap = self._cap
+        if self._slot < 0:
+            return cap
+        _slot_held[self._slot] = self.nr_conns
+        others = [_slot_held[i] for i in range(_SLOTS) if _slot_pids[i] and i != self._slot]
+        return min(cap, min(others) + 2) if others else cap
+
+    @worker_connections.setter
+    def worker_connections(self, value: int) -> None:
+        self._cap = value
+
+    def take_slot(self) -> None:
+        with _slot_lock:
+            for i in range(_SLOTS):
+                if not _slot_pids[i]:
+                    _slot_pids[i], _slot_held[i], self._slot = os.getpid(), 0, i
+                    return
+
+    def free_slot(self) -> None:
+        with _slot_lock:
+            for i in range(_SLOTS):
+                if _slot_pids[i] == self.pid:
+                    _slot_pids[i] = _slot_held[i] = 0
+
+
+worker_class = BalancedThreadWorker
 
 
 def _clients_waiting(listeners) -> bool:
@@ -74,8 +137,10 @@ def _clients_waiting(listeners) -> bool:
 
 
 # A full worker makes room for a waiting client at most this often: the client whose connection it
-# closes reconnects and waits in its turn, and without a pause every request of both workers that saw
-# it waiting closed one more connection (a churn that left 9 / 9 of 32 clients connected mid-run).
+# closes reconnects and waits in its turn, and without a pause every request of both workers that
+# sees a client waiting closes one more connection. At 40 wrk connections (8 waiting) the detail's p99
+# was 0.6-1.3 s with the hook either way and 2.2-3.3 s without it; unpaced, the server served 450-480
+# requests per CPU-second against 510-600 paced (reconnects cost CPU).
 make_room_interval_s = 0.02
 _made_room_at = [0.0]  # per worker process (each has its copy after the fork)
 
