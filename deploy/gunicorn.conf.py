@@ -62,8 +62,9 @@ timeout = int(os.environ.get("DOCINTEL_WEB_TIMEOUT_S", "120"))
 graceful_timeout = 30
 # The most client connections one worker holds (gthread's ``worker_connections``), by default four per
 # thread. With gunicorn's 1,000 a keep-alive client stays with the worker that accepted it, and
-# whichever worker woke first accepted them all: 32 wrk connections ended up 32 / 0 in every run, one
-# process (one core, under the GIL) served everything while the other idled, the "55 % busy" rounds
+# whichever worker woke first accepted most: 32 wrk connections ended up 32 / 0 in half the runs and
+# 20 / 12 to 31 / 1 in the others, one process (one core, under the GIL) serving most requests while
+# the other idled, the "55 % busy" rounds
 # (docs/BENCHMARKS.md, "REST API read paths", fifth round). With a cap, a worker stops accepting when
 # full and the next clients go to the other one (16 / 16 at 2 x 4), and clients beyond every worker's
 # cap wait in the kernel's listen queue, which the first worker with room takes from (``pre_request``
@@ -78,6 +79,7 @@ _SLOTS = 64
 _slot_pids = multiprocessing.RawArray("i", _SLOTS)
 _slot_held = multiprocessing.RawArray("i", _SLOTS)
 _slot_lock = multiprocessing.Lock()
+_slots_used = multiprocessing.RawValue("i", 0)  # slots above this were never taken: not read per turn
 
 
 class BalancedThreadWorker(ThreadWorker):
@@ -90,7 +92,8 @@ class BalancedThreadWorker(ThreadWorker):
     its count in shared memory once per turn of its event loop, where gunicorn asks
     ``worker_connections`` whether to go on accepting; a worker with more than the others stops
     listening, and the kernel hands the next client to one that listens. A worker that stopped looks
-    again at the latest on its loop's one-second timeout.
+    again at the latest on its loop's one-second timeout. While another worker starts (a restart, a
+    reload) it counts as holding none, so the others take two more each until it listens.
     """
 
     _slot = -1
@@ -101,7 +104,7 @@ class BalancedThreadWorker(ThreadWorker):
         if self._slot < 0:
             return cap
         _slot_held[self._slot] = self.nr_conns
-        others = [_slot_held[i] for i in range(_SLOTS) if _slot_pids[i] and i != self._slot]
+        others = [_slot_held[i] for i in range(_slots_used.value) if _slot_pids[i] and i != self._slot]
         return min(cap, min(others) + 2) if others else cap
 
     @worker_connections.setter
@@ -113,6 +116,7 @@ class BalancedThreadWorker(ThreadWorker):
             for i in range(_SLOTS):
                 if not _slot_pids[i]:
                     _slot_pids[i], _slot_held[i], self._slot = os.getpid(), 0, i
+                    _slots_used.value = max(_slots_used.value, i + 1)
                     return
 
     def free_slot(self) -> None:
