@@ -112,18 +112,26 @@ class BalancedThreadWorker(ThreadWorker):
         self._cap = value
 
     def take_slot(self) -> None:
-        with _slot_lock:
+        """In the new worker: the first free slot (workers starting together take turns). Without one
+        (a lock held too long, more than 64 workers) it accepts by its cap alone."""
+        if not _slot_lock.acquire(timeout=1):
+            return
+        try:
             for i in range(_SLOTS):
                 if not _slot_pids[i]:
                     _slot_pids[i], _slot_held[i], self._slot = os.getpid(), 0, i
                     _slots_used.value = max(_slots_used.value, i + 1)
                     return
+        finally:
+            _slot_lock.release()
 
     def free_slot(self) -> None:
-        with _slot_lock:
-            for i in range(_SLOTS):
-                if _slot_pids[i] == self.pid:
-                    _slot_pids[i] = _slot_held[i] = 0
+        """In the master, once the worker is gone. No lock: a worker killed while holding it must not
+        stop the master, and only the dead worker wrote this slot."""
+        for i in range(_slots_used.value):
+            if _slot_pids[i] == self.pid:
+                _slot_held[i] = 0
+                _slot_pids[i] = 0
 
 
 worker_class = BalancedThreadWorker
