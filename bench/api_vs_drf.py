@@ -57,6 +57,34 @@ def cpu_jiffies() -> tuple[int, int]:
     return sum(fields[:8]) - idle, sum(fields[:8])
 
 
+def worker_jiffies(pid: int) -> dict[int, int]:
+    """CPU jiffies used so far by each child of ``pid`` (the gunicorn workers)."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    used = {}
+    for child in map(int, children):
+        try:
+            stat = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            used[child] = int(stat[11]) + int(stat[12])
+        except (OSError, IndexError):
+            pass
+    return used
+
+
+def connections_per_process(port: int) -> list[int]:
+    """Established connections on the server's port, counted per process that holds them, largest
+    first: with keep-alive a connection stays with the worker that accepted it, so this shows whether
+    the workers share the clients (e.g. [16, 16]) or one holds most of them ([26, 6])."""
+    out = subprocess.run(
+        ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    counts: dict[str, int] = {}
+    for pid in re.findall(r"pid=(\d+)", out):
+        counts[pid] = counts.get(pid, 0) + 1
+    return sorted(counts.values(), reverse=True)
+
+
 def tree_jiffies(pid: int) -> int:
     """CPU jiffies used so far by ``pid`` and its children (gunicorn master and workers)."""
     total = 0
@@ -140,15 +168,21 @@ def wrk(
     load = Path("/proc/loadavg").read_text().split()[0]
     busy0, total0 = cpu_jiffies()
     own0 = tree_jiffies(server.process.pid)
-    out = subprocess.run(
+    workers0 = worker_jiffies(server.process.pid)
+    run = subprocess.Popen(
         [*base, "-d", f"{seconds}s", "--latency", server.url(path)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-        check=True,
     )
+    time.sleep(seconds / 2)  # mid-run: every wrk connection is open
+    split = connections_per_process(server.port)
+    stdout, _ = run.communicate()
+    if run.returncode:
+        raise subprocess.CalledProcessError(run.returncode, run.args, stdout)
     busy1, total1 = cpu_jiffies()
     own1 = tree_jiffies(server.process.pid)
-    text = out.stdout
+    workers1 = worker_jiffies(server.process.pid)
+    text = stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", text, re.MULTILINE))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
@@ -162,6 +196,16 @@ def wrk(
         "load_before": float(load),
         "cpu_busy_pct": round(100 * (busy1 - busy0) / total, 1),
         "cpu_server_pct": round(100 * (own1 - own0) / total, 1),
+        # Per worker, largest first: connections held mid-run, and share of one core used.
+        "connections_per_worker": split,
+        "cpu_per_worker_pct": sorted(
+            (
+                round(100 * (workers1[w] - workers0[w]) * (os.cpu_count() or 1) / total)
+                for w in workers1
+                if w in workers0
+            ),
+            reverse=True,
+        ),
     }
 
 
@@ -313,13 +357,17 @@ def upload_load(server: Server, pdf: Path, *, seconds: int, connections: int = 8
                     failures[0] += response.status_code != 202
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(connections)]
+    workers0 = worker_jiffies(server.process.pid)
     started = time.monotonic()
     for thread in threads:
         thread.start()
+    time.sleep(seconds / 2)
+    split = connections_per_process(server.port)  # all connections, lists' too when run together
     for thread in threads:
         thread.join()
     wall = time.monotonic() - started
     busy1, total1 = cpu_jiffies()
+    workers1 = worker_jiffies(server.process.pid)
     latencies.sort()
     return {
         "rps": len(latencies) / wall,
@@ -330,6 +378,15 @@ def upload_load(server: Server, pdf: Path, *, seconds: int, connections: int = 8
         "load_before": load,
         "cpu_busy_pct": round(100 * (busy1 - busy0) / max(1, total1 - total0), 1),
         "cpu_server_pct": None,
+        "connections_per_worker": split,
+        "cpu_per_worker_pct": sorted(
+            (
+                round(100 * (workers1[w] - workers0[w]) * (os.cpu_count() or 1) / max(1, total1 - total0))
+                for w in workers1
+                if w in workers0
+            ),
+            reverse=True,
+        ),
     }
 
 
@@ -380,6 +437,12 @@ def main() -> None:
         "--uploads",
         action="store_true",
         help="also: 1 MB PDF uploads (8 connections), alone and together with list requests",
+    )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=32,
+        help="wrk's keep-alive connections (more than the workers' caps: some wait to be accepted)",
     )
     parser.add_argument("--drf-args", default="-k sync -w 5")
     parser.add_argument("--docintel-args", default=f"-c {ROOT / 'deploy' / 'gunicorn.conf.py'}")
@@ -471,7 +534,9 @@ def main() -> None:
                         usual = server.headers
                         if endpoint == "audit":  # compliance officers read the audit log
                             server.headers = {"Authorization": f"Token {seeded['audit_token']}"}
-                        result = wrk(server, paths[endpoint], seconds=args.seconds)
+                        result = wrk(
+                            server, paths[endpoint], seconds=args.seconds, connections=args.connections
+                        )
                         server.headers = usual
                         results.append(
                             {
@@ -524,14 +589,15 @@ def main() -> None:
     print()
     print(
         "| server | endpoint | round | req/s | p50 ms | p99 ms | non-2xx | load before | CPU busy % | "
-        "server CPU % |"
+        "server CPU % | connections per worker | CPU % of a core per worker |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for r in results:
         print(
             f"| {r['server']} | {r['endpoint']} | {r['round']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
             f"{r['p99_ms']:.1f} | {r['non2xx']} | {r['load_before']:.1f} | {r['cpu_busy_pct']} | "
-            f"{r['cpu_server_pct']} |"
+            f"{r['cpu_server_pct']} | {'/'.join(map(str, r.get('connections_per_worker') or []))} | "
+            f"{'/'.join(map(str, r.get('cpu_per_worker_pct') or []))} |"
         )
     print_ratios(results)
 
