@@ -177,4 +177,7 @@ def pre_request(worker, req) -> None:
 
 control_socket_disable = True  # no admin socket in the data dir
 accesslog = os.environ.get("DOCINTEL_ACCESS_LOG") or None  # off by default: paths can hold search terms
+# When on: the path without its query string (%(U)s; gunicorn's default logs the request line, %(r)s,
+# where a search term can be a patient's name), status, size, milliseconds.
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 loglevel = os.environ.get("DOCINTEL_LOG_LEVEL", "info").lower()

@@ -215,3 +215,15 @@ def test_fewer_clients_than_the_caps_are_shared_evenly(tmp_path):
     # cap alone 6 / 2 and 7 / 1 were seen; uncapped, 8 / 0).
     assert len(held) == 2
     assert max(held.values()) - min(held.values()) <= 2, held
+
+
+def test_the_shipped_units_run_this_configuration_and_log_paths_without_query_strings():
+    # The systemd unit and the compose file started gunicorn with flags of their own (1,000 connections a
+    # worker, the plain threaded worker), so a deployment did not get the balance the bench measured.
+    unit = (ROOT / "deploy" / "systemd" / "docintel-web.service").read_text()
+    compose = (ROOT / "deploy" / "compose" / "compose.yaml").read_text()
+    assert "-c /opt/docintel/deploy/gunicorn.conf.py" in unit
+    assert '"-c", "deploy/gunicorn.conf.py"' in compose
+    for text in (unit, compose):
+        assert "--worker-class" not in text and "--workers" not in text and "--threads" not in text
+    assert "%(r)s" not in load_config()["access_log_format"]  # the request line holds the query string
