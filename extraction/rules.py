@@ -944,8 +944,14 @@ def _speaks_of_allergy(text: str, span: Span) -> bool:
     return bool(ALLERGY_CONTEXT.search(lead) or ALLERGY_CONTEXT.search(rest_of_line))
 
 
-def _clinical_plausible(field_name: str, text: str, span: Span | None) -> bool:
+# "NKDA", "no known allergies", "none": the note says there is no allergy, which is not one to list.
+NO_ALLERGY = re.compile(r"\s*(?:none|nil|n/?a|nkda|nka|no\b.*)\s*\.?", re.IGNORECASE)
+
+
+def _clinical_plausible(field_name: str, value, text: str, span: Span | None) -> bool:
     if field_name == "allergies":
+        if isinstance(value, str) and NO_ALLERGY.fullmatch(value):
+            return False
         return span is not None and _speaks_of_allergy(text, span)
     if field_name == "labs":
         return span is not None and bool(LAB_VALUE_AFTER_NAME.match(text, span.end))
@@ -956,7 +962,7 @@ def plausible(schema_name: str, field_name: str, value, text: str, span: Span | 
     """Whether a model's value for ``field_name``, found at ``span`` (None: not found), can be the
     answer. Values whose field needs context to be believed are refused when they are not found."""
     if schema_name == "clinical_note":
-        return _clinical_plausible(field_name, text, span)
+        return _clinical_plausible(field_name, value, text, span)
     if schema_name != "contract":
         return True
     if field_name in ("document_name", "document_type"):

@@ -16,7 +16,7 @@ Visit date: 03/14/2025
 
 Assessment: community-acquired pneumonia (J18.9).
 Medications: amoxicillin 500 mg PO TID; lisinopril 10 mg PO daily.
-Allergies: sulfa drugs (rash).
+Allergies: sulfa drugs (rash). No known allergies to latex.
 Results: Hb 12.1 g/dL, WBC 14.2 x10^9/L.
 Plan: repeat CRP and chest X-ray in one week.
 """
@@ -25,7 +25,8 @@ Plan: repeat CRP and chest X-ray in one week.
 def test_allergies_and_labs_the_note_does_not_state_are_dropped(db, settings, fake_vllm):
     settings.EXTRACTION_ASK_OPEN_FIELDS_ONLY = False
     answer = {
-        "allergies": ["sulfa drugs", "amoxicillin"],  # amoxicillin is a medication here, not an allergy
+        # amoxicillin is a medication here, not an allergy; "no known allergies" is not an allergy
+        "allergies": ["sulfa drugs", "amoxicillin", "No known allergies"],
         "labs": [{"name": "Hb", "value": "12.1", "unit": "g/dL"},
                  {"name": "CRP", "value": "5", "unit": "mg/L"}],  # CRP is only planned: no result
     }
