@@ -273,12 +273,25 @@ def _rules_split(args) -> None:
     print(json.dumps(summary, indent=1))
 
 
+def _timed_hybrid(contract: dict, parsed, schema, backend: RecordingBackend) -> tuple[float, dict, list]:
+    """One hybrid extraction of ``contract``: seconds, its scores against the labels, the model calls."""
+    from extraction.evaluation import score_record
+    from extraction.export import result_record
+    from extraction.extractor import extract
+
+    first_call = len(backend.calls)
+    begin = time.monotonic()
+    result = extract(parsed.text, schema, mode="hybrid", backend=backend, page_offsets=parsed.page_offsets)
+    took = time.monotonic() - begin
+    record = result_record(contract["id"], result)
+    scored = score_record(record, contract["labels"], schema.schema, parsed.text)
+    return took, scored, backend.calls[first_call:]
+
+
 def _open_fields_ab(args, contracts: list[dict], backend: RecordingBackend, schema) -> None:
     from django.conf import settings
 
-    from extraction.evaluation import contract_file, score_record
-    from extraction.export import result_record
-    from extraction.extractor import extract
+    from extraction.evaluation import contract_file
     from extraction.management.commands.extract import read_text
 
     totals: dict[str, dict[str, list[float]]] = {"all": {}, "open": {}}
@@ -290,14 +303,7 @@ def _open_fields_ab(args, contracts: list[dict], backend: RecordingBackend, sche
             line: dict = {"id": contract["id"], "chars": len(parsed.text)}
             for variant in (("all", "open") if number % 2 == 0 else ("open", "all")):
                 settings.EXTRACTION_ASK_OPEN_FIELDS_ONLY = variant == "open"
-                first_call = len(backend.calls)
-                begin = time.monotonic()
-                result = extract(parsed.text, schema, mode="hybrid", backend=backend,
-                                 page_offsets=parsed.page_offsets)
-                took = time.monotonic() - begin
-                record = result_record(contract["id"], result)
-                scored = score_record(record, contract["labels"], schema.schema, parsed.text)
-                calls = backend.calls[first_call:]
+                took, scored, calls = _timed_hybrid(contract, parsed, schema, backend)
                 line[variant] = {**scored, "seconds": round(took, 2), "calls": len(calls),
                                  "completion_tokens": sum(c["completion_tokens"] for c in calls)}
                 for name, score in scored["scores"].items():
@@ -396,15 +402,8 @@ def _few_shot_ab(args, contracts: list[dict], backend: RecordingBackend, schema)
             line["rules"] = score_record(result_record(contract["id"], rules_only), contract["labels"],
                                          schema.schema, parsed.text)["scores"]
             for variant in (("zero", "few") if number % 2 == 0 else ("few", "zero")):
-                first_call = len(backend.calls)
-                begin = time.monotonic()
                 with override_settings(EXTRACTION_FEW_SHOT=args.shots if variant == "few" else 0):
-                    result = extract(parsed.text, schema, mode="hybrid", backend=backend,
-                                     page_offsets=parsed.page_offsets)
-                took = time.monotonic() - begin
-                record = result_record(contract["id"], result)
-                scored = score_record(record, contract["labels"], schema.schema, parsed.text)
-                calls = backend.calls[first_call:]
+                    took, scored, calls = _timed_hybrid(contract, parsed, schema, backend)
                 line[variant] = {**scored, "seconds": round(took, 2), "calls": len(calls),
                                  "prompt_tokens": sum(c["prompt_tokens"] for c in calls)}
                 for name, score in scored["scores"].items():
