@@ -16,10 +16,6 @@ import os
 
 from gunicorn.workers.gthread import ThreadWorker
 
-# On the embedded default (no broker) each worker runs the pipeline's stages in a process of its own,
-# not a thread sharing the worker's GIL with its requests (docintel/task_runner.py).
-os.environ.setdefault("DOCINTEL_TASK_PROCESS", "1")
-
 bind = os.environ.get("DOCINTEL_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("DOCINTEL_WEB_WORKERS", os.cpu_count() or 2))
 threads = int(os.environ.get("DOCINTEL_WEB_THREADS", "4"))

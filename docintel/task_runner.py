@@ -3,24 +3,17 @@ code in a background thread of this process. That thread runs at a lower schedul
 (``DOCINTEL_TASK_NICE``) than the request threads, and so does what it starts (the parse sandbox's
 child processes, llama.cpp's threads): stages use the CPU that requests leave, never a request thread.
 
-In a web server (``DOCINTEL_TASK_PROCESS``, set by deploy/gunicorn.conf.py) the embedded runner's
-thread lives in a process of its own, one per web worker, started on first use: a stage's Python work
-(redaction) then no longer holds the web worker's GIL while its request threads wait, which a thread's
-lower priority could not prevent, and the process's priority applies to all of it.
-
 Only ids travel through here: never document text (the broker is not a place for PHI).
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -28,49 +21,20 @@ from django.db import connections, transaction
 
 log = logging.getLogger(__name__)
 
-_executor: Executor | None = None
+_executor: ThreadPoolExecutor | None = None
 _pending: set[Future] = set()
 _lock = threading.Lock()
 _runs_here = threading.local()  # False inside queue_only(): this process will not be around to run them
-_in_runner_process = False  # True in the runner process itself: it runs its follow-ups in its own thread
 
 
-def _in_process_executor() -> Executor:
+def _in_process_executor() -> ThreadPoolExecutor:
     global _executor
     with _lock:
         if _executor is None:
-            if settings.TASK_PROCESS and not _in_runner_process:
-                # A fresh interpreter (spawn: forking a threaded web worker could copy a held lock),
-                # which sets Django up from the same environment and takes only task names and ids.
-                spawn = multiprocessing.get_context("spawn")
-                _executor = ProcessPoolExecutor(max_workers=1, mp_context=spawn,
-                                                initializer=_start_runner_process)
-            else:
-                # One thread: SQLite has one writer, and the embedded model uses every core anyway.
-                _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="docintel-task",
-                                               initializer=_lower_priority)
+            # One thread: SQLite has one writer, and the embedded model uses every core anyway.
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="docintel-task",
+                                           initializer=_lower_priority)
         return _executor
-
-
-def _start_runner_process() -> None:
-    global _in_runner_process
-    _in_runner_process = True
-    import django
-
-    django.setup()
-    _lower_priority()
-
-
-def _run_by_name(module: str, name: str, args: tuple, task_id: str | None) -> None:
-    """In the runner process: the task, then whatever it queued (the next stages), so that the web
-    worker's future ends when the whole chain has, as ``wait_idle`` expects."""
-    import importlib
-
-    from docintel.celery import app
-
-    importlib.import_module(module)  # registers its tasks with the app
-    _run_in_process(app.tasks[name], args, task_id)
-    wait_idle()
 
 
 def _lower_priority() -> None:
@@ -107,7 +71,7 @@ def dispatch(task, *args, task_id: str | None = None) -> None:
         if not getattr(_runs_here, "value", True):
             return  # left queued in the database for the next server or worker (queue_only)
         try:
-            future = _submit(task, args, task_id)
+            future = _in_process_executor().submit(_run_in_process, task, args, task_id)
         except RuntimeError:  # the interpreter is shutting down: the next runner's sweep takes it
             log.warning("in-process task %s left queued: this process is exiting", task.name)
             return
@@ -116,20 +80,6 @@ def dispatch(task, *args, task_id: str | None = None) -> None:
         future.add_done_callback(lambda f: _pending.discard(f))
 
     transaction.on_commit(send, robust=True)
-
-
-def _submit(task, args: tuple, task_id: str | None) -> Future:
-    global _executor
-    executor = _in_process_executor()
-    if isinstance(executor, ThreadPoolExecutor):
-        return executor.submit(_run_in_process, task, args, task_id)
-    try:
-        return executor.submit(_run_by_name, task.__module__, task.name, args, task_id)
-    except BrokenProcessPool:  # the runner process died (killed, out of memory): start another
-        log.warning("the task runner process had ended; starting another")
-        with _lock:
-            _executor = None
-        return _in_process_executor().submit(_run_by_name, task.__module__, task.name, args, task_id)
 
 
 @contextmanager

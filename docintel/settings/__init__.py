@@ -123,9 +123,6 @@ TASKS_IN_PROCESS = not BROKER_URL
 # The in-process runner's thread (and the parse sandbox and model threads it starts) runs this many
 # nice steps below request threads, so that stages do not starve the web server (0: same priority).
 TASK_NICE = env_int("DOCINTEL_TASK_NICE", 10, minimum=0)
-# The in-process runner in a process of its own, one per web worker (deploy/gunicorn.conf.py turns it
-# on): stages' Python work then does not hold the web worker's GIL. Off for commands and tests.
-TASK_PROCESS = env_bool("DOCINTEL_TASK_PROCESS", False)
 CELERY_BROKER_URL = BROKER_URL or "memory://"
 BROKER_IS_AMQP = CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://"))
 CELERY_TASK_ALWAYS_EAGER = TASKS_IN_PROCESS
