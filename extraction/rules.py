@@ -944,13 +944,9 @@ def _speaks_of_allergy(text: str, span: Span) -> bool:
     return bool(ALLERGY_CONTEXT.search(lead) or ALLERGY_CONTEXT.search(rest_of_line))
 
 
-# "NKDA", "no known allergies", "none": the note says there is no allergy, which is not one to list.
-NO_ALLERGY = re.compile(r"\s*(?:none|nil|n/?a|nkda|nka|no\b.*)\s*\.?", re.IGNORECASE)
-
-
 def _clinical_plausible(field_name: str, value, text: str, span: Span | None) -> bool:
     if field_name == "allergies":
-        if isinstance(value, str) and NO_ALLERGY.fullmatch(value):
+        if isinstance(value, str) and NO_ALLERGY.match(value.strip()):  # "NKDA", "no known allergies"
             return False
         return span is not None and _speaks_of_allergy(text, span)
     if field_name == "labs":

@@ -36,3 +36,10 @@ def test_allergies_and_labs_the_note_does_not_state_are_dropped(db, settings, fa
                      phi_entities=redact_text(NOTE).entity_dicts())
     assert result.data["allergies"] == ["sulfa drugs"]
     assert [lab["name"] for lab in result.data["labs"]] == ["Hb"]
+
+
+def test_the_rules_keep_an_allergen_that_starts_like_a_none():
+    # "Naproxen" begins with "Na": a too-loose "no allergy" pattern once dropped it (n/?a)
+    found = extract("Allergies: naproxen (rash), penicillin.\n", get_schema("clinical_note"), mode="rules",
+                    phi_entities=[])
+    assert found.data["allergies"] == ["naproxen", "penicillin"]
